@@ -1,0 +1,355 @@
+/**
+ * OAuth 2.0 core: discovery (RFC 8414 / OIDC Discovery), client authentication (RFC 6749
+ * §2.3.1), token requests (§4.4 client_credentials), error bodies (§5.2), introspection
+ * (RFC 7662) and revocation (RFC 7009).
+ *
+ * Each step is a pair, as in oauth4webapi: `xxxRequest()` builds the request,
+ * `processXxxResponse()` judges the response. Sending happens in between, through an
+ * injected {@link Transport}, so every judging function is testable with a plain object.
+ */
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
+
+/** Name used for this system in messages. */
+export const SYSTEM = "OAuth 2.0";
+
+// ---------------------------------------------------------------------------------------
+// Client authentication
+
+/** How the client authenticates at the token, introspection and revocation endpoints. */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+
+/** Applies client authentication to a form request. */
+export interface ClientAuth {
+  readonly method: ClientAuthMethod;
+  apply(headers: Record<string, string>, form: URLSearchParams): void;
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** RFC 6749 §2.3.1 HTTP Basic: id and secret form-urlencoded, then Base64. */
+export function clientSecretBasic(clientId: string, clientSecret: string): ClientAuth {
+  if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
+  if (!clientSecret) throw new AccessTokenError(ErrorCode.INVALID_INPUT, "client_secret_basic needs a client secret");
+  const credentials = Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString("base64");
+  return {
+    method: "client_secret_basic",
+    apply(headers) {
+      headers.authorization = `Basic ${credentials}`;
+    },
+  };
+}
+
+/** RFC 6749 §2.3.1 `client_id` and `client_secret` in the form body. */
+export function clientSecretPost(clientId: string, clientSecret: string): ClientAuth {
+  if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
+  if (!clientSecret) throw new AccessTokenError(ErrorCode.INVALID_INPUT, "client_secret_post needs a client secret");
+  return {
+    method: "client_secret_post",
+    apply(_headers, form) {
+      form.set("client_id", clientId);
+      form.set("client_secret", clientSecret);
+    },
+  };
+}
+
+/** A public client: only `client_id` in the body. */
+export function noClientAuth(clientId: string): ClientAuth {
+  if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
+  return {
+    method: "none",
+    apply(_headers, form) {
+      form.set("client_id", clientId);
+    },
+  };
+}
+
+/** Builds the {@link ClientAuth} for a method name. */
+export function clientAuth(method: ClientAuthMethod, clientId: string, clientSecret?: string): ClientAuth {
+  switch (method) {
+    case "client_secret_basic":
+      return clientSecretBasic(clientId, clientSecret ?? "");
+    case "client_secret_post":
+      return clientSecretPost(clientId, clientSecret ?? "");
+    case "none":
+      return noClientAuth(clientId);
+  }
+}
+
+function formRequest(url: string, form: URLSearchParams, auth: ClientAuth): HttpRequest {
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    accept: "application/json",
+  };
+  auth.apply(headers, form);
+  return { method: "POST", url, headers, body: form.toString() };
+}
+
+// ---------------------------------------------------------------------------------------
+// Response judging shared by every endpoint
+
+const OAuthErrorBody = z.looseObject({
+  error: z.string().min(1),
+  error_description: z.string().optional(),
+  error_uri: z.string().optional(),
+});
+
+/**
+ * Throws for an RFC 6749 §5.2 error body or an unexpected status. The message names the
+ * endpoint, the status and the `error` code; `error_description` is included (servers put
+ * no secrets there, and callers redact the call's own secrets anyway).
+ */
+export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
+  if (expected.includes(res.status)) return;
+  const parsed = OAuthErrorBody.safeParse(parseJsonOrUndefined(res.body));
+  if (parsed.success) {
+    const { error, error_description } = parsed.data;
+    throw new AccessTokenError(
+      ErrorCode.OAUTH_ERROR_RESPONSE,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${error}"${error_description ? ` (${truncate(error_description)})` : ""}`,
+      { status: res.status, oauthError: error, endpoint: ctx.endpoint },
+    );
+  }
+  const challenge = res.headers["www-authenticate"];
+  throw new AccessTokenError(
+    ErrorCode.HTTP_STATUS,
+    `${describeRemote(ctx)} failed: HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${truncate(challenge)})` : ""}, no OAuth error body`,
+    { status: res.status, endpoint: ctx.endpoint },
+  );
+}
+
+/** Parses a JSON object body or throws {@link ErrorCode.INVALID_RESPONSE}. */
+export function parseJsonObject(res: HttpResponse, ctx: RemoteContext): Record<string, unknown> {
+  const type = res.headers["content-type"] ?? "";
+  const value = parseJsonOrUndefined(res.body);
+  if (value === undefined) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_RESPONSE,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, body is not JSON (content-type ${type || "missing"})`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_RESPONSE,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, JSON body is not an object`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Validates `value` with `schema`, naming the failing fields (never their values). */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, res: HttpResponse, ctx: RemoteContext): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `"${i.path.join(".") || "(body)"}" ${i.message}`).join("; ");
+  throw new AccessTokenError(
+    ErrorCode.INVALID_RESPONSE,
+    `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: ${fields}`,
+    { status: res.status, endpoint: ctx.endpoint },
+  );
+}
+
+function parseJsonOrUndefined(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function truncate(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------
+// Discovery
+
+/** The metadata fields this package uses (RFC 8414 §2). */
+export const AuthorizationServerMetadata = z.looseObject({
+  issuer: z.string().min(1),
+  token_endpoint: z.string().min(1).optional(),
+  revocation_endpoint: z.string().min(1).optional(),
+  introspection_endpoint: z.string().min(1).optional(),
+  registration_endpoint: z.string().min(1).optional(),
+  authorization_endpoint: z.string().min(1).optional(),
+});
+/** Authorization server metadata. */
+export type AuthorizationServerMetadata = z.infer<typeof AuthorizationServerMetadata>;
+
+/**
+ * The discovery URLs to try for `issuer`, in order: OIDC Discovery
+ * (`{issuer}/.well-known/openid-configuration`) and RFC 8414 §3.1
+ * (`/.well-known/oauth-authorization-server` inserted before the issuer's path).
+ */
+export function discoveryUrls(issuer: string): string[] {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/$/, "");
+  return [
+    `${url.origin}${path}/.well-known/openid-configuration`,
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+  ];
+}
+
+/** Judges a discovery response; the returned `issuer` must equal the configured one. */
+export function processDiscoveryResponse(
+  res: HttpResponse,
+  expectedIssuer: string,
+  ctx: RemoteContext,
+): AuthorizationServerMetadata {
+  checkResponseStatus(res, ctx);
+  const metadata = validate(AuthorizationServerMetadata, parseJsonObject(res, ctx), res, ctx);
+  if (metadata.issuer.replace(/\/$/, "") !== expectedIssuer.replace(/\/$/, "")) {
+    throw new AccessTokenError(
+      ErrorCode.DISCOVERY,
+      `${describeRemote(ctx)} failed: metadata is for issuer "${metadata.issuer}", not "${expectedIssuer}"`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  if (!metadata.token_endpoint) {
+    throw new AccessTokenError(ErrorCode.DISCOVERY, `${describeRemote(ctx)} failed: metadata has no token_endpoint`, {
+      status: res.status,
+      endpoint: ctx.endpoint,
+    });
+  }
+  return metadata;
+}
+
+/** Fetches the metadata of `issuer`, trying each of {@link discoveryUrls}. */
+export async function discover(
+  issuer: string,
+  transport: Transport,
+  system = SYSTEM,
+): Promise<AuthorizationServerMetadata> {
+  let lastError: unknown;
+  for (const url of discoveryUrls(issuer)) {
+    const ctx = { system, operation: "discovery", endpoint: url };
+    try {
+      const res = await transport({ method: "GET", url, headers: { accept: "application/json" } }, ctx);
+      if (res.status === 404) {
+        lastError = new AccessTokenError(ErrorCode.DISCOVERY, `${describeRemote(ctx)} failed: HTTP 404`, {
+          status: 404,
+          endpoint: url,
+        });
+        continue;
+      }
+      return processDiscoveryResponse(res, issuer, ctx);
+    } catch (error) {
+      lastError = error;
+      if (error instanceof AccessTokenError && error.code === ErrorCode.TRANSPORT) break;
+    }
+  }
+  throw lastError;
+}
+
+// ---------------------------------------------------------------------------------------
+// Token endpoint
+
+/** A validated successful token response (RFC 6749 §5.1). */
+export interface TokenSet {
+  accessToken: string;
+  /** As sent by the server; compared case-insensitively. */
+  tokenType: string;
+  /** Lifetime in seconds, when the server said. */
+  expiresIn?: number;
+  refreshToken?: string;
+  scope?: string;
+  idToken?: string;
+}
+
+const TokenResponseBody = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().min(1),
+  // Some servers send a string; RFC 6749 says number.
+  expires_in: z
+    .union([z.number(), z.string().regex(/^\d+$/, "must be a number of seconds")])
+    .transform((v) => Number(v))
+    .pipe(z.number().int().nonnegative())
+    .optional(),
+  refresh_token: z.string().min(1).optional(),
+  scope: z.string().optional(),
+  id_token: z.string().optional(),
+});
+
+/** Builds a token request: `grant_type` plus `params`, authenticated with `auth`. */
+export function tokenRequest(
+  endpoint: string,
+  grantType: string,
+  params: Record<string, string | string[] | undefined>,
+  auth: ClientAuth,
+): HttpRequest {
+  const form = new URLSearchParams({ grant_type: grantType });
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) form.append(key, v);
+  }
+  return formRequest(endpoint, form, auth);
+}
+
+/** Judges a token response (RFC 6749 §5.1 / §5.2). Only `Bearer` tokens are accepted. */
+export function processTokenResponse(res: HttpResponse, ctx: RemoteContext): TokenSet {
+  checkResponseStatus(res, ctx);
+  const body = validate(TokenResponseBody, parseJsonObject(res, ctx), res, ctx);
+  if (body.token_type.toLowerCase() !== "bearer") {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_RESPONSE,
+      `${describeRemote(ctx)} failed: token_type "${body.token_type}" is not supported (only Bearer)`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  return {
+    accessToken: body.access_token,
+    tokenType: "Bearer",
+    expiresIn: body.expires_in,
+    refreshToken: body.refresh_token,
+    scope: body.scope,
+    idToken: body.id_token,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Introspection (RFC 7662) and revocation (RFC 7009)
+
+const IntrospectionBody = z.looseObject({
+  active: z.boolean(),
+  exp: z.number().optional(),
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+});
+/** The fields of an introspection answer this package uses. */
+export type Introspection = z.infer<typeof IntrospectionBody>;
+
+/** Builds an introspection request for `token`. */
+export function introspectionRequest(
+  endpoint: string,
+  token: string,
+  auth: ClientAuth,
+  hint = "access_token",
+): HttpRequest {
+  return formRequest(endpoint, new URLSearchParams({ token, token_type_hint: hint }), auth);
+}
+
+/** Judges an introspection response. */
+export function processIntrospectionResponse(res: HttpResponse, ctx: RemoteContext): Introspection {
+  checkResponseStatus(res, ctx);
+  return validate(IntrospectionBody, parseJsonObject(res, ctx), res, ctx);
+}
+
+/** Builds a revocation request for `token`. */
+export function revocationRequest(
+  endpoint: string,
+  token: string,
+  auth: ClientAuth,
+  hint = "access_token",
+): HttpRequest {
+  return formRequest(endpoint, new URLSearchParams({ token, token_type_hint: hint }), auth);
+}
+
+/** Judges a revocation response: 200 (even for unknown tokens, RFC 7009 §2.2) or an error. */
+export function processRevocationResponse(res: HttpResponse, ctx: RemoteContext): void {
+  checkResponseStatus(res, ctx, [200, 204]);
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Puts a Node >= 22 and the Pulumi engine (CLI, Node language host, dynamic-provider
+# plugin) on PATH. Idempotent; everything slow is cached outside the checkout, keyed by
+# version, so a fresh clone reuses it. Source it (`. scripts/toolchain.sh`) or run it.
+#
+# Cache root: $PULUMI_ACCESS_TOKENS_CACHE (default ~/.cache/pulumi-access-tokens).
+set -euo pipefail
+
+PAT_PULUMI_VERSION="${PAT_PULUMI_VERSION:-3.259.0}" # matches @pulumi/pulumi in package.json
+PAT_NODE_MAJOR=24
+PAT_NODE_MIN_MAJOR=22
+PAT_CACHE="${PULUMI_ACCESS_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-access-tokens}"
+PAT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mkdir -p "$PAT_CACHE"
+
+pat_log() { echo "[toolchain] $*" >&2; }
+
+# Serialize concurrent bootstraps (two CI jobs, or a test and the demo) on one machine.
+exec 9>"$PAT_CACHE/.lock"
+flock 9
+
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+pat_ensure_node() {
+  if command -v node >/dev/null && [ "$(node_major)" -ge "$PAT_NODE_MIN_MAJOR" ]; then
+    return
+  fi
+  local dir="$PAT_CACHE/node-$PAT_NODE_MAJOR"
+  if [ ! -x "$dir/bin/node" ] || [ "$(node_major "$dir/bin/node")" -lt "$PAT_NODE_MIN_MAJOR" ]; then
+    pat_log "installing Node $PAT_NODE_MAJOR from the npm registry into $dir"
+    local tmp
+    tmp="$(mktemp -d "$PAT_CACHE/node-tmp.XXXXXX")"
+    # The `node` package's own binary comes from its per-platform package; install that
+    # directly so nothing depends on install scripts being allowed to run.
+    local platform
+    case "$(uname -s)-$(uname -m)" in
+      Linux-x86_64) platform=linux-x64 ;;
+      Linux-aarch64) platform=linux-arm64 ;;
+      Darwin-arm64) platform=darwin-arm64 ;;
+      Darwin-x86_64) platform=darwin-x64 ;;
+      *) pat_log "unsupported platform $(uname -s)-$(uname -m)"; exit 1 ;;
+    esac
+    (cd "$tmp" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error \
+      "node-$platform@$PAT_NODE_MAJOR" >&2)
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp -a "$tmp/node_modules/node-$platform/." "$dir/"
+    rm -rf "$tmp"
+    "$dir/bin/node" --version >/dev/null
+  fi
+  export PATH="$dir/bin:$PATH"
+}
+
+pat_pulumi_ok() {
+  local v
+  v="$(pulumi version 2>/dev/null | sed 's/^v//')" || return 1
+  [ -n "$v" ] || return 1
+  # Good enough when at least the pinned version and the Node language host is beside it.
+  [ "$(printf '%s\n%s\n' "$PAT_PULUMI_VERSION" "$v" | sort -V | head -1)" = "$PAT_PULUMI_VERSION" ] &&
+    command -v pulumi-language-nodejs >/dev/null && command -v pulumi-resource-pulumi-nodejs >/dev/null
+}
+
+pat_ensure_pulumi() {
+  if [ -z "${PAT_FORCE_ENGINE_BUILD:-}" ] && pat_pulumi_ok; then
+    return
+  fi
+  local host_src="$PAT_ROOT/scripts/engine/language-host/main.go"
+  local key
+  key="$(sha256sum <"$host_src" | cut -c1-12)"
+  local bin="$PAT_CACHE/pulumi-v$PAT_PULUMI_VERSION-$key/bin"
+  if [ ! -x "$bin/pulumi" ] || [ ! -x "$bin/pulumi-language-nodejs" ]; then
+    command -v go >/dev/null || { pat_log "Go is required to build the Pulumi engine"; exit 1; }
+    local src="$PAT_CACHE/engine-src-v$PAT_PULUMI_VERSION"
+    pat_log "building the Pulumi CLI v$PAT_PULUMI_VERSION from the Go module proxy (first run only; several minutes)"
+    rm -rf "$src"
+    mkdir -p "$src/language-host" "$bin.tmp"
+    cp "$host_src" "$src/language-host/main.go"
+    cat >"$src/go.mod" <<GOMOD
+module pulumi-access-tokens/engine
+
+go 1.26
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PAT_PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PAT_PULUMI_VERSION
+)
+
+// Copied from pkg/go.mod (its non-local replace directives).
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+GOMOD
+    local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PAT_PULUMI_VERSION"
+    (
+      cd "$src"
+      export GOFLAGS="-mod=mod" GOTOOLCHAIN=local
+      go mod tidy >&2
+      go build -trimpath -ldflags "$ldflags" -o "$bin.tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
+      go build -trimpath -ldflags "$ldflags" -o "$bin.tmp/pulumi-language-nodejs" ./language-host >&2
+    )
+    rm -rf "$bin"
+    mv "$bin.tmp" "$bin"
+  fi
+  # Cheap, so always refreshed from the checkout.
+  cmp -s "$PAT_ROOT/scripts/engine/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs" ||
+    install -m 0755 "$PAT_ROOT/scripts/engine/pulumi-resource-pulumi-nodejs" "$bin/"
+  export PATH="$bin:$PATH"
+}
+
+pat_ensure_node
+pat_ensure_pulumi
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="${PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK:-false}"
+exec 9>&-
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  pat_log "node $(node --version), $(command -v pulumi) $(pulumi version)"
+fi
