@@ -97,9 +97,7 @@ export class AccessToken extends pulumi.CustomResource {
   /** True if `obj` is an AccessToken, even one from another copy of this package. */
   static override isInstance(obj: unknown): obj is AccessToken {
     return (
-      obj !== null &&
-      typeof obj === "object" &&
-      (obj as { __pulumiType?: string }).__pulumiType === ACCESS_TOKEN_TYPE
+      obj !== null && typeof obj === "object" && (obj as { __pulumiType?: string }).__pulumiType === ACCESS_TOKEN_TYPE
     );
   }
 

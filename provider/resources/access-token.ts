@@ -39,66 +39,74 @@ const RESERVED_PARAMS = new Set([
 ]);
 
 /** The inputs of an AccessToken, as they reach the provider. */
-export const AccessTokenInputs = z
-  .strictObject({
-    tokenEndpoint: z.string().optional(),
-    issuer: z.string().optional(),
-    revocationEndpoint: z.string().optional(),
-    introspectionEndpoint: z.string().optional(),
-    clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
-    clientSecret: z.string().min(1, "must not be empty").optional(),
-    clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
-    clientAuthMethod: z
-      .enum(["client_secret_basic", "client_secret_post"], {
-        error: 'must be "client_secret_basic" or "client_secret_post"',
-      })
-      .optional(),
-    scopes: z.array(scopeToken).optional(),
-    audience: z.string().min(1, "must not be empty").optional(),
-    resource: z.array(z.string().min(1)).optional(),
-    extraParams: z
-      .record(z.string(), z.string())
-      .refine((p) => Object.keys(p).every((k) => !RESERVED_PARAMS.has(k)), {
-        error: `must not set ${[...RESERVED_PARAMS].join(", ")} (use the dedicated inputs)`,
-      })
-      .optional(),
-    revokeOnDelete: z.boolean().optional(),
-    allowInsecureHttp: z.boolean().optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (!v.tokenEndpoint === !v.issuer) {
-      ctx.addIssue({
-        code: "custom",
-        path: [v.tokenEndpoint ? "issuer" : "tokenEndpoint"],
-        message: "set exactly one of tokenEndpoint or issuer",
-      });
-    }
-    for (const key of ["tokenEndpoint", "issuer", "revocationEndpoint", "introspectionEndpoint"] as const) {
-      const value = v[key];
-      const problem = value === undefined ? undefined : endpointProblem(value, v.allowInsecureHttp);
-      if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
-    }
-    for (const [i, value] of (v.resource ?? []).entries()) {
-      const problem = endpointProblem(value, true);
-      if (problem) ctx.addIssue({ code: "custom", path: ["resource", i], message: problem });
-    }
-    if (v.clientSecret && v.clientSecretConfigKey) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["clientSecretConfigKey"],
-        message: "set either clientSecret or clientSecretConfigKey, not both",
-      });
-    }
-    if (!v.clientSecret && !v.clientSecretConfigKey) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["clientSecret"],
-        message: "is required (or name a stack config key in clientSecretConfigKey)",
-      });
-    }
-  });
+export const AccessTokenInputs = z.strictObject({
+  tokenEndpoint: z.string().optional(),
+  issuer: z.string().optional(),
+  revocationEndpoint: z.string().optional(),
+  introspectionEndpoint: z.string().optional(),
+  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
+  clientSecret: z.string().min(1, "must not be empty").optional(),
+  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
+  clientAuthMethod: z
+    .enum(["client_secret_basic", "client_secret_post"], {
+      error: 'must be "client_secret_basic" or "client_secret_post"',
+    })
+    .optional(),
+  scopes: z.array(scopeToken).optional(),
+  audience: z.string().min(1, "must not be empty").optional(),
+  resource: z.array(z.string().min(1)).optional(),
+  extraParams: z
+    .record(z.string(), z.string())
+    .refine((p) => Object.keys(p).every((k) => !RESERVED_PARAMS.has(k)), {
+      error: `must not set ${[...RESERVED_PARAMS].join(", ")} (use the dedicated inputs)`,
+    })
+    .optional(),
+  revokeOnDelete: z.boolean().optional(),
+  allowInsecureHttp: z.boolean().optional(),
+});
 /** Validated AccessToken inputs. */
 export type AccessTokenInputs = z.infer<typeof AccessTokenInputs>;
+
+/**
+ * Rules across fields, run even when single fields fail so `preview` reports every
+ * problem at once. Works on the raw (unvalidated) inputs.
+ */
+export function crossFieldIssues(v: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const str = (k: string) => (typeof v[k] === "string" && v[k] !== "" ? (v[k] as string) : undefined);
+  if (!str("tokenEndpoint") === !str("issuer")) {
+    issues.push({
+      path: [str("tokenEndpoint") ? "issuer" : "tokenEndpoint"],
+      message: "set exactly one of tokenEndpoint or issuer",
+    });
+  }
+  for (const key of ["tokenEndpoint", "issuer", "revocationEndpoint", "introspectionEndpoint"]) {
+    const value = v[key];
+    if (value === undefined) continue;
+    const problem =
+      typeof value === "string" ? endpointProblem(value, v.allowInsecureHttp === true) : "must be a URL string";
+    if (problem) issues.push({ path: [key], message: problem });
+  }
+  if (Array.isArray(v.resource)) {
+    for (const [i, value] of v.resource.entries()) {
+      const problem = typeof value === "string" ? endpointProblem(value, true) : undefined;
+      if (problem) issues.push({ path: ["resource", i], message: problem });
+    }
+  }
+  if (v.clientSecret !== undefined && v.clientSecretConfigKey !== undefined) {
+    issues.push({
+      path: ["clientSecretConfigKey"],
+      message: "set either clientSecret or clientSecretConfigKey, not both",
+    });
+  }
+  if (v.clientSecret === undefined && v.clientSecretConfigKey === undefined) {
+    issues.push({
+      path: ["clientSecret"],
+      message: "is required (or name a stack config key in clientSecretConfigKey)",
+    });
+  }
+  return issues;
+}
 
 /** What an AccessToken stores as outputs. */
 export interface AccessTokenState extends AccessTokenInputs {
@@ -155,8 +163,11 @@ export function checkInputs(news: Record<string, unknown>): pulumi.dynamic.Check
   // Unknown values (preview) are validated on the next run, when they are known.
   const known = Object.fromEntries(Object.entries(inputs).filter(([k]) => !unknownKeys.has(k)));
   const parsed = AccessTokenInputs.safeParse(known);
-  if (parsed.success) return { inputs: news };
-  const failures = parsed.error.issues
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues),
+    ...crossFieldIssues(known).map((i) => ({ ...i, code: "custom" as const })),
+  ];
+  const failures = issues
     .filter((i) => {
       const key = String(i.path[0] ?? "");
       if (unknownKeys.has(key)) return false;
@@ -168,7 +179,7 @@ export function checkInputs(news: Record<string, unknown>): pulumi.dynamic.Check
     })
     .map((i) => ({
       property: i.path.map(String).join(".") || "(inputs)",
-      reason: i.code === "unrecognized_keys" ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
+      reason: "keys" in i && i.code === "unrecognized_keys" ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
     }));
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
@@ -217,9 +228,11 @@ function authFor(inputs: AccessTokenInputs, secret: string): oauth2.ClientAuth {
 
 /** Parses the inputs echoed in state (or sent as inputs); throws if they are unusable. */
 function parseInputs(props: Record<string, unknown>): AccessTokenInputs {
-  const parsed = AccessTokenInputs.safeParse(pickInputs(props));
-  if (!parsed.success) {
-    const reasons = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  const picked = pickInputs(props);
+  const parsed = AccessTokenInputs.safeParse(picked);
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...crossFieldIssues(picked)];
+  if (!parsed.success || issues.length) {
+    const reasons = issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new AccessTokenError(ErrorCode.INVALID_INPUT, `invalid AccessToken inputs: ${reasons}`);
   }
   return parsed.data;

@@ -38,6 +38,8 @@ export interface OAuthServer {
   tokenEndpoint: string;
   introspectionEndpoint: string;
   revocationEndpoint: string;
+  /** Every access token this server has issued (canaries for leak scans). */
+  issuedTokens: Set<string>;
   /** Requests seen, by path (for "no request was made" assertions). */
   requests: { method: string; path: string }[];
   /** Introspects `token` as `client` would (RFC 7662) and returns the answer. */
@@ -68,7 +70,7 @@ export const DEFAULT_CLIENTS: TestClient[] = [
 
 type Stored = Record<string, { payload: Record<string, unknown>; expiresAt?: number }>;
 
-function adapterFactory(storeFile?: string) {
+function adapterFactory(issued: Set<string>, storeFile?: string) {
   const store: Stored = storeFile && existsSync(storeFile) ? JSON.parse(readFileSync(storeFile, "utf8")) : {};
   const save = () => {
     if (!storeFile) return;
@@ -81,6 +83,8 @@ function adapterFactory(storeFile?: string) {
       return `${this.model}:${id}`;
     }
     async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number) {
+      // Opaque access tokens are stored under their own value.
+      if (this.model === "ClientCredentials" || this.model === "AccessToken") issued.add(id);
       store[this.key(id)] = { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined };
       save();
     }
@@ -124,9 +128,10 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   });
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${port}`;
+  const issued = new Set<string>();
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const provider = new Provider(issuer, {
-    adapter: adapterFactory(options.storeFile),
+    adapter: adapterFactory(issued, options.storeFile),
     clients: clients.map((c) => ({
       grant_types: ["client_credentials"],
       response_types: [],
@@ -186,6 +191,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     introspectionEndpoint: `${issuer}/token/introspection`,
     revocationEndpoint: `${issuer}/token/revocation`,
     requests,
+    issuedTokens: issued,
     introspect: async (token, client) => JSON.parse(await form("/token/introspection", token, client)),
     revoke: async (token, client) => {
       await form("/token/revocation", token, client);
