@@ -7,6 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigSlot } from "./config";
+import { engineDiagnostics } from "./diagnostics";
 import { createTransport } from "./http/transport";
 import {
   checkInputs,
@@ -45,7 +46,7 @@ export function handler(kind: ResourceKind, shimVersion: number): pulumi.dynamic
 
 function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
   const config = new ConfigSlot();
-  const deps = { transport: createTransport(), config };
+  const deps = { transport: createTransport(), config, diagnostics: engineDiagnostics };
   return {
     async configure(req) {
       config.set(req.config);
@@ -54,7 +55,7 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
       return checkInputs(news);
     },
     async diff(_id, olds, news) {
-      return diffAccessToken(olds, news);
+      return diffAccessToken(olds, news, deps);
     },
     async create(inputs) {
       return createAccessToken(inputs, deps);
@@ -63,7 +64,7 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
       return readAccessToken(id, props, deps);
     },
     async update(_id, olds, news) {
-      return updateAccessToken(olds, news);
+      return updateAccessToken(olds, news, deps);
     },
     async delete(_id, props) {
       await deleteAccessToken(props, deps);

@@ -1,11 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shimText } from "./shim";
 
-/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
 
-/** Inputs of an {@link AccessToken}. */
-export interface AccessTokenArgs {
+/** The grant that issues the first token. */
+export type GrantType = "client_credentials" | "password" | "refresh_token";
+
+/** When and how a token rotates. Shared by every token resource of this package. */
+export interface RotationArgs {
+  /**
+   * Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided
+   * at plan time: a plain `pulumi preview` shows what will rotate and why.
+   */
+  rotateAfter?: pulumi.Input<string>;
+  /** Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`). */
+  rotateBeforeExpiry?: pulumi.Input<string>;
+  /** Any change to this map rotates the token (like `time_rotating`'s triggers). */
+  triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Keep the previous token valid this long after a rotation (as the secret output
+   * `previousAccessToken`), so stacks that read it later can switch. It is revoked on the
+   * first `pulumi up` after the grace period ends, and on destroy.
+   */
+  gracePeriod?: pulumi.Input<string>;
+  /** On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it. Default true. */
+  recreateIfInvalid?: pulumi.Input<boolean>;
+}
+
+/** Inputs of an {@link AccessToken} (generic OAuth 2.0 server). */
+export interface AccessTokenArgs extends RotationArgs {
   /**
    * The token endpoint URL. Set this or {@link issuer}. HTTPS is required except on
    * loopback. Changing it replaces the token.
@@ -21,12 +45,14 @@ export interface AccessTokenArgs {
   revocationEndpoint?: pulumi.Input<string>;
   /** RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`. */
   introspectionEndpoint?: pulumi.Input<string>;
+  /** The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. */
+  grantType?: pulumi.Input<GrantType>;
   /** The OAuth client id. Changing it replaces the token. */
   clientId: pulumi.Input<string>;
   /**
-   * The client secret. Stored encrypted in state (needed to revoke on delete); never
+   * The client secret. Stored encrypted in state (needed to renew and revoke); never
    * printed. Changing it updates the resource without issuing a new token. Set this or
-   * {@link clientSecretConfigKey}.
+   * {@link clientSecretConfigKey}, or neither for a public client.
    */
   clientSecret?: pulumi.Input<string>;
   /**
@@ -35,8 +61,18 @@ export interface AccessTokenArgs {
    * it with `pulumi config set --secret`.
    */
   clientSecretConfigKey?: pulumi.Input<string>;
-  /** Client authentication. Default `client_secret_basic`. Changing it does not issue a new token. */
+  /** Client authentication. Default `client_secret_basic`; `none` for a public client. */
   clientAuthMethod?: pulumi.Input<ClientAuthMethod>;
+  /** Resource owner for `grantType: "password"`. Changing it replaces the token. */
+  username?: pulumi.Input<string>;
+  /** Resource owner password for `grantType: "password"`. Secret. */
+  password?: pulumi.Input<string>;
+  /**
+   * The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the
+   * interactive authorization). Secret. Rotated refresh tokens are kept in state; this
+   * input is only read when the resource is created.
+   */
+  refreshToken?: pulumi.Input<string>;
   /** Scopes to request (sent space-separated). Changing them replaces the token. */
   scopes?: pulumi.Input<pulumi.Input<string>[]>;
   /** The `audience` parameter (Auth0-style). Changing it replaces the token. */
@@ -51,16 +87,96 @@ export interface AccessTokenArgs {
   allowInsecureHttp?: pulumi.Input<boolean>;
 }
 
-/** The Pulumi type token of {@link AccessToken} (a dynamic resource served by the shim). */
+/** The Pulumi type token of every token resource (a dynamic resource served by the shim). */
 export const ACCESS_TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
 
 /** Outputs that are always secret, whatever the caller's options say. */
-export const ACCESS_TOKEN_SECRET_OUTPUTS = ["accessToken", "clientSecret", "refreshToken"];
+export const ACCESS_TOKEN_SECRET_OUTPUTS = [
+  "accessToken",
+  "refreshToken",
+  "previousAccessToken",
+  "clientSecret",
+  "password",
+];
+
+/** Output names every token resource has. */
+const TOKEN_OUTPUTS = [
+  "accessToken",
+  "tokenType",
+  "scope",
+  "issuedAt",
+  "expiresAt",
+  "rotationDueAt",
+  "previousAccessToken",
+  "previousRevokeAt",
+  "refreshTokenExpiresAt",
+  "resolvedTokenEndpoint",
+];
 
 /**
- * An OAuth 2.0 access token issued by the client_credentials grant (RFC 6749 §4.4).
+ * The base of every token resource: the outputs, the shim, and the secret-output rule.
+ * Presets (generic OAuth 2.0 and each system) differ only in their arguments.
+ */
+export abstract class TokenResource extends pulumi.CustomResource {
+  /** The access token. Secret. */
+  declare readonly accessToken: pulumi.Output<string>;
+  /** The token type; always `Bearer`. */
+  declare readonly tokenType: pulumi.Output<string>;
+  /** The scope granted, when the system said (space-separated). */
+  declare readonly scope: pulumi.Output<string | undefined>;
+  /** When the current token was issued (RFC 3339): the last rotation. */
+  declare readonly issuedAt: pulumi.Output<string>;
+  /** When the token expires (RFC 3339), when the system gave a lifetime. */
+  declare readonly expiresAt: pulumi.Output<string | undefined>;
+  /** When rotation falls due (RFC 3339), when a rotation policy is set. */
+  declare readonly rotationDueAt: pulumi.Output<string | undefined>;
+  /** The previous token, kept during its grace period after a rotation. Secret. */
+  declare readonly previousAccessToken: pulumi.Output<string | undefined>;
+  /** When the previous token will be revoked (on the first `up` after this time). */
+  declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
+  /** When the stored refresh token dies, when the system says. */
+  declare readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
+  /** The token endpoint used. */
+  declare readonly resolvedTokenEndpoint: pulumi.Output<string | undefined>;
+
+  /** True if `obj` is a token resource of this package, even from another copy of it. */
+  static override isInstance(obj: unknown): obj is TokenResource {
+    return (
+      obj !== null && typeof obj === "object" && (obj as { __pulumiType?: string }).__pulumiType === ACCESS_TOKEN_TYPE
+    );
+  }
+
+  protected constructor(
+    name: string,
+    system: string,
+    args: Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions | undefined,
+    extraOutputs: string[] = [],
+  ) {
+    const props: Record<string, unknown> = {
+      ...args,
+      system,
+      resourceName: name,
+      __provider: shimText("AccessToken"),
+    };
+    for (const key of [...TOKEN_OUTPUTS, ...extraOutputs]) if (!(key in props)) props[key] = undefined;
+    super(
+      ACCESS_TOKEN_TYPE,
+      name,
+      props,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ACCESS_TOKEN_SECRET_OUTPUTS }),
+    );
+  }
+}
+
+/**
+ * An OAuth 2.0 access token from any compliant server, issued by the client_credentials
+ * (RFC 6749 §4.4, default), password (§4.3) or refresh_token (§6) grant.
  *
- * - create: discovers endpoints when `issuer` is set, then calls the token endpoint.
+ * - create: discovers endpoints when `issuer` is set, then runs the grant.
+ * - diff (every preview/up): a material change replaces the token; rotation
+ *   (`rotateAfter`, `rotateBeforeExpiry`, `triggers`, expiry) is decided here, so
+ *   `pulumi preview` shows it, with no network call when nothing is due.
  * - refresh: asks RFC 7662 introspection (when offered) whether the token is active; a
  *   revoked or expired token is reported gone, and the next `pulumi up` issues a new one.
  * - delete: revokes the token (RFC 7009) when the server offers revocation.
@@ -74,49 +190,16 @@ export const ACCESS_TOKEN_SECRET_OUTPUTS = ["accessToken", "clientSecret", "refr
  *   clientId: "reporting",
  *   clientSecret: config.requireSecret("clientSecret"),
  *   scopes: ["reports:read"],
+ *   rotateAfter: "20h",
  * });
  * export const accessToken = token.accessToken; // [secret]
  * ```
  */
-export class AccessToken extends pulumi.CustomResource {
-  /** The access token. Secret. */
-  declare readonly accessToken: pulumi.Output<string>;
-  /** The token type; always `Bearer`. */
-  declare readonly tokenType: pulumi.Output<string>;
-  /** The scope granted, when the server said (space-separated). */
-  declare readonly scope: pulumi.Output<string | undefined>;
-  /** When the token was issued (RFC 3339). */
-  declare readonly issuedAt: pulumi.Output<string>;
-  /** When the token expires (RFC 3339), when the server gave `expires_in`. */
-  declare readonly expiresAt: pulumi.Output<string | undefined>;
-  /** The token endpoint used (discovered when `issuer` was given). */
-  declare readonly resolvedTokenEndpoint: pulumi.Output<string>;
+export class AccessToken extends TokenResource {
   /** The client id. */
   declare readonly clientId: pulumi.Output<string>;
 
-  /** True if `obj` is an AccessToken, even one from another copy of this package. */
-  static override isInstance(obj: unknown): obj is AccessToken {
-    return (
-      obj !== null && typeof obj === "object" && (obj as { __pulumiType?: string }).__pulumiType === ACCESS_TOKEN_TYPE
-    );
-  }
-
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = {
-      ...args,
-      __provider: shimText("AccessToken"),
-      accessToken: undefined,
-      tokenType: undefined,
-      scope: undefined,
-      issuedAt: undefined,
-      expiresAt: undefined,
-      resolvedTokenEndpoint: undefined,
-    };
-    super(
-      ACCESS_TOKEN_TYPE,
-      name,
-      props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ACCESS_TOKEN_SECRET_OUTPUTS }),
-    );
+    super(name, "oauth2", { ...args }, opts, ["clientId"]);
   }
 }

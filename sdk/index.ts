@@ -3,5 +3,14 @@
  *
  * @packageDocumentation
  */
-export { AccessToken, ACCESS_TOKEN_TYPE, type AccessTokenArgs, type ClientAuthMethod } from "./access-token";
+export {
+  AccessToken,
+  ACCESS_TOKEN_TYPE,
+  ACCESS_TOKEN_SECRET_OUTPUTS,
+  TokenResource,
+  type AccessTokenArgs,
+  type ClientAuthMethod,
+  type GrantType,
+  type RotationArgs,
+} from "./access-token";
 export { SHIM_VERSION, shimText } from "./shim";

@@ -1,18 +1,28 @@
 /**
- * The AccessToken lifecycle: validate inputs (check), decide replace/update (diff), issue
- * (create), ask the server whether the token still works (read), revoke (delete).
+ * The AccessToken lifecycle, written once for every token system: validate inputs
+ * (check), decide replace / update / rotate (diff), issue (create), renew or clean up
+ * (update), ask whether the token still works (read), revoke (delete).
  *
- * State layout (the resource's outputs) is versioned by `stateVersion`; inputs are echoed
- * so `diff`, `read` and `delete`, which only see old outputs, have what they need.
+ * When does a token rotate? See `rotation.ts` ({@link rotationDecision}); this file acts
+ * on the answer:
+ * - a material input changed → replace (the new token is issued before the old one is
+ *   revoked, and the engine updates dependents in between);
+ * - rotation due and nothing to carry over → replace, the same way;
+ * - rotation due and a refresh token to carry over, or a grace period → update in place:
+ *   the next token is issued from state, and the previous one is kept (secret) until its
+ *   grace ends, then revoked on the first `up` after that (or on destroy).
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { ConfigSlot } from "../config";
+import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
-import { redactError } from "../http/redact";
-import { type Transport, endpointProblem } from "../http/transport";
-import * as oauth2 from "../protocols/oauth2";
+import { redact, redactError } from "../http/redact";
+import type { Transport } from "../http/transport";
+import { genericSystem } from "../protocols/generic";
+import type { Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
+import { ROTATION_POLICY_INPUTS, RotationInputs, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
 
 /** Version of the state layout written by this code. */
 export const STATE_VERSION = 1;
@@ -20,133 +30,62 @@ export const STATE_VERSION = 1;
 /** The value Pulumi sends for inputs not yet known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
+/** Every system, by the value of the `system` input. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const SYSTEMS: Record<string, TokenSystem<any>> = {
+  [genericSystem.id]: genericSystem,
+};
 
-const RESERVED_PARAMS = new Set([
-  "grant_type",
-  "client_id",
-  "client_secret",
-  "scope",
-  "audience",
-  "resource",
-  "username",
-  "password",
-  "refresh_token",
-  "code",
-]);
+/** Inputs every token resource has, whatever its system. */
+const COMMON_SHAPE = {
+  system: z.string().optional(),
+  /** The resource's name, passed by the SDK so messages can name it. */
+  resourceName: z.string().optional(),
+  ...RotationInputs,
+};
 
-/** The inputs of an AccessToken, as they reach the provider. */
-export const AccessTokenInputs = z.strictObject({
-  tokenEndpoint: z.string().optional(),
-  issuer: z.string().optional(),
-  revocationEndpoint: z.string().optional(),
-  introspectionEndpoint: z.string().optional(),
-  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
-  clientSecret: z.string().min(1, "must not be empty").optional(),
-  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
-  clientAuthMethod: z
-    .enum(["client_secret_basic", "client_secret_post"], {
-      error: 'must be "client_secret_basic" or "client_secret_post"',
-    })
-    .optional(),
-  scopes: z.array(scopeToken).optional(),
-  audience: z.string().min(1, "must not be empty").optional(),
-  resource: z.array(z.string().min(1)).optional(),
-  extraParams: z
-    .record(z.string(), z.string())
-    .refine((p) => Object.keys(p).every((k) => !RESERVED_PARAMS.has(k)), {
-      error: `must not set ${[...RESERVED_PARAMS].join(", ")} (use the dedicated inputs)`,
-    })
-    .optional(),
-  revokeOnDelete: z.boolean().optional(),
-  allowInsecureHttp: z.boolean().optional(),
-});
-/** Validated AccessToken inputs. */
-export type AccessTokenInputs = z.infer<typeof AccessTokenInputs>;
+/** Outputs that are always secret (besides each system's secret inputs). */
+export const SECRET_OUTPUTS = ["accessToken", "refreshToken", "previousAccessToken"] as const;
 
-/**
- * Rules across fields, run even when single fields fail so `preview` reports every
- * problem at once. Works on the raw (unvalidated) inputs.
- */
-export function crossFieldIssues(v: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
-  const issues: { path: (string | number)[]; message: string }[] = [];
-  const str = (k: string) => (typeof v[k] === "string" && v[k] !== "" ? (v[k] as string) : undefined);
-  if (!str("tokenEndpoint") === !str("issuer")) {
-    issues.push({
-      path: [str("tokenEndpoint") ? "issuer" : "tokenEndpoint"],
-      message: "set exactly one of tokenEndpoint or issuer",
-    });
-  }
-  for (const key of ["tokenEndpoint", "issuer", "revocationEndpoint", "introspectionEndpoint"]) {
-    const value = v[key];
-    if (value === undefined) continue;
-    const problem =
-      typeof value === "string" ? endpointProblem(value, v.allowInsecureHttp === true) : "must be a URL string";
-    if (problem) issues.push({ path: [key], message: problem });
-  }
-  if (Array.isArray(v.resource)) {
-    for (const [i, value] of v.resource.entries()) {
-      const problem = typeof value === "string" ? endpointProblem(value, true) : undefined;
-      if (problem) issues.push({ path: ["resource", i], message: problem });
-    }
-  }
-  if (v.clientSecret !== undefined && v.clientSecretConfigKey !== undefined) {
-    issues.push({
-      path: ["clientSecretConfigKey"],
-      message: "set either clientSecret or clientSecretConfigKey, not both",
-    });
-  }
-  if (v.clientSecret === undefined && v.clientSecretConfigKey === undefined) {
-    issues.push({
-      path: ["clientSecret"],
-      message: "is required (or name a stack config key in clientSecretConfigKey)",
-    });
-  }
-  return issues;
+/** Everything the lifecycle needs from its environment. */
+export interface AccessTokenDeps {
+  transport: Transport;
+  config: ConfigSlot;
+  diagnostics?: Diagnostics;
+  now?: () => Date;
 }
 
-/** What an AccessToken stores as outputs. */
-export interface AccessTokenState extends AccessTokenInputs {
-  stateVersion: number;
-  /** The token endpoint actually used (from discovery when `issuer` is set). */
-  resolvedTokenEndpoint: string;
-  resolvedRevocationEndpoint?: string;
-  resolvedIntrospectionEndpoint?: string;
-  accessToken: string;
-  tokenType: string;
-  scope?: string;
-  issuedAt: string;
-  expiresAt?: string;
+// -----------------------------------------------------------------------------------------
+// Inputs
+
+function systemId(props: Record<string, unknown>): string {
+  return typeof props.system === "string" && props.system !== UNKNOWN ? props.system : genericSystem.id;
 }
 
-/** Inputs whose change means a different token: the resource is replaced. */
-export const MATERIAL_INPUTS = [
-  "tokenEndpoint",
-  "issuer",
-  "clientId",
-  "scopes",
-  "audience",
-  "resource",
-  "extraParams",
-] as const;
+/** The system for a set of inputs or state; throws for an unknown one. */
+export function systemOf(props: Record<string, unknown>): TokenSystem {
+  const id = systemId(props);
+  const system = SYSTEMS[id];
+  if (!system) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_INPUT,
+      `system: unknown token system "${id}" (known: ${Object.keys(SYSTEMS).join(", ")})`,
+    );
+  }
+  return system;
+}
 
-/** Inputs that can change without a new token: updated in place, no network call. */
-export const COSMETIC_INPUTS = [
-  "clientSecret",
-  "clientSecretConfigKey",
-  "clientAuthMethod",
-  "revocationEndpoint",
-  "introspectionEndpoint",
-  "revokeOnDelete",
-  "allowInsecureHttp",
-] as const;
+function schemaOf(system: TokenSystem) {
+  return z.strictObject({ ...system.inputShape, ...COMMON_SHAPE });
+}
 
-function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _ignored, ...rest } = props;
-  return rest;
+function inputKeysOf(system: TokenSystem): string[] {
+  return [...Object.keys(system.inputShape), ...Object.keys(COMMON_SHAPE)];
+}
+
+function pickInputs(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
+  const keys = new Set(inputKeysOf(system));
+  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.has(k)));
 }
 
 function isUnknown(value: unknown): boolean {
@@ -156,265 +95,376 @@ function isUnknown(value: unknown): boolean {
   return false;
 }
 
-/** Maps zod issues on inputs to Pulumi check failures: property named, reason given. */
+function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
+  const { __provider: _ignored, ...rest } = props;
+  return rest;
+}
+
+/** Validates new inputs: every problem, named by property with a reason, and no network call. */
 export function checkInputs(news: Record<string, unknown>): pulumi.dynamic.CheckResult {
   const inputs = stripProvider(news);
+  const id = systemId(inputs);
+  const system = SYSTEMS[id];
+  if (!system) {
+    return {
+      inputs: news,
+      failures: [
+        { property: "system", reason: `unknown token system "${id}" (known: ${Object.keys(SYSTEMS).join(", ")})` },
+      ],
+    };
+  }
   const unknownKeys = new Set(Object.keys(inputs).filter((k) => isUnknown(inputs[k])));
-  // Unknown values (preview) are validated on the next run, when they are known.
+  // Unknown values (preview) are validated on the run where they are known.
   const known = Object.fromEntries(Object.entries(inputs).filter(([k]) => !unknownKeys.has(k)));
-  const parsed = AccessTokenInputs.safeParse(known);
-  const issues = [
+  const parsed = schemaOf(system).safeParse(known);
+  const issues: { path: PropertyKey[]; message: string; keys?: string[]; code?: string }[] = [
     ...(parsed.success ? [] : parsed.error.issues),
-    ...crossFieldIssues(known).map((i) => ({ ...i, code: "custom" as const })),
+    ...(unknownKeys.size ? [] : system.crossFieldIssues(known)),
   ];
   const failures = issues
-    .filter((i) => {
-      const key = String(i.path[0] ?? "");
-      if (unknownKeys.has(key)) return false;
-      // "exactly one of" checks cannot be decided while one side is unknown.
-      if (["tokenEndpoint", "issuer"].includes(key) && (unknownKeys.has("tokenEndpoint") || unknownKeys.has("issuer")))
-        return false;
-      if (["clientSecret", "clientSecretConfigKey"].includes(key) && unknownKeys.has("clientSecret")) return false;
-      return true;
-    })
+    .filter((i) => !unknownKeys.has(String(i.path[0] ?? "")))
     .map((i) => ({
       property: i.path.map(String).join(".") || "(inputs)",
-      reason: "keys" in i && i.code === "unrecognized_keys" ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
+      reason: i.code === "unrecognized_keys" && i.keys ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
     }));
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
+
+function parseInputs(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
+  const picked = pickInputs(system, props);
+  const parsed = schemaOf(system).safeParse(picked);
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...system.crossFieldIssues(picked)];
+  if (!parsed.success || issues.length) {
+    const reasons = issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; ");
+    throw new AccessTokenError(ErrorCode.INVALID_INPUT, `invalid ${system.displayName} token inputs: ${reasons}`);
+  }
+  return parsed.data;
+}
+
+// -----------------------------------------------------------------------------------------
+// Diff
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** Decides replace (material change) or update (cosmetic change) from old outputs and new inputs. */
-export function diffAccessToken(
+function label(props: Record<string, unknown>, system: TokenSystem): string {
+  const name = typeof props.resourceName === "string" ? props.resourceName : "(unnamed)";
+  return `${system.displayName} token "${name}"`;
+}
+
+/** Rotation carries a refresh token over, or keeps the previous token: update in place. */
+function rotatesInPlace(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  return typeof olds.refreshToken === "string" || typeof news.gracePeriod === "string";
+}
+
+/** How soon before an upstream credential's end `preview` starts warning. */
+export const UPSTREAM_WARNING_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * Decides replace / update / nothing from old outputs and new inputs, at plan time, with
+ * no network call, and tells the user why a token will rotate.
+ */
+export async function diffAccessToken(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
-): pulumi.dynamic.DiffResult {
-  const replaces = MATERIAL_INPUTS.filter((k) => isUnknown(news[k]) || !sameValue(olds[k], news[k]));
-  const updates = COSMETIC_INPUTS.filter((k) => isUnknown(news[k]) || !sameValue(olds[k], news[k]));
+  deps: Pick<AccessTokenDeps, "diagnostics" | "now"> = {},
+): Promise<pulumi.dynamic.DiffResult> {
+  const system = systemOf(isUnknown(news.system) ? olds : news);
+  const now = (deps.now ?? (() => new Date()))();
+  const diagnostics = deps.diagnostics ?? recordingDiagnostics();
+  const material = ["system", ...system.materialInputs];
+  const replaces = material.filter((k) => isUnknown(news[k]) || !sameValue(olds[k], news[k]));
+  const updates = inputKeysOf(system).filter(
+    (k) => !material.includes(k) && k !== "triggers" && (isUnknown(news[k]) || !sameValue(olds[k], news[k])),
+  );
+
+  const decision = rotationDecision(olds, news, now);
+  const secrets = secretsOf(system, olds, news);
+  if (decision.rotate && replaces.length === 0) {
+    const how = rotatesInPlace(olds, news) ? "renewed in place" : "replaced";
+    await diagnostics.info(
+      redact(`${label(news, system)} will rotate (${how}): ${decision.reasons.join("; ")}`, secrets),
+    );
+    if (!rotatesInPlace(olds, news)) replaces.push("accessToken");
+  }
+  if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
+    await diagnostics.info(
+      redact(
+        `${label(news, system)}: the previous token's grace period ended at ${String(olds.previousRevokeAt)}; it will be revoked`,
+        secrets,
+      ),
+    );
+  }
+  await warnUpstreamExpiries(system, olds, news, now, diagnostics);
+  const changes =
+    replaces.length > 0 ||
+    updates.length > 0 ||
+    decision.rotate ||
+    (decision.revokePrevious && typeof olds.previousAccessToken === "string");
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+async function warnUpstreamExpiries(
+  system: TokenSystem,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  now: Date,
+  diagnostics: Diagnostics,
+): Promise<void> {
+  if (!system.upstreamExpiries) return;
+  for (const { what, at } of system.upstreamExpiries(pickInputs(system, news), olds as TokenState)) {
+    const left = Date.parse(at) - now.getTime();
+    if (left <= UPSTREAM_WARNING_WINDOW_MS) {
+      await diagnostics.warn(
+        `${label(news, system)}: ${what} ${left <= 0 ? "expired" : "expires"} at ${at}${left > 0 ? ` (in ${Math.ceil(left / 86_400_000)} day(s))` : ""}; re-authorize before then`,
+      );
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------------------
+// Create / update / read / delete
+
+function secretsOf(system: TokenSystem, ...props: Record<string, unknown>[]): string[] {
+  const keys = [...SECRET_OUTPUTS, ...system.secretInputs];
+  return props.flatMap((p) => keys.map((k) => p[k]).filter((v): v is string => typeof v === "string"));
+}
+
+function contextFor(deps: AccessTokenDeps, secrets: string[]): SystemContext {
   return {
-    changes: replaces.length > 0 || updates.length > 0,
-    replaces: [...replaces],
-    deleteBeforeReplace: false,
+    transport: deps.transport,
+    config: deps.config,
+    diagnostics: deps.diagnostics ?? recordingDiagnostics(),
+    now: deps.now ?? (() => new Date()),
+    secrets,
   };
 }
 
-/** Everything the AccessToken lifecycle needs from its environment. */
-export interface AccessTokenDeps {
-  transport: Transport;
-  config: ConfigSlot;
-  now?: () => Date;
-}
-
-async function resolveSecret(inputs: AccessTokenInputs, deps: AccessTokenDeps): Promise<string> {
-  if (inputs.clientSecret) return inputs.clientSecret;
-  const key = inputs.clientSecretConfigKey as string;
-  const value = await deps.config.get(key);
-  if (!value) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_INPUT,
-      `clientSecretConfigKey: stack config "${key}" is not set (pulumi config set --secret ${key} ...)`,
-    );
-  }
-  return value;
-}
-
-function authFor(inputs: AccessTokenInputs, secret: string): oauth2.ClientAuth {
-  return oauth2.clientAuth(inputs.clientAuthMethod ?? "client_secret_basic", inputs.clientId, secret);
-}
-
-/** Parses the inputs echoed in state (or sent as inputs); throws if they are unusable. */
-function parseInputs(props: Record<string, unknown>): AccessTokenInputs {
-  const picked = pickInputs(props);
-  const parsed = AccessTokenInputs.safeParse(picked);
-  const issues = [...(parsed.success ? [] : parsed.error.issues), ...crossFieldIssues(picked)];
-  if (!parsed.success || issues.length) {
-    const reasons = issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new AccessTokenError(ErrorCode.INVALID_INPUT, `invalid AccessToken inputs: ${reasons}`);
-  }
-  return parsed.data;
-}
-
-const INPUT_KEYS = new Set([
-  "tokenEndpoint",
-  "issuer",
-  "revocationEndpoint",
-  "introspectionEndpoint",
-  "clientId",
-  "clientSecret",
-  "clientSecretConfigKey",
-  "clientAuthMethod",
-  "scopes",
-  "audience",
-  "resource",
-  "extraParams",
-  "revokeOnDelete",
-  "allowInsecureHttp",
-]);
-
-function pickInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.has(k)));
-}
-
-function secretsOf(props: Record<string, unknown>): string[] {
-  return ["clientSecret", "accessToken", "refreshToken"]
-    .map((k) => props[k])
-    .filter((v): v is string => typeof v === "string");
-}
-
-/** Runs `fn`, redacting the given secrets from any error it throws. */
-async function guarded<T>(secrets: () => Iterable<string | undefined>, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn`, redacting every secret of the call from any error it throws. */
+async function guarded<T>(secrets: string[], fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw redactError(error, secrets());
+    throw redactError(error, secrets);
   }
 }
 
-/** Issues a token: discovery if needed, then the client_credentials grant. */
+/** The token part of the state, from a freshly issued token. */
+function tokenFields(issued: Issued, inputs: Record<string, unknown>, issuedAt: Date): Record<string, unknown> {
+  const expiresAt =
+    issued.expiresIn !== undefined ? new Date(issuedAt.getTime() + issued.expiresIn * 1000).toISOString() : undefined;
+  const due = rotationDueAt(inputs, issuedAt.toISOString(), expiresAt);
+  return {
+    accessToken: issued.accessToken,
+    tokenType: issued.tokenType,
+    issuedAt: issuedAt.toISOString(),
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(issued.scope !== undefined ? { scope: issued.scope } : {}),
+    ...(issued.refreshToken ? { refreshToken: issued.refreshToken } : {}),
+    ...(issued.refreshTokenExpiresAt ? { refreshTokenExpiresAt: issued.refreshTokenExpiresAt } : {}),
+    ...(issued.endpoints ? { endpoints: issued.endpoints, resolvedTokenEndpoint: issued.endpoints.token } : {}),
+    ...(due ? { rotationDueAt: due } : {}),
+    ...issued.extra,
+  };
+}
+
+const TOKEN_FIELDS = [
+  "accessToken",
+  "tokenType",
+  "issuedAt",
+  "expiresAt",
+  "scope",
+  "refreshToken",
+  "refreshTokenExpiresAt",
+  "endpoints",
+  "resolvedTokenEndpoint",
+  "rotationDueAt",
+];
+
+/** Issues a token from inputs. */
 export async function createAccessToken(
   props: Record<string, unknown>,
   deps: AccessTokenDeps,
 ): Promise<pulumi.dynamic.CreateResult> {
-  const known: (string | undefined)[] = secretsOf(props);
-  return guarded(
-    () => known,
-    async () => {
-      const inputs = parseInputs(props);
-      const secret = await resolveSecret(inputs, deps);
-      known.push(secret);
-      let tokenEndpoint = inputs.tokenEndpoint;
-      let revocation = inputs.revocationEndpoint;
-      let introspection = inputs.introspectionEndpoint;
-      if (inputs.issuer) {
-        const metadata = await oauth2.discover(inputs.issuer, deps.transport);
-        tokenEndpoint = metadata.token_endpoint as string;
-        revocation ??= metadata.revocation_endpoint;
-        introspection ??= metadata.introspection_endpoint;
-        for (const [name, url] of [
-          ["token_endpoint", tokenEndpoint],
-          ["revocation_endpoint", revocation],
-          ["introspection_endpoint", introspection],
-        ] as const) {
-          const problem = url === undefined ? undefined : endpointProblem(url, inputs.allowInsecureHttp);
-          if (problem) {
-            throw new AccessTokenError(
-              ErrorCode.DISCOVERY,
-              `${oauth2.SYSTEM} discovery for ${inputs.issuer}: ${name} ${url} ${problem}`,
-            );
-          }
-        }
-      }
-      const endpoint = tokenEndpoint as string;
-      const ctx = { system: oauth2.SYSTEM, operation: "token request (client_credentials)", endpoint };
-      const req = oauth2.tokenRequest(
-        endpoint,
-        "client_credentials",
-        {
-          scope: inputs.scopes?.length ? inputs.scopes.join(" ") : undefined,
-          audience: inputs.audience,
-          resource: inputs.resource,
-          ...inputs.extraParams,
-        },
-        authFor(inputs, secret),
-      );
-      const issuedAt = (deps.now ?? (() => new Date()))();
-      const tokens = oauth2.processTokenResponse(await deps.transport(req, ctx), ctx);
-      known.push(tokens.accessToken, tokens.refreshToken);
-      const state: AccessTokenState = {
-        ...(pickInputs(props) as AccessTokenInputs),
-        stateVersion: STATE_VERSION,
-        resolvedTokenEndpoint: endpoint,
-        ...(revocation ? { resolvedRevocationEndpoint: revocation } : {}),
-        ...(introspection ? { resolvedIntrospectionEndpoint: introspection } : {}),
-        accessToken: tokens.accessToken,
-        tokenType: tokens.tokenType,
-        ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
-        issuedAt: issuedAt.toISOString(),
-        ...(tokens.expiresIn !== undefined
-          ? { expiresAt: new Date(issuedAt.getTime() + tokens.expiresIn * 1000).toISOString() }
-          : {}),
-      };
-      return { id: randomUUID(), outs: state };
-    },
-  );
-}
-
-/** Updates cosmetic inputs in place; no network call, the token is kept. */
-export async function updateAccessToken(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  const next = { ...stripProvider(olds) };
-  for (const key of COSMETIC_INPUTS) {
-    if (news[key] === undefined) delete next[key];
-    else next[key] = news[key];
-  }
-  return { outs: next };
-}
-
-function isExpired(state: Record<string, unknown>, now: Date): boolean {
-  return typeof state.expiresAt === "string" && Date.parse(state.expiresAt) <= now.getTime();
+  const system = systemOf(props);
+  const secrets = secretsOf(system, props);
+  return guarded(secrets, async () => {
+    const inputs = parseInputs(system, props);
+    const ctx = contextFor(deps, secrets);
+    const issuedAt = ctx.now();
+    const issued = await system.issue(inputs, ctx);
+    const outs = {
+      ...pickInputs(system, props),
+      system: system.id,
+      stateVersion: STATE_VERSION,
+      ...tokenFields(issued, inputs, issuedAt),
+    };
+    return { id: randomUUID(), outs };
+  });
 }
 
 /**
- * Asks the server whether the token still works. With an introspection endpoint, RFC 7662
- * decides; without one, only expiry can be known. A dead token is reported gone (blank id)
- * so the next `pulumi up` issues a new one.
+ * Updates in place: copies changed cosmetic inputs, renews the token when rotation is due
+ * (in-place mode), and revokes a previous token whose grace period ended. No network call
+ * when only cosmetic inputs changed.
+ */
+export async function updateAccessToken(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  deps: AccessTokenDeps,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const system = systemOf(news);
+  const secrets = secretsOf(system, olds, news);
+  return guarded(secrets, async () => {
+    const inputs = parseInputs(system, news);
+    const ctx = contextFor(deps, secrets);
+    const now = ctx.now();
+    const next: Record<string, unknown> = { ...stripProvider(olds) };
+    for (const key of inputKeysOf(system)) {
+      if (news[key] === undefined) delete next[key];
+      else next[key] = news[key];
+    }
+    const decision = rotationDecision(olds, news, now);
+
+    if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
+      await revokeQuietly(system, inputs, olds, olds.previousAccessToken, ctx, "previous token");
+      clearPrevious(next);
+    }
+    if (decision.rotate) {
+      const issued = system.renew
+        ? await system.renew(inputs, olds as TokenState, ctx)
+        : await system.issue(inputs, ctx);
+      // A previous token still in its grace period cannot be kept beside two newer ones.
+      if (typeof next.previousAccessToken === "string") {
+        await revokeQuietly(system, inputs, olds, next.previousAccessToken, ctx, "previous token");
+      }
+      for (const key of TOKEN_FIELDS) delete next[key];
+      const grace = typeof inputs.gracePeriod === "string" ? (parseDuration(inputs.gracePeriod) as number) : 0;
+      Object.assign(next, {
+        previousAccessToken: olds.accessToken,
+        ...(typeof olds.expiresAt === "string" ? { previousExpiresAt: olds.expiresAt } : {}),
+        previousRevokeAt: new Date(now.getTime() + grace).toISOString(),
+        ...tokenFields(issued, inputs, now),
+      });
+    } else {
+      // A changed policy moves the schedule of the current token.
+      const due = rotationDueAt(inputs, String(olds.issuedAt), olds.expiresAt as string | undefined);
+      if (due) next.rotationDueAt = due;
+      else delete next.rotationDueAt;
+    }
+    next.stateVersion = STATE_VERSION;
+    return { outs: next };
+  });
+}
+
+function clearPrevious(state: Record<string, unknown>): void {
+  delete state.previousAccessToken;
+  delete state.previousExpiresAt;
+  delete state.previousRevokeAt;
+}
+
+/** Revokes, reporting failure as a warning: a new token is never lost to a failed cleanup. */
+async function revokeQuietly(
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  state: Record<string, unknown>,
+  token: string,
+  ctx: SystemContext,
+  what: string,
+): Promise<void> {
+  try {
+    const outcome = await system.revoke(inputs, state as TokenState, token, ctx);
+    if (!outcome.revoked && outcome.note) {
+      await ctx.diagnostics.warn(redact(`${label(state, system)}: ${what} not revoked: ${outcome.note}`, ctx.secrets));
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await ctx.diagnostics.warn(redact(`${label(state, system)}: revoking the ${what} failed: ${message}`, ctx.secrets));
+  }
+}
+
+function isExpired(expiresAt: unknown, now: Date): boolean {
+  return typeof expiresAt === "string" && Date.parse(expiresAt) <= now.getTime();
+}
+
+/**
+ * Asks the system whether the token still works. A dead (revoked or expired) token is
+ * reported gone, so the next `pulumi up` issues a new one — unless `recreateIfInvalid` is
+ * false, in which case it stays in state and a warning says so.
  */
 export async function readAccessToken(
   id: string,
   props: Record<string, unknown>,
   deps: AccessTokenDeps,
 ): Promise<pulumi.dynamic.ReadResult> {
-  const known: (string | undefined)[] = secretsOf(props);
-  return guarded(
-    () => known,
-    async () => {
-      const now = (deps.now ?? (() => new Date()))();
-      const state = stripProvider(props) as unknown as AccessTokenState;
-      if (isExpired(props, now)) return { id: "", props: {} };
-      const endpoint = state.resolvedIntrospectionEndpoint;
-      if (!endpoint) return { id, props: stripProvider(props) };
-      const inputs = parseInputs(props);
-      const secret = await resolveSecret(inputs, deps);
-      known.push(secret);
-      const ctx = { system: oauth2.SYSTEM, operation: "introspection", endpoint };
-      const res = await deps.transport(
-        oauth2.introspectionRequest(endpoint, state.accessToken, authFor(inputs, secret)),
-        ctx,
-      );
-      const answer = oauth2.processIntrospectionResponse(res, ctx);
-      if (!answer.active) return { id: "", props: {} };
-      const next: Record<string, unknown> = { ...stripProvider(props) };
-      if (answer.exp !== undefined) next.expiresAt = new Date(answer.exp * 1000).toISOString();
-      return { id, props: next };
-    },
-  );
+  const system = systemOf(props);
+  const secrets = secretsOf(system, props);
+  return guarded(secrets, async () => {
+    const ctx = contextFor(deps, secrets);
+    const state = stripProvider(props);
+    let dead: string | undefined;
+    let expiresAt: string | undefined;
+    if (isExpired(state.expiresAt, ctx.now())) {
+      dead = `expired at ${String(state.expiresAt)}`;
+    } else {
+      const inputs = parseInputs(system, state);
+      const liveness = await system.check(inputs, state as TokenState, ctx);
+      if (liveness && !liveness.active) dead = `the ${system.displayName} server reports it inactive (revoked)`;
+      expiresAt = liveness?.expiresAt;
+    }
+    if (dead) {
+      if (state.recreateIfInvalid === false) {
+        await ctx.diagnostics.warn(
+          `${label(state, system)} is no longer valid (${dead}); recreateIfInvalid is false, so it is kept`,
+        );
+        return { id, props: state };
+      }
+      return { id: "", props: {} };
+    }
+    return { id, props: expiresAt ? { ...state, expiresAt } : state };
+  });
 }
 
-/** Revokes the token (RFC 7009) when the server offers revocation and it has not expired. */
+/** Revokes the current and any previous token where the system allows; says so where it cannot. */
 export async function deleteAccessToken(props: Record<string, unknown>, deps: AccessTokenDeps): Promise<void> {
-  const known: (string | undefined)[] = secretsOf(props);
-  await guarded(
-    () => known,
-    async () => {
-      const state = stripProvider(props) as unknown as AccessTokenState;
-      const endpoint = state.resolvedRevocationEndpoint;
-      if (state.revokeOnDelete === false || !endpoint) return;
-      if (isExpired(props, (deps.now ?? (() => new Date()))())) return;
-      const inputs = parseInputs(props);
-      const secret = await resolveSecret(inputs, deps);
-      known.push(secret);
-      const ctx = { system: oauth2.SYSTEM, operation: "revocation", endpoint };
-      const res = await deps.transport(
-        oauth2.revocationRequest(endpoint, state.accessToken, authFor(inputs, secret)),
-        ctx,
-      );
-      oauth2.processRevocationResponse(res, ctx);
-    },
-  );
+  const system = systemOf(props);
+  const secrets = secretsOf(system, props);
+  await guarded(secrets, async () => {
+    const ctx = contextFor(deps, secrets);
+    const state = stripProvider(props);
+    if (state.revokeOnDelete === false) return;
+    const inputs = parseInputs(system, state);
+    const targets: [string, unknown][] = [
+      ["token", state.accessToken],
+      ["previous token", state.previousAccessToken],
+    ];
+    for (const [what, token] of targets) {
+      if (typeof token !== "string") continue;
+      const expiresAt = what === "token" ? state.expiresAt : state.previousExpiresAt;
+      if (isExpired(expiresAt, ctx.now())) continue;
+      const outcome = await system.revoke(inputs, state as TokenState, token, ctx);
+      if (!outcome.revoked && outcome.note) {
+        await ctx.diagnostics.warn(redact(`${label(state, system)}: ${what} not revoked: ${outcome.note}`, secrets));
+      }
+    }
+  });
 }
+
+/** Non-secret keys of state worth showing outside Pulumi (the status command). */
+export const STATUS_FIELDS = [
+  "system",
+  "issuedAt",
+  "expiresAt",
+  "rotationDueAt",
+  "previousRevokeAt",
+  "refreshTokenExpiresAt",
+];
+
+/** Secret output keys for a system (used by the SDK). */
+export function secretOutputsOf(system: TokenSystem): string[] {
+  return [...new Set([...SECRET_OUTPUTS, ...system.secretInputs])];
+}
+
+/** Keys of all rotation policy inputs (cosmetic: they move the schedule, not the token). */
+export const ROTATION_KEYS = [...ROTATION_POLICY_INPUTS, "triggers"];

@@ -84,18 +84,21 @@ describe("check", () => {
 
 describe("diff", () => {
   const olds = { issuer: "https://a.example", clientId: "c", clientSecret: "s", scopes: ["a"], accessToken: "t" };
-  it("replaces on a material change", () => {
-    expect(diffAccessToken(olds, { ...olds, scopes: ["b"] })).toMatchObject({ changes: true, replaces: ["scopes"] });
-    expect(diffAccessToken(olds, { ...olds, clientId: "d" }).replaces).toEqual(["clientId"]);
+  it("replaces on a material change", async () => {
+    expect(await diffAccessToken(olds, { ...olds, scopes: ["b"] })).toMatchObject({
+      changes: true,
+      replaces: ["scopes"],
+    });
+    expect((await diffAccessToken(olds, { ...olds, clientId: "d" })).replaces).toEqual(["clientId"]);
   });
-  it("updates in place on a cosmetic change", () => {
-    expect(diffAccessToken(olds, { ...olds, clientSecret: "s2" })).toMatchObject({ changes: true, replaces: [] });
+  it("updates in place on a cosmetic change", async () => {
+    expect(await diffAccessToken(olds, { ...olds, clientSecret: "s2" })).toMatchObject({ changes: true, replaces: [] });
   });
-  it("reports no change when nothing changed", () => {
-    expect(diffAccessToken(olds, { ...olds })).toMatchObject({ changes: false, replaces: [] });
+  it("reports no change when nothing changed", async () => {
+    expect(await diffAccessToken(olds, { ...olds })).toMatchObject({ changes: false, replaces: [] });
   });
-  it("plans a replace when a material input is unknown", () => {
-    expect(diffAccessToken(olds, { ...olds, issuer: UNKNOWN }).replaces).toEqual(["issuer"]);
+  it("plans a replace when a material input is unknown", async () => {
+    expect((await diffAccessToken(olds, { ...olds, issuer: UNKNOWN })).replaces).toEqual(["issuer"]);
   });
 });
 
@@ -114,7 +117,10 @@ describe("create / read / delete against oidc-provider", () => {
     expect(outs.tokenType).toBe("Bearer");
     expect(outs.scope).toBe("api:read");
     expect(outs.resolvedTokenEndpoint).toBe(server.tokenEndpoint);
-    expect(outs.resolvedRevocationEndpoint).toBe(server.revocationEndpoint);
+    expect(outs.endpoints).toMatchObject({
+      revocation: server.revocationEndpoint,
+      introspection: server.introspectionEndpoint,
+    });
     expect(Date.parse(outs.expiresAt) - Date.parse(outs.issuedAt)).toBe(3600_000);
     expect((await server.introspect(outs.accessToken, basic)).active).toBe(true);
 
@@ -138,7 +144,7 @@ describe("create / read / delete against oidc-provider", () => {
     const outs = created.outs as Record<string, string>;
     expect((await server.introspect(outs.accessToken, post)).active).toBe(true);
     // Without discovery and without endpoints given, read can only judge expiry.
-    expect(outs.resolvedIntrospectionEndpoint).toBeUndefined();
+    expect(outs.endpoints).toEqual({ token: server.tokenEndpoint });
     expect((await p.read?.(created.id, outs))?.id).toBe(created.id);
   });
 

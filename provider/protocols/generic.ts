@@ -1,0 +1,312 @@
+/**
+ * The generic OAuth 2.0 / OIDC token system: any compliant server, by token endpoint or
+ * issuer discovery. Grants: client_credentials (§4.4), password (§4.3), refresh_token (§6).
+ * Renewal uses the latest stored refresh token when there is one (a rotated refresh token
+ * replaces it); read is RFC 7662 introspection; delete is RFC 7009 revocation.
+ */
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
+import { endpointProblem } from "../http/transport";
+import * as oauth2 from "./oauth2";
+import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
+
+const scopeToken = z
+  .string()
+  .min(1, "must not be empty")
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
+
+const RESERVED_PARAMS = new Set([
+  "grant_type",
+  "client_id",
+  "client_secret",
+  "scope",
+  "audience",
+  "resource",
+  "username",
+  "password",
+  "refresh_token",
+  "code",
+]);
+
+/** Input fields of the generic system. */
+export const genericInputShape = {
+  tokenEndpoint: z.string().optional(),
+  issuer: z.string().optional(),
+  revocationEndpoint: z.string().optional(),
+  introspectionEndpoint: z.string().optional(),
+  grantType: z
+    .enum(["client_credentials", "password", "refresh_token"], {
+      error: 'must be "client_credentials", "password" or "refresh_token"',
+    })
+    .optional(),
+  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
+  clientSecret: z.string().min(1, "must not be empty").optional(),
+  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
+  clientAuthMethod: z
+    .enum(["client_secret_basic", "client_secret_post", "none"], {
+      error: 'must be "client_secret_basic", "client_secret_post" or "none"',
+    })
+    .optional(),
+  username: z.string().min(1, "must not be empty").optional(),
+  password: z.string().min(1, "must not be empty").optional(),
+  refreshToken: z.string().min(1, "must not be empty").optional(),
+  scopes: z.array(scopeToken).optional(),
+  audience: z.string().min(1, "must not be empty").optional(),
+  resource: z.array(z.string().min(1)).optional(),
+  extraParams: z
+    .record(z.string(), z.string())
+    .refine((p) => Object.keys(p).every((k) => !RESERVED_PARAMS.has(k)), {
+      error: `must not set ${[...RESERVED_PARAMS].join(", ")} (use the dedicated inputs)`,
+    })
+    .optional(),
+  revokeOnDelete: z.boolean().optional(),
+  allowInsecureHttp: z.boolean().optional(),
+};
+
+/** Validated generic inputs. */
+export type GenericInputs = z.infer<z.ZodObject<typeof genericInputShape>>;
+
+/** Cross-field rules of the generic system. */
+export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const has = (k: string) => typeof v[k] === "string" && v[k] !== "";
+  if (has("tokenEndpoint") === has("issuer")) {
+    issues.push({
+      path: [has("tokenEndpoint") ? "issuer" : "tokenEndpoint"],
+      message: "set exactly one of tokenEndpoint or issuer",
+    });
+  }
+  for (const key of ["tokenEndpoint", "issuer", "revocationEndpoint", "introspectionEndpoint"]) {
+    const value = v[key];
+    if (value === undefined) continue;
+    const problem =
+      typeof value === "string" ? endpointProblem(value, v.allowInsecureHttp === true) : "must be a URL string";
+    if (problem) issues.push({ path: [key], message: problem });
+  }
+  if (Array.isArray(v.resource)) {
+    for (const [i, value] of v.resource.entries()) {
+      const problem = typeof value === "string" ? endpointProblem(value, true) : undefined;
+      if (problem) issues.push({ path: ["resource", i], message: problem });
+    }
+  }
+  const publicClient = v.clientAuthMethod === "none";
+  if (v.clientSecret !== undefined && v.clientSecretConfigKey !== undefined) {
+    issues.push({
+      path: ["clientSecretConfigKey"],
+      message: "set either clientSecret or clientSecretConfigKey, not both",
+    });
+  }
+  if (publicClient && (v.clientSecret !== undefined || v.clientSecretConfigKey !== undefined)) {
+    issues.push({ path: ["clientSecret"], message: 'must not be set for a public client (clientAuthMethod "none")' });
+  }
+  if (!publicClient && v.clientSecret === undefined && v.clientSecretConfigKey === undefined) {
+    issues.push({
+      path: ["clientSecret"],
+      message:
+        'is required (or name a stack config key in clientSecretConfigKey, or set clientAuthMethod "none" for a public client)',
+    });
+  }
+  const grant = v.grantType ?? "client_credentials";
+  if (grant === "password") {
+    if (v.username === undefined) issues.push({ path: ["username"], message: 'is required for grantType "password"' });
+    if (v.password === undefined) issues.push({ path: ["password"], message: 'is required for grantType "password"' });
+  } else {
+    for (const key of ["username", "password"]) {
+      if (v[key] !== undefined)
+        issues.push({
+          path: [key],
+          message: `is only used with grantType "password" (grantType is "${String(grant)}")`,
+        });
+    }
+  }
+  if (grant === "refresh_token" && v.refreshToken === undefined) {
+    issues.push({ path: ["refreshToken"], message: 'is required for grantType "refresh_token"' });
+  }
+  if (grant !== "refresh_token" && v.refreshToken !== undefined) {
+    issues.push({ path: ["refreshToken"], message: 'is only used with grantType "refresh_token"' });
+  }
+  if (grant === "client_credentials" && publicClient) {
+    issues.push({
+      path: ["clientAuthMethod"],
+      message: 'a public client ("none") cannot use the client_credentials grant',
+    });
+  }
+  return issues;
+}
+
+async function clientSecretOf(inputs: GenericInputs, ctx: SystemContext): Promise<string | undefined> {
+  if (inputs.clientAuthMethod === "none") return undefined;
+  if (inputs.clientSecret) return inputs.clientSecret;
+  const key = inputs.clientSecretConfigKey as string;
+  const value = await ctx.config.get(key);
+  if (!value) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_INPUT,
+      `clientSecretConfigKey: stack config "${key}" is not set (pulumi config set --secret ${key} ...)`,
+    );
+  }
+  ctx.secrets.push(value);
+  return value;
+}
+
+/** Client authentication for the inputs (secret from inputs or stack config). */
+export async function authOf(inputs: GenericInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
+  return oauth2.clientAuth(
+    inputs.clientAuthMethod ?? "client_secret_basic",
+    inputs.clientId,
+    await clientSecretOf(inputs, ctx),
+  );
+}
+
+async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<Record<string, string>> {
+  const endpoints: Record<string, string> = {};
+  if (inputs.issuer) {
+    const metadata = await oauth2.discover(inputs.issuer, ctx.transport);
+    const found: Record<string, string | undefined> = {
+      token: metadata.token_endpoint,
+      revocation: inputs.revocationEndpoint ?? metadata.revocation_endpoint,
+      introspection: inputs.introspectionEndpoint ?? metadata.introspection_endpoint,
+    };
+    for (const [name, url] of Object.entries(found)) {
+      if (url === undefined) continue;
+      const problem = endpointProblem(url, inputs.allowInsecureHttp);
+      if (problem) {
+        throw new AccessTokenError(
+          ErrorCode.DISCOVERY,
+          `${oauth2.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${url} ${problem}`,
+        );
+      }
+      endpoints[name] = url;
+    }
+  } else {
+    endpoints.token = inputs.tokenEndpoint as string;
+    if (inputs.revocationEndpoint) endpoints.revocation = inputs.revocationEndpoint;
+    if (inputs.introspectionEndpoint) endpoints.introspection = inputs.introspectionEndpoint;
+  }
+  return endpoints;
+}
+
+/** Message added to invalid_grant on a refresh: what to do about it. */
+export const REAUTHORIZE_HINT =
+  "the refresh token was rejected (expired, revoked, or already used): obtain a new one (npx pulumi-access-tokens authorize ...) and set it as the resource's refreshToken, then run pulumi up";
+
+/** Runs a grant at `endpoint` and judges the answer. */
+export async function runGrant(
+  system: string,
+  endpoint: string,
+  grantType: string,
+  params: Record<string, string | string[] | undefined>,
+  auth: oauth2.ClientAuth,
+  ctx: SystemContext,
+): Promise<oauth2.TokenSet> {
+  const rctx = { system, operation: `token request (${grantType})`, endpoint };
+  try {
+    const tokens = oauth2.processTokenResponse(
+      await ctx.transport(oauth2.tokenRequest(endpoint, grantType, params, auth), rctx),
+      rctx,
+    );
+    ctx.secrets.push(tokens.accessToken, ...(tokens.refreshToken ? [tokens.refreshToken] : []));
+    return tokens;
+  } catch (error) {
+    if (grantType === "refresh_token" && isAccessTokenError(error) && error.oauthError === "invalid_grant") {
+      error.message = `${error.message}: ${REAUTHORIZE_HINT}`;
+    }
+    throw error;
+  }
+}
+
+function issuedFrom(tokens: oauth2.TokenSet, endpoints: Record<string, string>, previousRefresh?: string): Issued {
+  return {
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresIn: tokens.expiresIn,
+    scope: tokens.scope,
+    // RFC 6749 §6: a refresh response may omit the refresh token; the old one stays valid.
+    refreshToken: tokens.refreshToken ?? previousRefresh,
+    endpoints,
+  };
+}
+
+function commonParams(inputs: GenericInputs): Record<string, string | string[] | undefined> {
+  return {
+    scope: inputs.scopes?.length ? inputs.scopes.join(" ") : undefined,
+    audience: inputs.audience,
+    resource: inputs.resource,
+    ...inputs.extraParams,
+  };
+}
+
+/** The generic OAuth 2.0 system. */
+export const genericSystem: TokenSystem<GenericInputs> = {
+  id: "oauth2",
+  displayName: oauth2.SYSTEM,
+  inputShape: genericInputShape,
+  materialInputs: [
+    "tokenEndpoint",
+    "issuer",
+    "grantType",
+    "clientId",
+    "username",
+    "scopes",
+    "audience",
+    "resource",
+    "extraParams",
+  ],
+  secretInputs: ["clientSecret", "password", "refreshToken"],
+  crossFieldIssues: genericCrossFieldIssues,
+
+  async issue(inputs, ctx) {
+    const endpoints = await endpointsOf(inputs, ctx);
+    const auth = await authOf(inputs, ctx);
+    const grant = inputs.grantType ?? "client_credentials";
+    const params = {
+      ...commonParams(inputs),
+      ...(grant === "password" ? { username: inputs.username, password: inputs.password } : {}),
+      ...(grant === "refresh_token" ? { refresh_token: inputs.refreshToken } : {}),
+    };
+    const tokens = await runGrant(oauth2.SYSTEM, endpoints.token as string, grant, params, auth, ctx);
+    return issuedFrom(tokens, endpoints, grant === "refresh_token" ? inputs.refreshToken : undefined);
+  },
+
+  async renew(inputs, state, ctx) {
+    if (!state.refreshToken) return this.issue(inputs, ctx);
+    const endpoints = state.endpoints ?? (await endpointsOf(inputs, ctx));
+    const tokens = await runGrant(
+      oauth2.SYSTEM,
+      endpoints.token as string,
+      "refresh_token",
+      { refresh_token: state.refreshToken, scope: inputs.scopes?.length ? inputs.scopes.join(" ") : undefined },
+      await authOf(inputs, ctx),
+      ctx,
+    );
+    return issuedFrom(tokens, endpoints, state.refreshToken);
+  },
+
+  async check(inputs, state, ctx) {
+    const endpoint = state.endpoints?.introspection;
+    if (!endpoint) return undefined;
+    const rctx = { system: oauth2.SYSTEM, operation: "introspection", endpoint };
+    const res = await ctx.transport(
+      oauth2.introspectionRequest(endpoint, state.accessToken, await authOf(inputs, ctx)),
+      rctx,
+    );
+    const answer = oauth2.processIntrospectionResponse(res, rctx);
+    return {
+      active: answer.active,
+      ...(answer.active && answer.exp !== undefined ? { expiresAt: new Date(answer.exp * 1000).toISOString() } : {}),
+    };
+  },
+
+  async revoke(inputs, state, token, ctx) {
+    const endpoint = state.endpoints?.revocation;
+    if (!endpoint)
+      return {
+        revoked: false,
+        note: "the server offers no revocation endpoint (RFC 7009); the token stays valid until it expires",
+      };
+    const rctx = { system: oauth2.SYSTEM, operation: "revocation", endpoint };
+    const res = await ctx.transport(oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx)), rctx);
+    oauth2.processRevocationResponse(res, rctx);
+    return { revoked: true };
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * The small interface every token system implements (generic OAuth 2.0, Alphaus, ABBYY
+ * Vantage, Exastro, Misskey). The AccessToken lifecycle in `resources/access-token.ts` is
+ * written once against it; each system says what it can do through its methods and
+ * capability flags.
+ */
+import type { z } from "zod";
+import type { ConfigSlot } from "../config";
+import type { Diagnostics } from "../diagnostics";
+import type { Transport } from "../http/transport";
+
+/** Everything a system needs from its environment during one call. */
+export interface SystemContext {
+  transport: Transport;
+  config: ConfigSlot;
+  diagnostics: Diagnostics;
+  now(): Date;
+  /** Secrets met during the call; every error is redacted of them. */
+  secrets: string[];
+}
+
+/** A freshly issued token, as a system reports it. */
+export interface Issued {
+  accessToken: string;
+  tokenType: string;
+  /** Lifetime in seconds, when known. */
+  expiresIn?: number;
+  scope?: string;
+  /** A refresh token to persist (secret), replacing any earlier one. */
+  refreshToken?: string;
+  /** When the refresh token dies, if the system says (RFC 3339). */
+  refreshTokenExpiresAt?: string;
+  /** Endpoints to remember for read and delete (non-secret). */
+  endpoints?: Record<string, string>;
+  /** Other non-secret facts to keep in state (ids, session ids). */
+  extra?: Record<string, string | number | boolean>;
+}
+
+/** The answer to "does this token still work?". */
+export interface Liveness {
+  active: boolean;
+  /** A more precise expiry, when the system told. */
+  expiresAt?: string;
+}
+
+/** What happened on revoke. */
+export interface RevokeOutcome {
+  revoked: boolean;
+  /** Why nothing was revoked (shown to the user). */
+  note?: string;
+}
+
+/** A check failure on raw inputs. */
+export interface InputIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The stored state a system sees (outputs of the resource). */
+export type TokenState = Record<string, unknown> & {
+  accessToken: string;
+  refreshToken?: string;
+  endpoints?: Record<string, string>;
+  expiresAt?: string;
+};
+
+/** A token system. `I` is its validated inputs. */
+export interface TokenSystem<I = Record<string, unknown>> {
+  /** The value of the `system` input that selects it. */
+  readonly id: string;
+  /** Its name in messages, e.g. "OAuth 2.0". */
+  readonly displayName: string;
+  /** Field-level input schema (strict object shape); rotation inputs are added by the core. */
+  readonly inputShape: z.ZodRawShape;
+  /** Inputs whose change means a different token (replace). Others update in place. */
+  readonly materialInputs: readonly string[];
+  /** Inputs that hold secrets (made secret outputs and redacted from every message). */
+  readonly secretInputs: readonly string[];
+  /** Cross-field rules, run on raw inputs even when fields fail. */
+  crossFieldIssues(raw: Record<string, unknown>): InputIssue[];
+  /** Warnings about valid but suspicious inputs (shown at preview). */
+  inputWarnings?(inputs: I): string[];
+  /** Issues a token from the inputs alone. */
+  issue(inputs: I, ctx: SystemContext): Promise<Issued>;
+  /**
+   * Issues the next token from state (e.g. the stored refresh token). Absent when the
+   * system has no such grant: renewal then runs {@link issue} again.
+   */
+  renew?(inputs: I, state: TokenState, ctx: SystemContext): Promise<Issued>;
+  /** Asks the system whether the stored token still works; undefined when it cannot know. */
+  check(inputs: I, state: TokenState, ctx: SystemContext): Promise<Liveness | undefined>;
+  /** Revokes `token` (the current or a previous access token) where the system allows. */
+  revoke(inputs: I, state: TokenState, token: string, ctx: SystemContext): Promise<RevokeOutcome>;
+  /** Expiry dates of upstream credentials worth a warning (e.g. a refresh token's absolute end). */
+  upstreamExpiries?(inputs: I, state: TokenState): { what: string; at: string }[];
+}
