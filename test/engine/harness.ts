@@ -74,7 +74,7 @@ export class Program {
 
   /** Sets stack config (secret with `--secret`). */
   async config(key: string, value: string, secret = false) {
-    await this.pulumi(["config", "set", ...(secret ? ["--secret"] : []), key, "--", value]);
+    await this.pulumi(["config", "set", secret ? "--secret" : "--plaintext", key, "--", value]);
   }
 
   /** `pulumi stack export` as text (recorded for leak scans). */

@@ -40,6 +40,8 @@ export interface OAuthServer {
   revocationEndpoint: string;
   /** Every access token this server has issued (canaries for leak scans). */
   issuedTokens: Set<string>;
+  /** When each revoked access token was revoked (ms since epoch), by token value. */
+  revokedAt: Map<string, number>;
   /** Requests seen, by path (for "no request was made" assertions). */
   requests: { method: string; path: string }[];
   /** Introspects `token` as `client` would (RFC 7662) and returns the answer. */
@@ -70,7 +72,7 @@ export const DEFAULT_CLIENTS: TestClient[] = [
 
 type Stored = Record<string, { payload: Record<string, unknown>; expiresAt?: number }>;
 
-function adapterFactory(issued: Set<string>, storeFile?: string) {
+function adapterFactory(issued: Set<string>, revokedAt: Map<string, number>, storeFile?: string) {
   const store: Stored = storeFile && existsSync(storeFile) ? JSON.parse(readFileSync(storeFile, "utf8")) : {};
   const save = () => {
     if (!storeFile) return;
@@ -107,6 +109,9 @@ function adapterFactory(issued: Set<string>, storeFile?: string) {
       save();
     }
     async destroy(id: string) {
+      if (store[this.key(id)] && (this.model === "ClientCredentials" || this.model === "AccessToken")) {
+        revokedAt.set(id, Date.now());
+      }
       delete store[this.key(id)];
       save();
     }
@@ -129,9 +134,10 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${port}`;
   const issued = new Set<string>();
+  const revokedAt = new Map<string, number>();
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const provider = new Provider(issuer, {
-    adapter: adapterFactory(issued, options.storeFile),
+    adapter: adapterFactory(issued, revokedAt, options.storeFile),
     clients: clients.map((c) => ({
       grant_types: ["client_credentials"],
       response_types: [],
@@ -192,6 +198,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     revocationEndpoint: `${issuer}/token/revocation`,
     requests,
     issuedTokens: issued,
+    revokedAt,
     introspect: async (token, client) => JSON.parse(await form("/token/introspection", token, client)),
     revoke: async (token, client) => {
       await form("/token/revocation", token, client);
