@@ -21,6 +21,7 @@ import { AccessTokenError, ErrorCode } from "../errors";
 import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
 import { genericSystem } from "../protocols/generic";
+import { SYSTEMS } from "../protocols/registry";
 import type { Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
 import { ROTATION_POLICY_INPUTS, RotationInputs, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
 
@@ -30,11 +31,7 @@ export const STATE_VERSION = 1;
 /** The value Pulumi sends for inputs not yet known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Every system, by the value of the `system` input. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const SYSTEMS: Record<string, TokenSystem<any>> = {
-  [genericSystem.id]: genericSystem,
-};
+export { SYSTEMS };
 
 /** Inputs every token resource has, whatever its system. */
 const COMMON_SHAPE = {
