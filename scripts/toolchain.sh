@@ -4,6 +4,8 @@
 # version, so a fresh clone reuses it. Source it (`. scripts/toolchain.sh`) or run it.
 #
 # Cache root: $PULUMI_ACCESS_TOKENS_CACHE (default ~/.cache/pulumi-access-tokens).
+# Strict mode inside, restored on return so a sourcing shell keeps its own options.
+_pat_saved_opts="$(set +o)"
 set -euo pipefail
 
 PAT_PULUMI_VERSION="${PAT_PULUMI_VERSION:-3.259.0}" # matches @pulumi/pulumi in package.json
@@ -111,9 +113,10 @@ pat_ensure_node
 pat_ensure_pulumi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="${PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK:-false}"
 exec 9>&-
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   pat_log "node $(node --version), $(command -v pulumi) $(pulumi version)"
 fi
+eval "$_pat_saved_opts"
+unset _pat_saved_opts
