@@ -10,7 +10,7 @@ import { ConfigSlot } from "./config";
 import { engineDiagnostics } from "./diagnostics";
 import { createTransport } from "./http/transport";
 import {
-  checkInputs,
+  checkAccessToken,
   createAccessToken,
   deleteAccessToken,
   diffAccessToken,
@@ -52,7 +52,7 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
       config.set(req.config);
     },
     async check(_olds, news) {
-      return checkInputs(news);
+      return checkAccessToken(news, deps);
     },
     async diff(_id, olds, news) {
       return diffAccessToken(olds, news, deps);

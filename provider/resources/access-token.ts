@@ -127,6 +127,21 @@ export function checkInputs(news: Record<string, unknown>): pulumi.dynamic.Check
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
+/** {@link checkInputs}, then the system's warnings about valid but suspicious inputs (shown at preview). */
+export async function checkAccessToken(
+  news: Record<string, unknown>,
+  deps: Pick<AccessTokenDeps, "diagnostics"> = {},
+): Promise<pulumi.dynamic.CheckResult> {
+  const result = checkInputs(news);
+  const system = SYSTEMS[systemId(news)];
+  if (!result.failures?.length && system?.inputWarnings && !Object.values(news).some(isUnknown)) {
+    for (const warning of system.inputWarnings(pickInputs(system, news))) {
+      await (deps.diagnostics ?? recordingDiagnostics()).warn(`${label(news, system)}: ${warning}`);
+    }
+  }
+  return result;
+}
+
 function parseInputs(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
   const picked = pickInputs(system, props);
   const parsed = schemaOf(system).safeParse(picked);

@@ -119,8 +119,11 @@ export interface StateResource {
   outputs?: Record<string, unknown>;
 }
 
-/** Copies `examples/<example>` to a temp dir, creates a stack on a fresh file backend. */
-export async function createProgram(example: string, stack = "test"): Promise<Program> {
+/**
+ * Copies `examples/<example>` to a temp dir and creates a stack on a fresh file backend, or
+ * on the backend of `shareBackendWith` (same passphrase), for stack references.
+ */
+export async function createProgram(example: string, stack = "test", shareBackendWith?: Program): Promise<Program> {
   const root = await mkdtemp(join(tmpdir(), "pat-engine-"));
   const dir = join(root, "program");
   await cp(join(REPO, "examples", example), dir, {
@@ -130,17 +133,19 @@ export async function createProgram(example: string, stack = "test"): Promise<Pr
   await symlink(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
   const state = join(root, "state");
   await mkdir(state);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PULUMI_BACKEND_URL: `file://${state}`,
-    PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
-    PULUMI_HOME: join(root, "pulumi-home"),
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    // Examples are type-checked by `npm run typecheck`; skip it per run for speed.
-    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-    NO_COLOR: "1",
-  };
+  const env: NodeJS.ProcessEnv = shareBackendWith
+    ? { ...shareBackendWith.env }
+    : {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${state}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+        PULUMI_HOME: join(root, "pulumi-home"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Examples are type-checked by `npm run typecheck`; skip it per run for speed.
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        NO_COLOR: "1",
+      };
   const program = new Program(dir, stack, env, root);
   await program.pulumi(["stack", "init", stack]);
   return program;

@@ -1,0 +1,142 @@
+/**
+ * `pulumi-access-tokens status`: one line per token of a stack — system, expiry, when
+ * rotation is due, when it last rotated, warnings — read from `pulumi stack export`
+ * without decrypting anything, so no secret can be printed. The exit code lets a pipeline
+ * branch: 0 nothing to do, 10 something is due (run `pulumi up`), 11 something expired or
+ * an upstream credential is about to (a human must act).
+ */
+import { spawnSync } from "node:child_process";
+
+/** Exit codes of the status command. */
+export const STATUS_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DUE: 10, EXPIRED: 11 } as const;
+
+/** How soon before an upstream credential's end status warns. */
+const UPSTREAM_WINDOW_MS = 7 * 86_400_000;
+
+const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
+
+/** What status reports about one token. */
+export interface TokenStatus {
+  name: string;
+  system: string;
+  expiresAt?: string;
+  rotationDueAt?: string;
+  lastRotatedAt?: string;
+  warnings: string[];
+  /** 0, 10 or 11: the worst condition of this token. */
+  level: number;
+}
+
+interface StateResource {
+  urn: string;
+  type: string;
+  outputs?: Record<string, unknown>;
+}
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+/** Judges one token's state at `now`. Only non-secret fields are read. */
+export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
+  const o = resource.outputs ?? {};
+  const t = now.getTime();
+  const warnings: string[] = [];
+  let level: number = STATUS_EXIT.OK;
+  const expiresAt = str(o.expiresAt);
+  const due = str(o.rotationDueAt);
+  if (expiresAt && Date.parse(expiresAt) <= t) {
+    warnings.push("expired");
+    level = STATUS_EXIT.EXPIRED;
+  }
+  if (due && Date.parse(due) <= t) {
+    warnings.push("rotation due");
+    level = Math.max(level, STATUS_EXIT.DUE);
+  }
+  const previousRevokeAt = str(o.previousRevokeAt);
+  if (previousRevokeAt && Date.parse(previousRevokeAt) <= t) {
+    warnings.push("previous token awaits revocation");
+    level = Math.max(level, STATUS_EXIT.DUE);
+  }
+  const refreshEnd = str(o.refreshTokenExpiresAt);
+  if (refreshEnd) {
+    const left = Date.parse(refreshEnd) - t;
+    if (left <= 0) {
+      warnings.push(`refresh token expired at ${refreshEnd}: re-authorize`);
+      level = STATUS_EXIT.EXPIRED;
+    } else if (left <= UPSTREAM_WINDOW_MS) {
+      warnings.push(`refresh token expires at ${refreshEnd}: re-authorize before then`);
+      level = STATUS_EXIT.EXPIRED;
+    }
+  }
+  return {
+    name: resource.urn.split("::").pop() ?? resource.urn,
+    system: str(o.system) ?? "oauth2",
+    expiresAt,
+    rotationDueAt: due,
+    lastRotatedAt: str(o.issuedAt),
+    warnings,
+    level,
+  };
+}
+
+/** Formats statuses as aligned lines. */
+export function formatStatus(statuses: TokenStatus[]): string {
+  const rows = [
+    ["TOKEN", "SYSTEM", "EXPIRES", "ROTATION DUE", "LAST ROTATED", "WARNINGS"],
+    ...statuses.map((s) => [
+      s.name,
+      s.system,
+      s.expiresAt ?? "never",
+      s.rotationDueAt ?? "-",
+      s.lastRotatedAt ?? "-",
+      s.warnings.join("; ") || "-",
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** I/O of a CLI command (injected, so tests can drive it). */
+export interface CommandIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  isInteractive: boolean;
+}
+
+/** Runs `status [--stack S] [--cwd DIR] [--json]`; returns the exit code. */
+export async function status(argv: string[], io: CommandIO): Promise<number> {
+  let stack: string | undefined;
+  let cwd = io.cwd;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--stack" || arg === "-s") stack = argv[++i];
+    else if (arg === "--cwd" || arg === "-C") cwd = argv[++i] ?? cwd;
+    else if (arg === "--json") json = true;
+    else {
+      io.stderr(
+        `status: unknown argument ${arg}\nusage: pulumi-access-tokens status [--stack S] [--cwd DIR] [--json]\n`,
+      );
+      return STATUS_EXIT.USAGE;
+    }
+  }
+  const args = ["stack", "export", "--non-interactive", ...(stack ? ["--stack", stack] : [])];
+  const result = spawnSync("pulumi", args, { cwd, env: io.env, encoding: "utf8", maxBuffer: 256 << 20 });
+  if (result.error || result.status !== 0) {
+    io.stderr(`status: pulumi ${args.join(" ")} failed: ${result.error?.message ?? result.stderr.trim()}\n`);
+    return STATUS_EXIT.FAILURE;
+  }
+  let resources: StateResource[];
+  try {
+    resources = JSON.parse(result.stdout).deployment?.resources ?? [];
+  } catch {
+    io.stderr("status: could not parse the output of pulumi stack export\n");
+    return STATUS_EXIT.FAILURE;
+  }
+  const now = new Date();
+  const statuses = resources.filter((r) => r.type === TOKEN_TYPE).map((r) => tokenStatus(r, now));
+  if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
+  else io.stdout(statuses.length ? `${formatStatus(statuses)}\n` : "no tokens in this stack\n");
+  return Math.max(STATUS_EXIT.OK, ...statuses.map((s) => s.level));
+}
