@@ -3,14 +3,18 @@
  * The package's command line: `npx pulumi-access-tokens <command>`.
  *
  * - `status [--stack S] [--json]`: token expiry and rotation for pipelines (exit 0 / 10 / 11).
+ * - `authorize <system> ...`: the interactive authorization, stored as a secret in stack config.
  *
  * @packageDocumentation
  */
+import { authorize } from "./authorize";
 import { type CommandIO, status } from "./status";
 
 const USAGE = `usage: pulumi-access-tokens <command>
 
 commands:
+  authorize oauth2|vantage ...              authorization code + PKCE in a browser; stores the
+                                            refresh token as a secret in stack config (or --print)
   status [--stack S] [--cwd DIR] [--json]   one line per token: expiry, rotation due, warnings
                                             exit 0 nothing due, 10 rotation due, 11 expired/attention
 `;
@@ -21,6 +25,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   switch (command) {
     case "status":
       return status(rest, io);
+    case "authorize":
+      return authorize(rest, io);
     case undefined:
     case "help":
     case "--help":

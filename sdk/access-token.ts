@@ -69,8 +69,9 @@ export interface AccessTokenArgs extends RotationArgs {
   password?: pulumi.Input<string>;
   /**
    * The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the
-   * interactive authorization). Secret. Rotated refresh tokens are kept in state; this
-   * input is only read when the resource is created.
+   * interactive authorization). Secret. The latest refresh token (rotated by the server)
+   * is kept in state and used for renewal; a new value here (a new authorization)
+   * replaces the resource.
    */
   refreshToken?: pulumi.Input<string>;
   /** Scopes to request (sent space-separated). Changing them replaces the token. */
@@ -81,7 +82,12 @@ export interface AccessTokenArgs extends RotationArgs {
   resource?: pulumi.Input<pulumi.Input<string>[]>;
   /** Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token. */
   extraParams?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Revoke the token (RFC 7009) when the resource is deleted or replaced. Default true. */
+  /**
+   * Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the
+   * access token is revoked); for tokens that renew from a refresh token, only when set to
+   * true, and then the refresh token is revoked — ending the whole authorization, since a
+   * server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
+   */
   revokeOnDelete?: pulumi.Input<boolean>;
   /** Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials. */
   allowInsecureHttp?: pulumi.Input<boolean>;
@@ -94,6 +100,7 @@ export const ACCESS_TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToke
 export const ACCESS_TOKEN_SECRET_OUTPUTS = [
   "accessToken",
   "refreshToken",
+  "initialRefreshToken",
   "previousAccessToken",
   "clientSecret",
   "password",

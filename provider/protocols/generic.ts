@@ -247,6 +247,8 @@ export const genericSystem: TokenSystem<GenericInputs> = {
     "grantType",
     "clientId",
     "username",
+    // A new authorization starts a new token chain.
+    "refreshToken",
     "scopes",
     "audience",
     "resource",

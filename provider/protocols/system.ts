@@ -89,8 +89,17 @@ export interface TokenSystem<I = Record<string, unknown>> {
   renew?(inputs: I, state: TokenState, ctx: SystemContext): Promise<Issued>;
   /** Asks the system whether the stored token still works; undefined when it cannot know. */
   check(inputs: I, state: TokenState, ctx: SystemContext): Promise<Liveness | undefined>;
-  /** Revokes `token` (the current or a previous access token) where the system allows. */
-  revoke(inputs: I, state: TokenState, token: string, ctx: SystemContext): Promise<RevokeOutcome>;
+  /**
+   * Revokes `token` where the system allows: an access token (the current or a previous
+   * one), or, when `kind` is "refresh_token", the stored refresh token (ending the grant).
+   */
+  revoke(
+    inputs: I,
+    state: TokenState,
+    token: string,
+    ctx: SystemContext,
+    kind?: "access_token" | "refresh_token",
+  ): Promise<RevokeOutcome>;
   /** Expiry dates of upstream credentials worth a warning (e.g. a refresh token's absolute end). */
   upstreamExpiries?(inputs: I, state: TokenState): { what: string; at: string }[];
 }

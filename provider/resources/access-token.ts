@@ -42,7 +42,21 @@ const COMMON_SHAPE = {
 };
 
 /** Outputs that are always secret (besides each system's secret inputs). */
-export const SECRET_OUTPUTS = ["accessToken", "refreshToken", "previousAccessToken"] as const;
+export const SECRET_OUTPUTS = ["accessToken", "refreshToken", "initialRefreshToken", "previousAccessToken"] as const;
+
+/**
+ * Inputs whose name is also a state field the lifecycle owns: the input value is kept
+ * under another key. `refreshToken` in state is always the *latest* refresh token (a
+ * rotated one replaces it); the one the user gave is kept as `initialRefreshToken`, so a
+ * new authorization (a changed input) is told apart from a server-side rotation.
+ */
+const SHADOWED_INPUTS: Record<string, string> = { refreshToken: "initialRefreshToken" };
+
+/** The old value of input `key`, from old outputs. */
+function oldInput(olds: Record<string, unknown>, key: string): unknown {
+  const shadow = SHADOWED_INPUTS[key];
+  return shadow && shadow in olds ? olds[shadow] : olds[key];
+}
 
 /** Everything the lifecycle needs from its environment. */
 export interface AccessTokenDeps {
@@ -186,10 +200,9 @@ export async function diffAccessToken(
   const now = (deps.now ?? (() => new Date()))();
   const diagnostics = deps.diagnostics ?? recordingDiagnostics();
   const material = ["system", ...system.materialInputs];
-  const replaces = material.filter((k) => isUnknown(news[k]) || !sameValue(olds[k], news[k]));
-  const updates = inputKeysOf(system).filter(
-    (k) => !material.includes(k) && k !== "triggers" && (isUnknown(news[k]) || !sameValue(olds[k], news[k])),
-  );
+  const changed = (k: string) => isUnknown(news[k]) || !sameValue(oldInput(olds, k), news[k]);
+  const replaces = material.filter(changed);
+  const updates = inputKeysOf(system).filter((k) => !material.includes(k) && k !== "triggers" && changed(k));
 
   const decision = rotationDecision(olds, news, now);
   const secrets = secretsOf(system, olds, news);
@@ -306,8 +319,14 @@ export async function createAccessToken(
     const ctx = contextFor(deps, secrets);
     const issuedAt = ctx.now();
     const issued = await system.issue(inputs, ctx);
+    const given = pickInputs(system, props);
     const outs = {
-      ...pickInputs(system, props),
+      ...given,
+      ...Object.fromEntries(
+        Object.entries(SHADOWED_INPUTS)
+          .filter(([input]) => given[input] !== undefined)
+          .map(([input, shadow]) => [shadow, given[input]]),
+      ),
       system: system.id,
       stateVersion: STATE_VERSION,
       ...tokenFields(issued, inputs, issuedAt),
@@ -334,13 +353,14 @@ export async function updateAccessToken(
     const now = ctx.now();
     const next: Record<string, unknown> = { ...stripProvider(olds) };
     for (const key of inputKeysOf(system)) {
-      if (news[key] === undefined) delete next[key];
-      else next[key] = news[key];
+      const target = SHADOWED_INPUTS[key] ?? key;
+      if (news[key] === undefined) delete next[target];
+      else next[target] = news[key];
     }
     const decision = rotationDecision(olds, news, now);
 
     if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
-      await revokeQuietly(system, inputs, olds, olds.previousAccessToken, ctx, "previous token");
+      await retirePrevious(system, inputs, olds, olds.previousAccessToken, ctx);
       clearPrevious(next);
     }
     if (decision.rotate) {
@@ -349,7 +369,7 @@ export async function updateAccessToken(
         : await system.issue(inputs, ctx);
       // A previous token still in its grace period cannot be kept beside two newer ones.
       if (typeof next.previousAccessToken === "string") {
-        await revokeQuietly(system, inputs, olds, next.previousAccessToken, ctx, "previous token");
+        await retirePrevious(system, inputs, olds, next.previousAccessToken, ctx);
       }
       for (const key of TOKEN_FIELDS) delete next[key];
       const grace = typeof inputs.gracePeriod === "string" ? (parseDuration(inputs.gracePeriod) as number) : 0;
@@ -374,6 +394,33 @@ function clearPrevious(state: Record<string, unknown>): void {
   delete state.previousAccessToken;
   delete state.previousExpiresAt;
   delete state.previousRevokeAt;
+}
+
+/**
+ * True when the token renews from a stored refresh token. Its access tokens share one grant
+ * with that refresh token, and RFC 7009 §2.1 lets a server revoke the whole grant when one
+ * of them is revoked (oidc-provider does): revoking an old access token could end the
+ * authorization. Such tokens are left to expire instead.
+ */
+function isGrantChain(state: Record<string, unknown>): boolean {
+  return typeof state.refreshToken === "string";
+}
+
+/** Ends a previous token after its grace: revoked, or (grant chains) left to expire. */
+async function retirePrevious(
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  state: Record<string, unknown>,
+  token: string,
+  ctx: SystemContext,
+): Promise<void> {
+  if (isGrantChain(state)) {
+    await ctx.diagnostics.info(
+      `${label(state, system)}: the previous token was not revoked (it shares its grant with the refresh token; revoking it could end the authorization); it expires at ${String(state.previousExpiresAt ?? state.expiresAt ?? "its expiry")}`,
+    );
+    return;
+  }
+  await revokeQuietly(system, inputs, state, token, ctx, "previous token");
 }
 
 /** Revokes, reporting failure as a warning: a new token is never lost to a failed cleanup. */
@@ -447,6 +494,29 @@ export async function deleteAccessToken(props: Record<string, unknown>, deps: Ac
     const state = stripProvider(props);
     if (state.revokeOnDelete === false) return;
     const inputs = parseInputs(system, state);
+    if (isGrantChain(state)) {
+      // Revoking any token of the grant may end it (RFC 7009 §2.1), which would also break
+      // a replacement created from the same authorization: only on explicit request.
+      if (state.revokeOnDelete !== true) {
+        await ctx.diagnostics.warn(
+          `${label(state, system)}: not revoked on delete: it renews from a refresh token, and revoking would end the whole authorization; set revokeOnDelete: true to revoke the refresh token on delete`,
+        );
+        return;
+      }
+      const outcome = await system.revoke(
+        inputs,
+        state as TokenState,
+        state.refreshToken as string,
+        ctx,
+        "refresh_token",
+      );
+      if (!outcome.revoked && outcome.note) {
+        await ctx.diagnostics.warn(
+          redact(`${label(state, system)}: refresh token not revoked: ${outcome.note}`, secrets),
+        );
+      }
+      return;
+    }
     const targets: [string, unknown][] = [
       ["token", state.accessToken],
       ["previous token", state.previousAccessToken],

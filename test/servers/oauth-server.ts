@@ -19,6 +19,10 @@ export interface TestClient {
   token_endpoint_auth_method?: "client_secret_basic" | "client_secret_post" | "none";
   scope?: string;
   grant_types?: string[];
+  response_types?: string[];
+  redirect_uris?: string[];
+  /** "native" lets a loopback redirect URI use any port (RFC 8252 §7.3). */
+  application_type?: "web" | "native";
 }
 
 /** Options of {@link startOAuthServer}. */
@@ -30,6 +34,8 @@ export interface OAuthServerOptions {
   accessTokenTtl?: number;
   /** Persist tokens to this JSON file (survives restarts); default in memory. */
   storeFile?: string;
+  /** Serve oidc-provider's development login/consent pages (for authorization code tests). */
+  interactive?: boolean;
 }
 
 /** A running server. */
@@ -44,6 +50,8 @@ export interface OAuthServer {
   revokedAt: Map<string, number>;
   /** Requests seen, by path (for "no request was made" assertions). */
   requests: { method: string; path: string }[];
+  /** TCP connections accepted so far (keep-alive reuse shows as few connections, many requests). */
+  readonly connections: number;
   /** Introspects `token` as `client` would (RFC 7662) and returns the answer. */
   introspect(token: string, client: TestClient): Promise<{ active: boolean; [k: string]: unknown }>;
   /** Revokes `token` at the server (RFC 7009), as `client`. */
@@ -148,7 +156,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     jwks: { keys: [privateKey.export({ format: "jwk" }) as Record<string, unknown> as never] },
     scopes: ["openid", "offline_access", ...SCOPES],
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: options.interactive === true },
       clientCredentials: { enabled: true },
       // Any authenticated client may introspect; only the owner may revoke (as in most servers).
       introspection: { enabled: true, allowedPolicy: async () => true },
@@ -166,12 +174,18 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
         }),
       },
     },
-    ttl: { ClientCredentials: options.accessTokenTtl ?? 3600 },
+    ttl: { ClientCredentials: options.accessTokenTtl ?? 3600, AccessToken: options.accessTokenTtl ?? 3600 },
+    // Any login is an account (the development login page accepts any name).
+    findAccount: async (_ctx: unknown, accountId: string) => ({ accountId, claims: async () => ({ sub: accountId }) }),
   });
   provider.proxy = false;
   // Keep the server quiet: its errors reach tests as HTTP answers.
   provider.on("server_error", () => {});
   const requests: OAuthServer["requests"] = [];
+  let connections = 0;
+  server.on("connection", () => {
+    connections += 1;
+  });
   const callback = provider.callback();
   server.on("request", (req, res) => {
     requests.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0] });
@@ -197,6 +211,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     introspectionEndpoint: `${issuer}/token/introspection`,
     revocationEndpoint: `${issuer}/token/revocation`,
     requests,
+    get connections() {
+      return connections;
+    },
     issuedTokens: issued,
     revokedAt,
     introspect: async (token, client) => JSON.parse(await form("/token/introspection", token, client)),

@@ -1,0 +1,106 @@
+/**
+ * A refresh token from the interactive authorization, stored in stack config by the CLI,
+ * renews the access token through `pulumi up` — across three successive rotations of a
+ * server that rotates refresh tokens (a reused one would fail with invalid_grant).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorize } from "../../cli/authorize";
+import { approveInBrowser } from "../servers/browser";
+import { type OAuthServer, type TestClient, startOAuthServer } from "../servers/oauth-server";
+import { type Program, createProgram, findLeaks, transcriptTexts } from "./harness";
+
+const cli: TestClient = {
+  client_id: "cli-app",
+  token_endpoint_auth_method: "none",
+  application_type: "native",
+  grant_types: ["authorization_code", "refresh_token"],
+  response_types: ["code"],
+  redirect_uris: ["http://127.0.0.1/callback"],
+  scope: "openid offline_access api:read",
+};
+
+let server: OAuthServer;
+let program: Program;
+const exports: { label: string; text: string }[] = [];
+
+const userinfo = async (token: string) =>
+  (await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+describe("refresh token from the authorize command, renewed through pulumi up", () => {
+  beforeAll(async () => {
+    server = await startOAuthServer({ clients: [cli], interactive: true });
+    program = await createProgram("authorization-code");
+    await program.config("issuer", server.issuer);
+    await program.config("clientId", cli.client_id);
+    await program.config("rotateAfter", "4s");
+  });
+  afterAll(async () => {
+    await server?.close();
+    await program?.cleanup();
+  });
+
+  it("authorize stores the refresh token as a secret in the stack's config", async () => {
+    let approval: Promise<void> | undefined;
+    let stderr = "";
+    const code = await authorize(
+      [
+        "oauth2",
+        "--issuer",
+        server.issuer,
+        "--client-id",
+        cli.client_id,
+        "--scope",
+        "openid offline_access api:read",
+        "--stack",
+        program.stack,
+        "--config-key",
+        "refreshToken",
+        "--cwd",
+        program.dir,
+      ],
+      {
+        stdout: () => {},
+        stderr: (t) => {
+          stderr += t;
+          const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(t)?.[1];
+          if (url) approval = approveInBrowser(url);
+        },
+        env: { ...program.env, BROWSER: "none" },
+        cwd: program.dir,
+        isInteractive: true,
+      },
+    );
+    await approval;
+    expect(stderr).toContain("Stored the refresh token as a secret");
+    expect(code).toBe(0);
+    const config = await program.pulumi(["config"]);
+    expect(config.stdout).toMatch(/refreshToken\s+\[secret\]/);
+  });
+
+  it("up issues from it, and three successive rotations each renew from the latest refresh token", async () => {
+    await program.up();
+    const seen = new Set<string>();
+    for (let rotation = 0; rotation <= 3; rotation++) {
+      const out = await program.revealedOutputs();
+      const token = out.accessToken as string;
+      expect(seen.has(token)).toBe(false);
+      seen.add(token);
+      expect(await userinfo(token)).toBe(200);
+      if (rotation === 3) break;
+      const wait = Date.parse(out.rotationDueAt as string) - Date.now() + 300;
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const up = await program.up();
+      expect(up.stdout).toContain("~ 1 updated");
+    }
+    const state = await program.exportState();
+    exports.push({ label: "stack export", text: state });
+    const resource = JSON.parse(state).deployment.resources.find((r: { type: string }) =>
+      r.type.endsWith(":AccessToken"),
+    );
+    expect(resource.outputs.refreshToken).toMatchObject({ "4dabf18193072939515e22adb298388d": expect.any(String) });
+  });
+
+  it("no refresh or access token appears in any output, log or state export", () => {
+    expect(findLeaks([...transcriptTexts(program), ...exports], [...server.issuedTokens])).toEqual([]);
+  });
+});
