@@ -319,20 +319,39 @@ export async function createAccessToken(
     const ctx = contextFor(deps, secrets);
     const issuedAt = ctx.now();
     const issued = await system.issue(inputs, ctx);
-    const given = pickInputs(system, props);
-    const outs = {
-      ...given,
-      ...Object.fromEntries(
-        Object.entries(SHADOWED_INPUTS)
-          .filter(([input]) => given[input] !== undefined)
-          .map(([input, shadow]) => [shadow, given[input]]),
-      ),
-      system: system.id,
-      stateVersion: STATE_VERSION,
-      ...tokenFields(issued, inputs, issuedAt),
-    };
-    return { id: randomUUID(), outs };
+    const id = randomUUID();
+    try {
+      return { id, outs: stateAfterCreate(system, props, inputs, issued, issuedAt) };
+    } catch (error) {
+      // The token exists now: record it (the engine keeps a created-but-failed resource
+      // whose delete revokes it) rather than orphan it.
+      throw Object.assign(redactError(error instanceof Error ? error : new Error(String(error)), secrets), {
+        id,
+        properties: { system: system.id, ...pickInputs(system, props), accessToken: issued.accessToken },
+      });
+    }
   });
+}
+
+function stateAfterCreate(
+  system: TokenSystem,
+  props: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+  issued: Issued,
+  issuedAt: Date,
+): Record<string, unknown> {
+  const given = pickInputs(system, props);
+  return {
+    ...given,
+    ...Object.fromEntries(
+      Object.entries(SHADOWED_INPUTS)
+        .filter(([input]) => given[input] !== undefined)
+        .map(([input, shadow]) => [shadow, given[input]]),
+    ),
+    system: system.id,
+    stateVersion: STATE_VERSION,
+    ...tokenFields(issued, inputs, issuedAt),
+  };
 }
 
 /**

@@ -191,7 +191,7 @@ describe("create / read / delete against oidc-provider", () => {
   it("an unreachable issuer ends in a transport error naming the discovery URL", async () => {
     const p = provider();
     await expect(p.create({ issuer: "http://127.0.0.1:9", clientId: "c", clientSecret: "s" })).rejects.toThrow(
-      /OAuth 2.0 discovery at http:\/\/127.0.0.1:9\/.well-known\/openid-configuration failed: ECONNREFUSED/,
+      /OAuth 2.0 discovery at http:\/\/127.0.0.1:9\/.well-known\/openid-configuration failed: .*ECONNREFUSED/,
     );
   });
 });
