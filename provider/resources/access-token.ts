@@ -55,7 +55,17 @@ const SHADOWED_INPUTS: Record<string, string> = { refreshToken: "initialRefreshT
 /** The old value of input `key`, from old outputs. */
 function oldInput(olds: Record<string, unknown>, key: string): unknown {
   const shadow = SHADOWED_INPUTS[key];
-  return shadow && shadow in olds ? olds[shadow] : olds[key];
+  return shadow ? olds[shadow] : olds[key];
+}
+
+/** The inputs as they were given, recovered from state (shadowed inputs mapped back). */
+function inputsFromState(state: Record<string, unknown>): Record<string, unknown> {
+  const inputs = { ...state };
+  for (const [input, shadow] of Object.entries(SHADOWED_INPUTS)) {
+    if (state[shadow] === undefined) delete inputs[input];
+    else inputs[input] = state[shadow];
+  }
+  return inputs;
 }
 
 /** Everything the lifecycle needs from its environment. */
@@ -486,7 +496,7 @@ export async function readAccessToken(
     if (isExpired(state.expiresAt, ctx.now())) {
       dead = `expired at ${String(state.expiresAt)}`;
     } else {
-      const inputs = parseInputs(system, state);
+      const inputs = parseInputs(system, inputsFromState(state));
       const liveness = await system.check(inputs, state as TokenState, ctx);
       if (liveness && !liveness.active) dead = `the ${system.displayName} server reports it inactive (revoked)`;
       expiresAt = liveness?.expiresAt;
@@ -512,7 +522,7 @@ export async function deleteAccessToken(props: Record<string, unknown>, deps: Ac
     const ctx = contextFor(deps, secrets);
     const state = stripProvider(props);
     if (state.revokeOnDelete === false) return;
-    const inputs = parseInputs(system, state);
+    const inputs = parseInputs(system, inputsFromState(state));
     if (isGrantChain(state)) {
       // Revoking any token of the grant may end it (RFC 7009 §2.1), which would also break
       // a replacement created from the same authorization: only on explicit request.

@@ -97,6 +97,25 @@ describe("diff", () => {
   it("reports no change when nothing changed", async () => {
     expect(await diffAccessToken(olds, { ...olds })).toMatchObject({ changes: false, replaces: [] });
   });
+  it("a refresh token the server issued (state) is not mistaken for a changed input", async () => {
+    // Regression: a password-grant token holding a refresh token was replaced on every up.
+    const withRefresh = {
+      ...olds,
+      grantType: "password",
+      username: "u",
+      password: "p",
+      refreshToken: "rt-from-server",
+    };
+    const news = { ...olds, grantType: "password", username: "u", password: "p" };
+    delete (news as Record<string, unknown>).accessToken;
+    expect(await diffAccessToken(withRefresh, news)).toMatchObject({ changes: false, replaces: [] });
+    // ...while a new refresh token given as input (a new authorization) replaces.
+    const chain = { ...olds, grantType: "refresh_token", refreshToken: "rt-latest", initialRefreshToken: "rt-1" };
+    const renewed = { ...olds, grantType: "refresh_token", refreshToken: "rt-2" };
+    expect((await diffAccessToken(chain, renewed)).replaces).toEqual(["refreshToken"]);
+    expect((await diffAccessToken(chain, { ...renewed, refreshToken: "rt-1" })).changes).toBe(false);
+  });
+
   it("plans a replace when a material input is unknown", async () => {
     expect((await diffAccessToken(olds, { ...olds, issuer: UNKNOWN })).replaces).toEqual(["issuer"]);
   });
@@ -146,6 +165,23 @@ describe("create / read / delete against oidc-provider", () => {
     // Without discovery and without endpoints given, read can only judge expiry.
     expect(outs.endpoints).toEqual({ token: server.tokenEndpoint });
     expect((await p.read?.(created.id, outs))?.id).toBe(created.id);
+  });
+
+  it("refresh and destroy work on state holding a server-issued refresh token", async () => {
+    // Regression: the stored (latest) refresh token was validated as if it were an input.
+    const p = provider();
+    const state = {
+      system: "oauth2",
+      tokenEndpoint: server.tokenEndpoint,
+      clientId: basic.client_id,
+      clientSecret: basic.client_secret,
+      accessToken: "opaque",
+      refreshToken: "rt-from-server",
+      endpoints: { token: server.tokenEndpoint },
+      issuedAt: new Date().toISOString(),
+    };
+    expect((await p.read?.("id-1", state))?.id).toBe("id-1");
+    await p.delete?.("id-1", state);
   });
 
   it("reads the client secret from stack config via configure", async () => {
