@@ -17,11 +17,19 @@ import {
   readAccessToken,
   updateAccessToken,
 } from "./resources/access-token";
+import {
+  checkApiClient,
+  createApiClient,
+  deleteApiClient,
+  diffApiClient,
+  readApiClient,
+  updateApiClient,
+} from "./resources/api-client";
 
 export { AccessTokenError, ErrorCode, isAccessTokenError } from "./errors";
 
 /** Resource kinds served by this provider. */
-export type ResourceKind = "AccessToken";
+export type ResourceKind = "AccessToken" | "ApiClient";
 
 /** The newest shim version this implementation understands. */
 export const SHIM_VERSION = 1;
@@ -39,9 +47,28 @@ export function handler(kind: ResourceKind, shimVersion: number): pulumi.dynamic
   switch (kind) {
     case "AccessToken":
       return accessTokenProvider();
+    case "ApiClient":
+      return apiClientProvider();
     default:
       throw new Error(`pulumi-access-tokens: unknown resource kind "${String(kind)}"`);
   }
+}
+
+/**
+ * Check failures as the engine receives them: the property is named inside the reason
+ * ("clientSecret: must not be empty") and the failure's own `property` is left empty,
+ * because for a named property the engine prints the property's *value* ("property X value
+ * {...} has a problem"), in plaintext even when it is a secret.
+ */
+export function withoutValues(result: pulumi.dynamic.CheckResult): pulumi.dynamic.CheckResult {
+  if (!result.failures?.length) return result;
+  return {
+    ...result,
+    failures: result.failures.map((f) => ({
+      property: "",
+      reason: f.property ? `${f.property}: ${f.reason}` : f.reason,
+    })),
+  };
 }
 
 function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
@@ -52,7 +79,7 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
       config.set(req.config);
     },
     async check(_olds, news) {
-      return checkAccessToken(news, deps);
+      return withoutValues(await checkAccessToken(news, deps));
     },
     async diff(_id, olds, news) {
       return diffAccessToken(olds, news, deps);
@@ -68,6 +95,30 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
     },
     async delete(_id, props) {
       await deleteAccessToken(props, deps);
+    },
+  };
+}
+
+function apiClientProvider(): pulumi.dynamic.ResourceProvider {
+  const deps = { transport: createTransport(), diagnostics: engineDiagnostics };
+  return {
+    async check(_olds, news) {
+      return withoutValues(await checkApiClient(news));
+    },
+    async diff(_id, olds, news) {
+      return diffApiClient(olds, news, deps);
+    },
+    async create(inputs) {
+      return createApiClient(inputs, deps);
+    },
+    async read(id, props) {
+      return readApiClient(id, props, deps);
+    },
+    async update(id, olds, news) {
+      return updateApiClient(id, olds, news, deps);
+    },
+    async delete(_id, props) {
+      await deleteApiClient(props, deps);
     },
   };
 }

@@ -1,0 +1,115 @@
+/**
+ * The process's keep-alive dispatchers: one per connection configuration (connect timeout,
+ * CA bundle, proxy environment), created on first use and reused by every request, so
+ * hundreds of tokens share a few connections.
+ *
+ * - TLS verification is always on (`rejectUnauthorized: true` wins over
+ *   `NODE_TLS_REJECT_UNAUTHORIZED=0`).
+ * - A custom CA bundle (PEM text or a file path) is trusted in addition to Node's roots.
+ * - `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (either case) are honoured through undici's
+ *   `EnvHttpProxyAgent`; loopback hosts never go through a proxy.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
+import { AccessTokenError, ErrorCode } from "../errors";
+
+/** What selects a dispatcher. */
+export interface ConnectionConfig {
+  /** TCP + TLS (+ proxy tunnel) connect timeout. */
+  connectTimeoutMs: number;
+  /** Extra trusted CA certificates: PEM text, or the path of a PEM file. */
+  caBundle?: string;
+}
+
+/** How long an idle keep-alive connection is kept (servers' own Keep-Alive hints are honoured). */
+const KEEP_ALIVE_MS = 30_000;
+
+const dispatchers = new Map<string, Dispatcher>();
+const caCache = new Map<string, string[]>();
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The certificates of a CA bundle given as PEM text or a file path. Errors name the path
+ * (never the content) and the reason.
+ */
+export function loadCaBundle(bundle: string): string[] {
+  const cached = caCache.get(bundle);
+  if (cached) return cached;
+  const isPem = bundle.includes("-----BEGIN");
+  let text = bundle;
+  if (!isPem) {
+    try {
+      text = readFileSync(bundle, "utf8");
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      throw new AccessTokenError(
+        ErrorCode.INVALID_INPUT,
+        `caBundle: cannot read CA file ${bundle}${code ? ` (${code})` : ""}; give a path to a PEM file or the PEM text`,
+        { cause },
+      );
+    }
+  }
+  const certs = text.match(PEM_CERT) ?? [];
+  if (certs.length === 0) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_INPUT,
+      `caBundle: ${isPem ? "the PEM text" : `the file ${bundle}`} holds no "BEGIN CERTIFICATE" block`,
+    );
+  }
+  caCache.set(bundle, certs);
+  return certs;
+}
+
+function proxyEnv(): Record<string, string | undefined> {
+  const env = process.env;
+  return {
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+    noProxy: env.no_proxy ?? env.NO_PROXY,
+  };
+}
+
+/**
+ * The shared dispatcher for a request, by its configuration. Loopback goes direct; anything else goes
+ * through the proxy the environment names (if any, and unless `NO_PROXY` matches).
+ */
+export function dispatcherFor(config: ConnectionConfig, loopback: boolean): Dispatcher {
+  const proxy = loopback ? {} : proxyEnv();
+  const ca = config.caBundle === undefined ? undefined : loadCaBundle(config.caBundle);
+  const key = JSON.stringify({
+    route: loopback ? "direct" : "env",
+    timeout: config.connectTimeoutMs,
+    ca: ca ? createHash("sha256").update(ca.join("\n")).digest("hex") : null,
+    proxy,
+  });
+  let dispatcher = dispatchers.get(key);
+  if (!dispatcher) {
+    const tls = { rejectUnauthorized: true, ...(ca ? { ca: [...rootCertificates, ...ca] } : {}) };
+    const connect = { timeout: config.connectTimeoutMs, ...tls };
+    dispatcher = loopback
+      ? new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect })
+      : new EnvHttpProxyAgent({
+          keepAliveTimeout: KEEP_ALIVE_MS,
+          connect,
+          connectTimeout: config.connectTimeoutMs,
+          requestTls: tls,
+          proxyTls: tls,
+          // Explicit values (empty for "none"), so undici does not read the environment again.
+          httpProxy: proxy.httpProxy ?? "",
+          httpsProxy: proxy.httpsProxy ?? "",
+          noProxy: proxy.noProxy ?? "",
+        });
+    dispatchers.set(key, dispatcher);
+  }
+  return dispatcher;
+}
+
+/** Closes every shared dispatcher (tests and scripts that want the process to exit at once). */
+export async function closeDispatchers(): Promise<void> {
+  const all = [...dispatchers.values()];
+  dispatchers.clear();
+  await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+}
