@@ -318,7 +318,7 @@ export async function authorizeMisskey(argv: string[], io: AuthorizeIO): Promise
       if (failure) {
         io.stderr(
           `authorize misskey: the token was issued but storing it as ${key} failed: ${redact(failure, secrets)}\n` +
-            `It is not shown, to keep it out of logs. Revoke it in Misskey Web (Settings > connected apps / API) and run this command again.\n`,
+            `It is not shown, to keep it out of logs. Revoke it in Misskey Web (Settings > Apps, /settings/apps) and run this command again.\n`,
         );
         return AUTHORIZE_EXIT.FAILURE;
       }

@@ -16,17 +16,14 @@ import { AccessTokenError, ErrorCode } from "../provider/errors";
 import { redact } from "../provider/http/redact";
 import { createTransport, endpointProblem } from "../provider/http/transport";
 import * as oauth2 from "../provider/protocols/oauth2";
+import { VANTAGE_DEFAULT_PRODUCT_ID, VANTAGE_DEFAULT_SCOPES, VANTAGE_REGIONS } from "../provider/protocols/vantage";
 import type { CommandIO } from "./status";
 
 /** Default ABBYY Vantage authorize parameters (PROTOCOLS.md §3; the vendor says they may change). */
 export const VANTAGE_DEFAULTS = {
-  scope: "openid permissions global.wildcard offline_access",
-  productId: "a8548c9b-cb90-4c66-8567-d7372bb9b963",
-  regions: {
-    eu: "https://vantage-eu.abbyy.com",
-    us: "https://vantage-us.abbyy.com",
-    au: "https://vantage-au.abbyy.com",
-  },
+  scope: [...VANTAGE_DEFAULT_SCOPES, "offline_access"].join(" "),
+  productId: VANTAGE_DEFAULT_PRODUCT_ID,
+  regions: VANTAGE_REGIONS,
 } as const;
 
 /** Parsed options of the authorize command. */
@@ -186,9 +183,12 @@ export async function authorize(argv: string[], io: CommandIO): Promise<number> 
       io.stdout(`${tokens.refreshToken}\n`);
       return 0;
     }
-    storeSecret(opts, tokens.refreshToken, io);
+    storeConfig(opts, opts.configKey as string, tokens.refreshToken, true, io);
+    // When the authorization happened: systems with an absolute refresh-token lifetime
+    // (ABBYY Vantage: 30 days) warn before it ends.
+    storeConfig(opts, `${opts.configKey}IssuedAt`, new Date().toISOString(), false, io);
     io.stderr(
-      `Stored the refresh token as a secret in ${opts.stack ? `stack ${opts.stack}` : "the current stack"}, config key ${opts.configKey}.\n`,
+      `Stored the refresh token as a secret in ${opts.stack ? `stack ${opts.stack}` : "the current stack"}, config key ${opts.configKey} (and ${opts.configKey}IssuedAt).\n`,
     );
     return 0;
   } catch (error) {
@@ -284,12 +284,12 @@ function openBrowser(url: string, env: NodeJS.ProcessEnv): void {
   }
 }
 
-function storeSecret(opts: AuthorizeOptions, value: string, io: CommandIO): void {
+function storeConfig(opts: AuthorizeOptions, key: string, value: string, secret: boolean, io: CommandIO): void {
   const args = [
     "config",
     "set",
-    "--secret",
-    opts.configKey as string,
+    secret ? "--secret" : "--plaintext",
+    key,
     "--non-interactive",
     ...(opts.stack ? ["--stack", opts.stack] : []),
   ];

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { authorize } from "./authorize";
+import { authorizeMisskey } from "./authorize-misskey";
 import { type CommandIO, status } from "./status";
 
 const USAGE = `usage: pulumi-access-tokens <command>
@@ -15,6 +16,7 @@ const USAGE = `usage: pulumi-access-tokens <command>
 commands:
   authorize oauth2|vantage ...              authorization code + PKCE in a browser; stores the
                                             refresh token as a secret in stack config (or --print)
+  authorize misskey --host H ...            MiAuth (or --legacy app) approval; stores the token
   status [--stack S] [--cwd DIR] [--json]   one line per token: expiry, rotation due, warnings
                                             exit 0 nothing due, 10 rotation due, 11 expired/attention
 `;
@@ -26,7 +28,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     case "status":
       return status(rest, io);
     case "authorize":
-      return authorize(rest, io);
+      return rest[0] === "misskey" ? authorizeMisskey(rest.slice(1), io) : authorize(rest, io);
     case undefined:
     case "help":
     case "--help":
@@ -45,7 +47,8 @@ if (require.main === module) {
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     cwd: process.cwd(),
-    isInteractive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== "true",
+    // stdin + stderr: prompts go to stderr, so `--print | pulumi config set --secret` works.
+    isInteractive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && process.env.CI !== "true",
   }).then(
     (code) => {
       process.exitCode = code;

@@ -186,6 +186,9 @@ async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<R
   return endpoints;
 }
 
+/** Why a token's own client cannot be used any more. */
+const CLIENT_GONE = "the OAuth client can no longer authenticate (deleted at the server, or its secret changed)";
+
 /** Message added to invalid_grant on a refresh: what to do about it. */
 export const REAUTHORIZE_HINT =
   "the refresh token was rejected (expired, revoked, or already used): obtain a new one (npx pulumi-access-tokens authorize ...) and set it as the resource's refreshToken, then run pulumi up";
@@ -292,23 +295,40 @@ export const genericSystem: TokenSystem<GenericInputs> = {
       oauth2.introspectionRequest(endpoint, state.accessToken, await authOf(inputs, ctx)),
       rctx,
     );
-    const answer = oauth2.processIntrospectionResponse(res, rctx);
+    let answer: oauth2.Introspection;
+    try {
+      answer = oauth2.processIntrospectionResponse(res, rctx);
+    } catch (error) {
+      // The client itself is gone or its secret changed: the token's fate cannot be asked.
+      if (isAccessTokenError(error) && error.oauthError === "invalid_client") {
+        await ctx.diagnostics.warn(`${CLIENT_GONE} (${error.message}); the token is kept in state, unverified`);
+        return undefined;
+      }
+      throw error;
+    }
     return {
       active: answer.active,
       ...(answer.active && answer.exp !== undefined ? { expiresAt: new Date(answer.exp * 1000).toISOString() } : {}),
     };
   },
 
-  async revoke(inputs, state, token, ctx) {
+  async revoke(inputs, state, token, ctx, kind = "access_token") {
     const endpoint = state.endpoints?.revocation;
     if (!endpoint)
       return {
         revoked: false,
         note: "the server offers no revocation endpoint (RFC 7009); the token stays valid until it expires",
       };
-    const rctx = { system: oauth2.SYSTEM, operation: "revocation", endpoint };
-    const res = await ctx.transport(oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx)), rctx);
-    oauth2.processRevocationResponse(res, rctx);
+    const rctx = { system: oauth2.SYSTEM, operation: `revocation (${kind})`, endpoint };
+    const res = await ctx.transport(oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx), kind), rctx);
+    try {
+      oauth2.processRevocationResponse(res, rctx);
+    } catch (error) {
+      if (isAccessTokenError(error) && error.oauthError === "invalid_client") {
+        return { revoked: false, note: `${CLIENT_GONE}, so it cannot revoke; the token stays valid until it expires` };
+      }
+      throw error;
+    }
     return { revoked: true };
   },
 };

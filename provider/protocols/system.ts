@@ -100,6 +100,12 @@ export interface TokenSystem<I = Record<string, unknown>> {
     ctx: SystemContext,
     kind?: "access_token" | "refresh_token",
   ): Promise<RevokeOutcome>;
+  /**
+   * The system's own `revoke` decides what delete does for tokens that renew from a
+   * refresh token (e.g. an opt-in input of its own), instead of the core's
+   * `revokeOnDelete` rule; `revoke` is then always called with kind "refresh_token".
+   */
+  readonly decidesRevocationOnDelete?: boolean;
   /** Expiry dates of upstream credentials worth a warning (e.g. a refresh token's absolute end). */
   upstreamExpiries?(inputs: I, state: TokenState): { what: string; at: string }[];
 }

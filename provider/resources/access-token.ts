@@ -526,7 +526,7 @@ export async function deleteAccessToken(props: Record<string, unknown>, deps: Ac
     if (isGrantChain(state)) {
       // Revoking any token of the grant may end it (RFC 7009 §2.1), which would also break
       // a replacement created from the same authorization: only on explicit request.
-      if (state.revokeOnDelete !== true) {
+      if (state.revokeOnDelete !== true && !system.decidesRevocationOnDelete) {
         await ctx.diagnostics.warn(
           `${label(state, system)}: not revoked on delete: it renews from a refresh token, and revoking would end the whole authorization; set revokeOnDelete: true to revoke the refresh token on delete`,
         );

@@ -1,0 +1,473 @@
+/**
+ * Alphaus (Ripple / Octo, Wave / Wave PRO): product-specific token endpoints that take a
+ * `multipart/form-data` POST with the client_credentials or password grant and answer a
+ * JWT access token (PROTOCOLS.md §2, seeds 000/001).
+ *
+ * What the system offers, and so what this module does:
+ * - issue: the grant, sent as documented (`multipart/form-data`, `scope=openid`), with the
+ *   credentials from the inputs or, as `bluectl` and the vendor SDKs do, from the
+ *   environment of the `pulumi` process, read at call time and never stored;
+ * - renew: there is no refresh grant, so a rotation runs the grant again (no `renew`);
+ *   the refresh token the password grant returns is useless and not kept;
+ * - check (refresh): no introspection exists; the expiry is read from the JWT's `exp`;
+ * - revoke: no revocation API exists; the token stays valid until it expires, and the
+ *   core prints that as a warning;
+ * - the documented limit of 100 requests per second per user is kept with a per-client
+ *   limiter shared by every token of the provider process; a 429 is retried by the
+ *   transport, into the server's next one-second window.
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import * as oauth2 from "./oauth2";
+import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
+
+/** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
+function urlProblem(url: string): string | undefined {
+  return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
+}
+
+/** Name used for this system in messages. */
+export const SYSTEM = "Alphaus";
+
+/** The two token families: Octo shares Ripple's, Wave PRO shares Wave's. Tokens are not interchangeable. */
+export type AlphausProduct = "ripple" | "wave";
+/** Production, or the beta ("next") environment. */
+export type AlphausEnvironment = "production" | "beta";
+
+/** The documented token endpoints, by environment and product. */
+export const ALPHAUS_TOKEN_ENDPOINTS: Record<AlphausEnvironment, Record<AlphausProduct, string>> = {
+  production: {
+    ripple: "https://login.alphaus.cloud/ripple/access_token",
+    wave: "https://login.alphaus.cloud/access_token",
+  },
+  beta: {
+    ripple: "https://loginnext.alphaus.cloud/ripple/access_token",
+    wave: "https://loginnext.alphaus.cloud/access_token",
+  },
+};
+
+/** The documented limit: calls per second per user, across every Alphaus endpoint. */
+export const ALPHAUS_DOCUMENTED_RATE_LIMIT = 100;
+
+/**
+ * Token requests this provider process starts per client id in any rolling second: half the
+ * documented limit, leaving room for the user's other tools (bluectl, SDKs, the Blue API
+ * calls the tokens are for) and for network jitter moving requests between the server's
+ * one-second windows.
+ */
+export const ALPHAUS_REQUESTS_PER_SECOND = 50;
+
+/** Attempts of one token request when the server answers 429 (a throttled request mints nothing, so retrying is safe). */
+export const ALPHAUS_MAX_ATTEMPTS = 3;
+
+/**
+ * The transport policy of token requests: the transport retries a 429 (honouring
+ * `Retry-After`); the backoff starts at a full second (1–2 s, then 2–4 s) so each retry
+ * lands in a later one-second window of the server's counter.
+ */
+export const ALPHAUS_HTTP_POLICY: HttpPolicy = { retry: { maxAttempts: ALPHAUS_MAX_ATTEMPTS, baseDelayMs: 2000 } };
+
+const NOTE_NO_REVOCATION = "Alphaus has no token revocation API; the token stays valid until it expires";
+
+// ---------------------------------------------------------------------------------------
+// Inputs
+
+/** Input fields of the Alphaus system. */
+export const alphausInputShape = {
+  product: z.enum(["ripple", "wave"], { error: 'must be "ripple" or "wave"' }).optional(),
+  environment: z.enum(["production", "beta"], { error: 'must be "production" or "beta"' }).optional(),
+  authUrl: z.string().optional(),
+  grantType: z
+    .enum(["client_credentials", "password"], { error: 'must be "client_credentials" or "password"' })
+    .optional(),
+  clientId: z.string().min(1, "must not be empty").optional(),
+  clientSecret: z.string().min(1, "must not be empty").optional(),
+  username: z.string().min(1, "must not be empty").optional(),
+  password: z.string().min(1, "must not be empty").optional(),
+};
+
+/** Validated Alphaus inputs. */
+export type AlphausInputs = z.infer<z.ZodObject<typeof alphausInputShape>>;
+
+function alphausCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  if (typeof v.authUrl === "string") {
+    // Plain http only on loopback (the local test server): real credentials never travel unencrypted.
+    const problem = urlProblem(v.authUrl);
+    if (problem) issues.push({ path: ["authUrl"], message: problem });
+  }
+  if (v.grantType === "client_credentials") {
+    for (const key of ["username", "password"]) {
+      if (v[key] !== undefined) {
+        issues.push({
+          path: [key],
+          message: 'is only used with grantType "password" (grantType is "client_credentials")',
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------
+// Credentials: inputs first, then the environment variables Alphaus users already set
+
+/** Environment variables, as `process.env`. */
+export type Environment = Record<string, string | undefined>;
+
+/** One group of environment variables (`ALPHAUS_`, `ALPHAUS_RIPPLE_`, `ALPHAUS_WAVE_`). */
+interface EnvSource {
+  prefix: string;
+  /** The product a product-specific group forces; undefined for the generic `ALPHAUS_` group. */
+  product?: AlphausProduct;
+  clientId?: string;
+  clientSecret?: string;
+  username?: string;
+  password?: string;
+}
+
+function envSource(env: Environment, prefix: string, product?: AlphausProduct): EnvSource {
+  // An empty variable counts as unset, as in the vendor SDKs.
+  const read = (name: string) => env[`${prefix}${name}`] || undefined;
+  return {
+    prefix,
+    product,
+    clientId: read("CLIENT_ID"),
+    clientSecret: read("CLIENT_SECRET"),
+    username: read("USERNAME"),
+    password: read("PASSWORD"),
+  };
+}
+
+/** Where the credentials of a token came from (kept in state; names only, never values). */
+export type CredentialSource = "inputs" | "ALPHAUS_*" | "ALPHAUS_RIPPLE_*" | "ALPHAUS_WAVE_*";
+
+/** Everything a token request needs, resolved from inputs and environment. */
+export interface AlphausResolution {
+  endpoint: string;
+  product: AlphausProduct;
+  grantType: "client_credentials" | "password";
+  clientId: string;
+  clientSecret: string;
+  username?: string;
+  password?: string;
+  source: CredentialSource;
+}
+
+function productFromUrl(url: string | undefined): AlphausProduct | undefined {
+  if (!url) return undefined;
+  try {
+    const path = new URL(url).pathname.replace(/\/$/, "");
+    if (path.endsWith("/ripple/access_token")) return "ripple";
+    return path.endsWith("/access_token") ? "wave" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolves endpoint, grant and credentials, the way `bluectl` and the vendor SDKs read the
+ * environment, with explicit inputs winning:
+ *
+ * - Environment groups are tried in order: with `product` set, `ALPHAUS_<PRODUCT>_*` then
+ *   `ALPHAUS_*`; without it, `ALPHAUS_*`, then `ALPHAUS_RIPPLE_*`, then `ALPHAUS_WAVE_*`
+ *   (a product-specific group also picks its product's endpoint). The group used is the
+ *   first that sets `CLIENT_ID` (equal to the `clientId` input, when that is set), so a
+ *   secret is never paired with another client's id.
+ * - `clientSecret`, `username` and `password` come from the inputs, else from that group.
+ * - The grant is `grantType`, else `password` when a username and a password are known,
+ *   else `client_credentials`.
+ * - The endpoint is `authUrl`; else `ALPHAUS_AUTH_URL` when neither `product` nor
+ *   `environment` is set and no product-specific group is used; else the documented
+ *   endpoint of the product (default Ripple, as in the SDKs) and environment (default
+ *   production).
+ *
+ * Returns a problem (naming inputs and variables, never values) instead of throwing.
+ */
+export function resolveAlphaus(inputs: AlphausInputs, env: Environment): AlphausResolution | { problem: string } {
+  const groups = inputs.product
+    ? [envSource(env, `ALPHAUS_${inputs.product.toUpperCase()}_`, inputs.product), envSource(env, "ALPHAUS_")]
+    : [
+        envSource(env, "ALPHAUS_"),
+        envSource(env, "ALPHAUS_RIPPLE_", "ripple"),
+        envSource(env, "ALPHAUS_WAVE_", "wave"),
+      ];
+  const names = groups.map((g) => `${g.prefix}CLIENT_ID`).join(", ");
+  const group = inputs.clientId
+    ? groups.find((g) => g.clientId === inputs.clientId)
+    : groups.find((g) => g.clientId !== undefined);
+
+  const clientId = inputs.clientId ?? group?.clientId;
+  if (!clientId) {
+    return {
+      problem: `no client id: set the clientId input, or one of ${names} in the environment of the pulumi process`,
+    };
+  }
+  const clientSecret = inputs.clientSecret ?? group?.clientSecret;
+  if (!clientSecret) {
+    return {
+      problem: group
+        ? `no client secret: set the clientSecret input, or ${group.prefix}CLIENT_SECRET in the environment of the pulumi process`
+        : `no client secret for client "${clientId}": set the clientSecret input, or set one of ${names} to it with the matching …_CLIENT_SECRET in the environment of the pulumi process`,
+    };
+  }
+  const username = inputs.username ?? group?.username;
+  const password = inputs.password ?? group?.password;
+  const grantType = inputs.grantType ?? (username && password ? "password" : "client_credentials");
+  if (grantType === "password" && (!username || !password)) {
+    const prefix = group?.prefix ?? "ALPHAUS_";
+    return {
+      problem: `grantType "password" needs a username and a password: set the username and password inputs, or ${prefix}USERNAME and ${prefix}PASSWORD in the environment of the pulumi process`,
+    };
+  }
+
+  const envAuthUrl =
+    inputs.product === undefined && inputs.environment === undefined && group?.product === undefined
+      ? env.ALPHAUS_AUTH_URL || undefined
+      : undefined;
+  // ALPHAUS_AUTH_URL still says which product a generic group is for when `environment` is set.
+  const envProduct = group?.product === undefined ? productFromUrl(env.ALPHAUS_AUTH_URL) : undefined;
+  const product = inputs.product ?? group?.product ?? productFromUrl(inputs.authUrl) ?? envProduct ?? "ripple";
+  const endpoint = inputs.authUrl ?? envAuthUrl ?? ALPHAUS_TOKEN_ENDPOINTS[inputs.environment ?? "production"][product];
+  if (!inputs.authUrl && envAuthUrl) {
+    const problem = urlProblem(envAuthUrl);
+    if (problem) return { problem: `ALPHAUS_AUTH_URL (environment of the pulumi process) ${problem}` };
+  }
+
+  const fromEnv =
+    group !== undefined &&
+    (inputs.clientId === undefined ||
+      inputs.clientSecret === undefined ||
+      (grantType === "password" && (inputs.username === undefined || inputs.password === undefined)));
+  const source: CredentialSource = fromEnv ? (`${group.prefix}*` as CredentialSource) : "inputs";
+  return {
+    endpoint,
+    product,
+    grantType,
+    clientId,
+    clientSecret,
+    ...(grantType === "password" ? { username, password } : {}),
+    source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Rate limit
+
+/**
+ * At most `limit` request starts in any rolling `windowMs`, in arrival order. A rolling
+ * window bounds every one-second interval, so also every calendar second the server counts
+ * in (a token bucket with the same rate would allow its burst plus its rate, up to twice
+ * the limit, within one second).
+ */
+export class RequestRateLimiter {
+  private readonly starts: number[] = [];
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Resolves when one more request may start. */
+  acquire(): Promise<void> {
+    const turn = this.tail.then(() => this.waitForSlot());
+    this.tail = turn;
+    return turn;
+  }
+
+  private async waitForSlot(): Promise<void> {
+    for (;;) {
+      const now = this.clock();
+      while (this.starts.length > 0 && (this.starts[0] as number) <= now - this.windowMs) this.starts.shift();
+      if (this.starts.length < this.limit) {
+        this.starts.push(now);
+        return;
+      }
+      await sleep((this.starts[0] as number) + this.windowMs - now + 1);
+    }
+  }
+}
+
+const limiters = new Map<string, RequestRateLimiter>();
+
+/** The limiter of one client id, shared by every Alphaus token of this provider process. */
+export function limiterFor(clientId: string): RequestRateLimiter {
+  let limiter = limiters.get(clientId);
+  if (!limiter) {
+    limiter = new RequestRateLimiter(ALPHAUS_REQUESTS_PER_SECOND);
+    limiters.set(clientId, limiter);
+  }
+  return limiter;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Token request (multipart/form-data, as documented) and its judging
+
+/** A fresh multipart boundary: random, so no field value can contain it by accident. */
+export function randomBoundary(): string {
+  return `----pulumi-access-tokens-${randomBytes(18).toString("hex")}`;
+}
+
+/**
+ * Builds the token request: `POST` with a `multipart/form-data` body (RFC 7578) of text
+ * fields, as the Alphaus docs specify.
+ */
+export function alphausTokenRequest(
+  endpoint: string,
+  fields: Record<string, string | undefined>,
+  boundary = randomBoundary(),
+): HttpRequest {
+  const entries = Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined);
+  if (entries.some(([, value]) => value.includes(boundary))) return alphausTokenRequest(endpoint, fields);
+  const parts = entries.map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  return {
+    method: "POST",
+    url: endpoint,
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}`, accept: "application/json" },
+    body: `${parts.join("")}--${boundary}--\r\n`,
+  };
+}
+
+/** league/oauth2-server's error body (inferred): RFC 6749 §5.2 plus `hint` and `message`. */
+const LeagueErrorBody = z.looseObject({ error: z.string(), hint: z.string().optional() });
+
+/**
+ * Judges a token response: 429 (plain text, undocumented body) as rate limiting; error
+ * bodies in league/oauth2-server's shape, with its `hint`; then the RFC 6749 §5.1 fields.
+ */
+export function processAlphausTokenResponse(res: HttpResponse, ctx: RemoteContext): oauth2.TokenSet {
+  if (res.status === 429) {
+    const attempts = res.attempts && res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
+    throw new AccessTokenError(
+      ErrorCode.HTTP_STATUS,
+      `${describeRemote(ctx)} failed: HTTP 429${attempts}, rate limited (Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints)`,
+      { status: 429, endpoint: ctx.endpoint },
+    );
+  }
+  try {
+    return oauth2.processTokenResponse(res, ctx);
+  } catch (error) {
+    if (isAccessTokenError(error) && error.code === ErrorCode.OAUTH_ERROR_RESPONSE) {
+      const hint = LeagueErrorBody.safeParse(parseJson(res.body)).data?.hint;
+      if (hint) error.message = `${error.message}; hint: ${hint.slice(0, 200)}`;
+      if (error.oauthError === "invalid_client") {
+        error.message = `${error.message}; check the client id and secret, and that the client belongs to this product (Ripple and Wave clients are not interchangeable)`;
+      }
+    }
+    throw error;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
+export function jwtExpiryMs(token: string): number | undefined {
+  const payload = token.split(".")[1];
+  if (!payload || token.split(".").length !== 3) return undefined;
+  const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
+  const exp = (claims as { exp?: unknown } | undefined)?.exp;
+  // lcobucci/jwt (under league) writes seconds with a microsecond fraction.
+  return typeof exp === "number" && Number.isFinite(exp) ? Math.round(exp * 1000) : undefined;
+}
+
+async function requestToken(r: AlphausResolution, ctx: SystemContext): Promise<oauth2.TokenSet> {
+  const rctx = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
+  const fields = {
+    grant_type: r.grantType,
+    client_id: r.clientId,
+    client_secret: r.clientSecret,
+    scope: "openid",
+    ...(r.grantType === "password" ? { username: r.username, password: r.password } : {}),
+  };
+  await limiterFor(r.clientId).acquire();
+  const res = await ctx.transport(alphausTokenRequest(r.endpoint, fields), rctx, ALPHAUS_HTTP_POLICY);
+  const tokens = processAlphausTokenResponse(res, rctx);
+  ctx.secrets.push(tokens.accessToken, ...[tokens.refreshToken, tokens.idToken].filter((t): t is string => !!t));
+  return tokens;
+}
+
+function expiryNote(token: string): string {
+  const exp = jwtExpiryMs(token);
+  return exp === undefined ? NOTE_NO_REVOCATION : `${NOTE_NO_REVOCATION} (at ${new Date(exp).toISOString()})`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The system
+
+/** The Alphaus system. */
+export const alphausSystem: TokenSystem<AlphausInputs> = {
+  id: "alphaus",
+  displayName: SYSTEM,
+  inputShape: alphausInputShape,
+  materialInputs: ["product", "environment", "authUrl", "grantType", "clientId", "username"],
+  secretInputs: ["clientSecret", "password"],
+  crossFieldIssues: alphausCrossFieldIssues,
+
+  // The provider host runs with the environment of the `pulumi` command, so check can see
+  // the variables create will read. A missing credential is a warning, not a failure:
+  // refresh and destroy of an existing token need no credentials, and they validate the
+  // same inputs.
+  inputWarnings(inputs) {
+    const warnings: string[] = [];
+    const resolved = resolveAlphaus(inputs, process.env);
+    if ("problem" in resolved) warnings.push(`${resolved.problem}; issuing or rotating this token will fail`);
+    if (inputs.authUrl && inputs.environment) warnings.push("environment is ignored because authUrl is set");
+    return warnings;
+  },
+
+  async issue(inputs, ctx) {
+    const resolved = resolveAlphaus(inputs, process.env);
+    if ("problem" in resolved) {
+      throw new AccessTokenError(ErrorCode.INVALID_INPUT, `${SYSTEM} token: ${resolved.problem}`);
+    }
+    // Secrets read from the environment are unknown to the core: redact them too.
+    ctx.secrets.push(resolved.clientSecret, ...(resolved.password ? [resolved.password] : []));
+    const issuedAt = ctx.now().getTime();
+    const tokens = await requestToken(resolved, ctx);
+    const exp = jwtExpiryMs(tokens.accessToken);
+    const expiresIn =
+      tokens.expiresIn ?? (exp !== undefined ? Math.max(0, Math.floor((exp - issuedAt) / 1000)) : undefined);
+    const issued: Issued = {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      expiresIn,
+      // No refresh grant exists: the refresh token of the password grant is never usable, so it is not kept.
+      endpoints: { token: resolved.endpoint },
+      extra: {
+        resolvedProduct: resolved.product,
+        resolvedClientId: resolved.clientId,
+        resolvedGrantType: resolved.grantType,
+        credentialSource: resolved.source,
+      },
+    };
+    return issued;
+  },
+
+  // No introspection exists: all that can be known is the JWT's own expiry. A token of a
+  // deleted client may still be reported active (the server would accept it anyway).
+  async check(_inputs, state, ctx) {
+    const exp = jwtExpiryMs(state.accessToken);
+    if (exp === undefined) return undefined;
+    return exp <= ctx.now().getTime() ? { active: false } : { active: true, expiresAt: new Date(exp).toISOString() };
+  },
+
+  async revoke(_inputs, _state, token) {
+    return { revoked: false, note: expiryNote(token) };
+  },
+};

@@ -1,0 +1,531 @@
+/**
+ * Exastro IT Automation / Platform (PROTOCOLS.md §4). Each organization is a Keycloak realm
+ * behind the Exastro API gateway; system managers use realm `master`.
+ *
+ * - The token is the *access token* of an offline session. The session's refresh token
+ *   (an offline-token JWT) comes from the `initialRefreshToken` input (the Exastro UI's
+ *   "トークン発行" menu), or the resource issues it itself with the password grant
+ *   (`scope=openid offline_access`, `totp` for two-factor users).
+ * - Renewal is the refresh_token grant with the stored refresh token; a rotated refresh
+ *   token replaces it. The token's session id (`sid`) and end (`exp`) are read from the JWT
+ *   (no verification: the gateway is the judge).
+ * - Liveness: the session's `sid` is still listed by `GET …/users/_current/refresh_tokens`.
+ * - Revocation: Exastro can only revoke *all* of a user's refresh tokens. That is never done
+ *   silently; it is the explicit opt-in `revokeAllSessionsOnDelete`.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { REAUTHORIZE_HINT, runGrant } from "./generic";
+import * as oauth2 from "./oauth2";
+import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
+
+/** Name used for this system in messages. */
+export const SYSTEM = "Exastro";
+
+/** The realm and public client of system managers. */
+export const MANAGER_REALM = "master";
+export const MANAGER_CLIENT_ID = "_platform-api";
+
+/** What the password grant asks for: an offline session, i.e. a long-lived refresh token. */
+export const OFFLINE_SCOPE = "openid offline_access";
+
+/** The result code of success in Exastro's envelope. */
+const SUCCESS = "000-00000";
+
+// -----------------------------------------------------------------------------------------
+// Inputs
+
+/** Input fields of the Exastro system. */
+export const exastroInputShape = {
+  baseUrl: z.string({ error: "is required" }).min(1, "must not be empty"),
+  organizationId: z
+    .string()
+    .min(1, "must not be empty")
+    .regex(/^[^\s/?#%]+$/, "must be an organization id (no spaces, slashes or URL syntax)")
+    .optional(),
+  systemManager: z.boolean().optional(),
+  initialRefreshToken: z.string().min(1, "must not be empty").optional(),
+  username: z.string().min(1, "must not be empty").optional(),
+  password: z.string().min(1, "must not be empty").optional(),
+  totp: z
+    .string()
+    .regex(/^\d{6,8}$/, "must be the current 6-8 digit one-time code")
+    .optional(),
+  revokeAllSessionsOnDelete: z.boolean().optional(),
+  allowInsecureHttp: z.boolean().optional(),
+};
+
+/** Validated Exastro inputs. */
+export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
+
+/** Cross-field rules of the Exastro system. */
+export function exastroCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  if (typeof v.baseUrl === "string") {
+    const problem = endpointProblem(v.baseUrl, v.allowInsecureHttp === true);
+    if (problem) issues.push({ path: ["baseUrl"], message: problem });
+    else if (new URL(v.baseUrl).search) issues.push({ path: ["baseUrl"], message: "must not have a query" });
+  }
+  const manager = v.systemManager === true;
+  if (manager && v.organizationId !== undefined) {
+    issues.push({
+      path: ["organizationId"],
+      message: "must not be set with systemManager (system managers use realm master)",
+    });
+  }
+  if (!manager && v.organizationId === undefined) {
+    issues.push({ path: ["organizationId"], message: "is required (or set systemManager: true)" });
+  }
+  if (v.organizationId === MANAGER_REALM) {
+    issues.push({ path: ["organizationId"], message: `"master" is the system-manager realm: set systemManager: true` });
+  }
+  const hasRefresh = v.initialRefreshToken !== undefined;
+  const hasPassword = v.username !== undefined || v.password !== undefined;
+  if (hasRefresh && hasPassword) {
+    issues.push({
+      path: ["initialRefreshToken"],
+      message: "set either initialRefreshToken or username + password, not both",
+    });
+  } else if (!hasRefresh && !hasPassword) {
+    issues.push({
+      path: ["initialRefreshToken"],
+      message: "is required (a refresh token from the Exastro UI), or set username + password to issue one",
+    });
+  } else if (hasPassword) {
+    if (v.username === undefined) issues.push({ path: ["username"], message: "is required with password" });
+    if (v.password === undefined) issues.push({ path: ["password"], message: "is required with username" });
+  }
+  if (v.totp !== undefined && !hasPassword) {
+    issues.push({ path: ["totp"], message: "is only used with username + password" });
+  }
+  return issues;
+}
+
+/** Where the token endpoint and the API of one Exastro user live. */
+export interface ExastroEndpoints {
+  /** Keycloak realm: the organization id, or `master`. */
+  realm: string;
+  /** The realm's public API client. */
+  clientId: string;
+  token: string;
+  /** `…/users/_current/refresh_tokens`: list (liveness) and revoke-all. */
+  refreshTokens: string;
+}
+
+/** The endpoints for an organization user or (`organizationId` undefined) a system manager. */
+export function exastroEndpoints(baseUrl: string, organizationId: string | undefined): ExastroEndpoints {
+  const base = baseUrl.replace(/\/+$/, "");
+  const realm = organizationId ?? MANAGER_REALM;
+  const org = encodeURIComponent(realm);
+  return {
+    realm,
+    clientId: organizationId === undefined ? MANAGER_CLIENT_ID : `_${realm}-api`,
+    token: `${base}/auth/realms/${org}/protocol/openid-connect/token`,
+    refreshTokens:
+      organizationId === undefined
+        ? `${base}/api/platform/users/_current/refresh_tokens`
+        : `${base}/api/${org}/platform/users/_current/refresh_tokens`,
+  };
+}
+
+function endpointsOf(inputs: ExastroInputs): ExastroEndpoints {
+  return exastroEndpoints(inputs.baseUrl, inputs.systemManager ? undefined : inputs.organizationId);
+}
+
+// -----------------------------------------------------------------------------------------
+// JWT claims (read, never verified: the gateway decides)
+
+const Claims = z.looseObject({
+  sid: z.string().min(1).optional(),
+  sub: z.string().optional(),
+  exp: z.number().optional(),
+  typ: z.string().optional(),
+  scope: z.string().optional(),
+  preferred_username: z.string().optional(),
+});
+/** The claims this module reads from Keycloak tokens. */
+export type ExastroClaims = z.infer<typeof Claims>;
+
+/** Decodes a JWT's claims without verifying it; undefined when `token` is not a JWT. */
+export function decodeClaims(token: string): ExastroClaims | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const parsed = Claims.safeParse(JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isoFromEpoch = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+// -----------------------------------------------------------------------------------------
+// The API gateway: `{result, data, message, ts}` envelopes, or problem+json from connexion
+
+const Envelope = z.looseObject({
+  result: z.string(),
+  data: z.unknown().optional(),
+  message: z.string().nullable().optional(),
+});
+
+const Problem = z.looseObject({
+  title: z.string().optional(),
+  detail: z.string().optional(),
+  status: z.number().optional(),
+});
+
+const SessionRows = z.array(
+  z.looseObject({
+    id: z.string(),
+    start_timestamp: z.string().nullable().optional(),
+    expire_timestamp: z.string().nullable().optional(),
+  }),
+);
+
+function truncate(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A bearer-authenticated call to the gateway. */
+export function apiRequest(method: "GET" | "DELETE", url: string, accessToken: string): HttpRequest {
+  return { method, url, headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" } };
+}
+
+/**
+ * Judges a gateway response: returns `data` for HTTP 200 with result `000-00000`; otherwise
+ * throws an error naming the endpoint, the HTTP status and Exastro's result code, with its
+ * (localized, non-secret) message. Keyed on the HTTP status: bodies that are not the
+ * envelope (problem+json from request validation, proxies' HTML) are described as such.
+ */
+export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): unknown {
+  const body = parseJson(res.body);
+  const envelope = Envelope.safeParse(body);
+  if (res.status === 200 && envelope.success && envelope.data.result === SUCCESS) return envelope.data.data;
+  if (envelope.success) {
+    const { result, message } = envelope.data;
+    throw new AccessTokenError(
+      ErrorCode.HTTP_STATUS,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, result ${result}${message ? ` (${truncate(message)})` : ""}`,
+      { status: res.status, oauthError: result, endpoint: ctx.endpoint },
+    );
+  }
+  const problem = Problem.safeParse(body);
+  if (problem.success && (problem.data.title || problem.data.detail)) {
+    const { title, detail } = problem.data;
+    throw new AccessTokenError(
+      ErrorCode.HTTP_STATUS,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}${title ? ` ${title}` : ""}${detail ? `: ${truncate(detail)}` : ""}`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  throw new AccessTokenError(
+    res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,
+    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${res.status === 200 ? "not an Exastro response envelope" : "no Exastro result code"} (content-type ${res.headers["content-type"] ?? "missing"})`,
+    { status: res.status, endpoint: ctx.endpoint },
+  );
+}
+
+/** Judges a refresh-token list (`GET …/users/_current/refresh_tokens`). */
+export function processSessionListResponse(res: HttpResponse, ctx: RemoteContext): z.infer<typeof SessionRows> {
+  return oauth2.validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
+}
+
+// -----------------------------------------------------------------------------------------
+// Sessions in use by this process
+
+/**
+ * The latest access token (hashed) issued by this provider process for each session (keyed by
+ * token endpoint and `sid`). A replacement is created before its predecessor is deleted, in
+ * the same process: a revoke-all on that delete would end the replacement's session too, so
+ * it is refused when a listed session carries a token other than the one being deleted.
+ */
+const sessionsInUse = new Map<string, string>();
+/** Sessions this process ended with a revoke-all (their previous access tokens died with them). */
+const sessionsEnded = new Set<string>();
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const sessionKey = (endpoints: ExastroEndpoints, sid: string) => sha256(`${endpoints.token}#${sid}`);
+/** True when this process issued a token of session `sid` other than `accessToken`. */
+const heldElsewhere = (endpoints: ExastroEndpoints, sid: string, accessToken: string) => {
+  const latest = sessionsInUse.get(sessionKey(endpoints, sid));
+  return latest !== undefined && latest !== sha256(accessToken);
+};
+
+// -----------------------------------------------------------------------------------------
+// Grants
+
+/** What to do when a refresh token is refused. */
+export const EXASTRO_REAUTHORIZE_HINT =
+  "the Exastro refresh token was rejected (its session was revoked or has ended): issue a new one in the Exastro UI (トークン発行) and set it as initialRefreshToken (a new value replaces the resource), or use username + password so the resource can issue its own";
+
+async function refreshGrant(
+  endpoints: ExastroEndpoints,
+  refreshToken: string,
+  ctx: SystemContext,
+): Promise<oauth2.TokenSet> {
+  // Always send a scope (the gateway needs one): the refresh token's own, a subset Keycloak accepts.
+  const scope = decodeClaims(refreshToken)?.scope ?? "openid";
+  try {
+    return await runGrant(
+      SYSTEM,
+      endpoints.token,
+      "refresh_token",
+      { refresh_token: refreshToken, scope },
+      oauth2.noClientAuth(endpoints.clientId),
+      ctx,
+    );
+  } catch (error) {
+    if (isAccessTokenError(error) && error.oauthError === "invalid_grant") {
+      error.message = error.message.replace(REAUTHORIZE_HINT, EXASTRO_REAUTHORIZE_HINT);
+    }
+    throw error;
+  }
+}
+
+async function passwordGrant(
+  inputs: ExastroInputs,
+  endpoints: ExastroEndpoints,
+  ctx: SystemContext,
+): Promise<oauth2.TokenSet> {
+  try {
+    return await runGrant(
+      SYSTEM,
+      endpoints.token,
+      "password",
+      { scope: OFFLINE_SCOPE, username: inputs.username, password: inputs.password, totp: inputs.totp },
+      oauth2.noClientAuth(endpoints.clientId),
+      ctx,
+    );
+  } catch (error) {
+    if (isAccessTokenError(error) && error.oauthError === "invalid_grant" && inputs.totp !== undefined) {
+      // Keycloak answers a stale one-time code exactly like a wrong password.
+      error.message = `${error.message}: for a two-factor user, set the current one-time code as totp right before pulumi up`;
+    }
+    throw error;
+  }
+}
+
+async function issuedFrom(
+  tokens: oauth2.TokenSet,
+  endpoints: ExastroEndpoints,
+  previousRefresh: string | undefined,
+  ctx: SystemContext,
+): Promise<Issued> {
+  // Keycloak may omit the refresh token or hand the same one back; a new one replaces the old.
+  const refreshToken = tokens.refreshToken ?? previousRefresh;
+  if (!refreshToken) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_RESPONSE,
+      `${describeRemote({ system: SYSTEM, operation: "token request", endpoint: endpoints.token })} failed: the response has no refresh token (is offline_access allowed for this user?)`,
+      { endpoint: endpoints.token },
+    );
+  }
+  const claims = decodeClaims(refreshToken);
+  if (claims?.typ !== undefined && claims.typ !== "Offline") {
+    await ctx.diagnostics.warn(
+      `${SYSTEM}: the refresh token is a "${claims.typ}" token, not an offline token: it ends with the login session (hours, not a year). Issue an offline token (scope offline_access) instead.`,
+    );
+  }
+  const sid = claims?.sid ?? decodeClaims(tokens.accessToken)?.sid;
+  if (sid) sessionsInUse.set(sessionKey(endpoints, sid), sha256(tokens.accessToken));
+  return {
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresIn: tokens.expiresIn,
+    scope: tokens.scope,
+    refreshToken,
+    ...(claims?.exp !== undefined ? { refreshTokenExpiresAt: isoFromEpoch(claims.exp) } : {}),
+    endpoints: { token: endpoints.token, refreshTokens: endpoints.refreshTokens },
+    extra: {
+      ...(sid ? { sessionId: sid } : {}),
+    },
+  };
+}
+
+// -----------------------------------------------------------------------------------------
+// Revoke-all
+
+/** How messages name the resource (as the lifecycle does). */
+const labelOf = (state: TokenState) =>
+  `${SYSTEM} token "${typeof state.resourceName === "string" ? state.resourceName : "(unnamed)"}"`;
+
+function sessionIdOf(state: TokenState): string | undefined {
+  return typeof state.sessionId === "string" ? state.sessionId : decodeClaims(state.accessToken)?.sid;
+}
+
+function expiredJwt(token: string, now: Date): boolean {
+  const exp = decodeClaims(token)?.exp;
+  return exp !== undefined && exp * 1000 <= now.getTime();
+}
+
+/** An access token the gateway accepts now: the stored one, or a fresh one from the refresh token. */
+async function workingAccessToken(
+  endpoints: ExastroEndpoints,
+  state: TokenState,
+  ctx: SystemContext,
+  stale = false,
+): Promise<string | undefined> {
+  if (!stale && !expiredJwt(state.accessToken, ctx.now())) return state.accessToken;
+  if (!state.refreshToken) return undefined;
+  try {
+    return (await refreshGrant(endpoints, state.refreshToken, ctx)).accessToken;
+  } catch (error) {
+    if (isAccessTokenError(error) && error.oauthError === "invalid_grant") return undefined;
+    throw error;
+  }
+}
+
+async function listSessions(endpoint: string, accessToken: string, ctx: SystemContext) {
+  const rctx = { system: SYSTEM, operation: "refresh-token list", endpoint };
+  return { res: await ctx.transport(apiRequest("GET", endpoint, accessToken), rctx), rctx };
+}
+
+async function revokeAll(
+  inputs: ExastroInputs,
+  state: TokenState,
+  endpoints: ExastroEndpoints,
+  sid: string | undefined,
+  ctx: SystemContext,
+): Promise<RevokeOutcome> {
+  const who = `user "${inputs.username ?? decodeClaims(state.accessToken)?.preferred_username ?? "(unknown)"}" of ${inputs.systemManager ? "the system-manager realm" : `organization ${endpoints.realm}`}`;
+  let accessToken = await workingAccessToken(endpoints, state, ctx);
+  let listed = accessToken ? await listSessions(endpoints.refreshTokens, accessToken, ctx) : undefined;
+  if (listed?.res.status === 401) {
+    accessToken = await workingAccessToken(endpoints, state, ctx, true);
+    listed = accessToken ? await listSessions(endpoints.refreshTokens, accessToken, ctx) : undefined;
+  }
+  if (!accessToken || !listed || listed.res.status === 401) {
+    return {
+      revoked: false,
+      note: `the session had already ended, so no access token was left to revoke the other refresh tokens of ${who} (revokeAllSessionsOnDelete); revoke them in the Exastro UI (トークン発行) if needed`,
+    };
+  }
+  const rows = processSessionListResponse(listed.res, listed.rctx);
+  const held = [...new Set([...rows.map((r) => r.id), ...(sid ? [sid] : [])])].filter((id) =>
+    heldElsewhere(endpoints, id, state.accessToken),
+  );
+  if (held.length > 0) {
+    return {
+      revoked: false,
+      note: `revokeAllSessionsOnDelete is set, but revoking all refresh tokens of ${who} would also end session(s) ${held.join(", ")}, just issued in this update (to this resource's replacement or another resource), so nothing was revoked. Session ${sid ?? "(unknown)"} stays valid until ${String(state.refreshTokenExpiresAt ?? "it expires")}; delete it in the Exastro UI (トークン発行) if needed`,
+    };
+  }
+  const rctx = { system: SYSTEM, operation: "revoke all refresh tokens", endpoint: endpoints.refreshTokens };
+  processEnvelopeResponse(await ctx.transport(apiRequest("DELETE", endpoints.refreshTokens, accessToken), rctx), rctx);
+  if (sid) sessionsEnded.add(sessionKey(endpoints, sid));
+  await ctx.diagnostics.warn(
+    `${labelOf(state)}: revokeAllSessionsOnDelete: revoked ALL ${rows.length} refresh token(s) of ${who} (sessions ${rows.map((r) => r.id).join(", ") || "none listed"}). Every API token of this user, including tokens used outside this stack, has stopped working.`,
+  );
+  return { revoked: true };
+}
+
+// -----------------------------------------------------------------------------------------
+// The system
+
+/** The Exastro system. */
+export const exastroSystem: TokenSystem<ExastroInputs> = {
+  // revoke() decides: the revoke-all only with revokeAllSessionsOnDelete, else a note.
+  decidesRevocationOnDelete: true,
+  id: "exastro",
+  displayName: SYSTEM,
+  inputShape: exastroInputShape,
+  materialInputs: ["baseUrl", "organizationId", "systemManager", "initialRefreshToken", "username"],
+  secretInputs: ["initialRefreshToken", "password", "totp"],
+  crossFieldIssues: exastroCrossFieldIssues,
+
+  inputWarnings(inputs) {
+    const warnings: string[] = [];
+    if (inputs.revokeAllSessionsOnDelete === true) {
+      warnings.push(
+        "revokeAllSessionsOnDelete is set: deleting this resource revokes EVERY refresh token of the user (Exastro cannot revoke one), including tokens used outside this stack",
+      );
+    }
+    return warnings;
+  },
+
+  async issue(inputs, ctx) {
+    const endpoints = endpointsOf(inputs);
+    if (inputs.initialRefreshToken) {
+      const tokens = await refreshGrant(endpoints, inputs.initialRefreshToken, ctx);
+      return issuedFrom(tokens, endpoints, inputs.initialRefreshToken, ctx);
+    }
+    return issuedFrom(await passwordGrant(inputs, endpoints, ctx), endpoints, undefined, ctx);
+  },
+
+  async renew(inputs, state, ctx) {
+    const endpoints = endpointsOf(inputs);
+    if (!state.refreshToken) return this.issue(inputs, ctx);
+    try {
+      return await issuedFrom(
+        await refreshGrant(endpoints, state.refreshToken, ctx),
+        endpoints,
+        state.refreshToken,
+        ctx,
+      );
+    } catch (error) {
+      // With credentials at hand, an ended session is replaced by a new one.
+      if (isAccessTokenError(error) && error.oauthError === "invalid_grant" && inputs.password !== undefined) {
+        await ctx.diagnostics.info(
+          `${labelOf(state)}: the stored session has ended; issuing a new one with the password grant`,
+        );
+        return issuedFrom(await passwordGrant(inputs, endpoints, ctx), endpoints, undefined, ctx);
+      }
+      throw error;
+    }
+  },
+
+  async check(inputs, state, ctx) {
+    const endpoints = endpointsOf(inputs);
+    const sid = sessionIdOf(state);
+    if (!sid) return undefined;
+    const { res, rctx } = await listSessions(endpoints.refreshTokens, state.accessToken, ctx);
+    // The gateway introspects every token: 401 means this token's session is gone.
+    if (res.status === 401) return { active: false };
+    if (res.status === 498) {
+      await ctx.diagnostics.warn(
+        `${labelOf(state)}: Exastro is in maintenance (HTTP 498 from ${endpoints.refreshTokens}); the token was not checked`,
+      );
+      return undefined;
+    }
+    return { active: processSessionListResponse(res, rctx).some((row) => row.id === sid) };
+  },
+
+  async revoke(inputs, state, token, ctx, kind) {
+    const endpoints = endpointsOf(inputs);
+    const sid = sessionIdOf(state);
+    if (kind !== "refresh_token" && token !== state.accessToken) {
+      // A previous access token of the same session: it cannot be revoked on its own.
+      const tokenSid = decodeClaims(token)?.sid;
+      if (tokenSid && sessionsEnded.has(sessionKey(endpoints, tokenSid))) return { revoked: true };
+      const exp = decodeClaims(token)?.exp;
+      return {
+        revoked: false,
+        note: `Exastro cannot revoke a single access token; it stays valid until ${exp !== undefined ? isoFromEpoch(exp) : "it expires"} (its session lives on with the current token)`,
+      };
+    }
+    if (inputs.revokeAllSessionsOnDelete !== true) {
+      return {
+        revoked: false,
+        note: `Exastro can only revoke all of a user's refresh tokens at once; set revokeAllSessionsOnDelete to do that. The token stays valid until ${String(state.expiresAt ?? "it expires")} and its refresh token (session ${sid ?? "unknown"}) until ${String(state.refreshTokenExpiresAt ?? "it expires")}; delete it in the Exastro UI (トークン発行) to end it sooner (that, too, ends all of the user's tokens)`,
+      };
+    }
+    return revokeAll(inputs, state, endpoints, sid, ctx);
+  },
+
+  upstreamExpiries(inputs, state) {
+    const at = state.refreshTokenExpiresAt;
+    // Without a one-time code the password grant replaces an ended session by itself.
+    if (typeof at !== "string" || (inputs.password !== undefined && inputs.totp === undefined)) return [];
+    return [{ what: `the Exastro refresh token (session ${String(state.sessionId ?? "unknown")})`, at }];
+  },
+};

@@ -1,0 +1,651 @@
+/**
+ * Misskey (PROTOCOLS.md §5). Every API call is `POST https://{host}/api/{endpoint}` with a JSON
+ * body; the credential travels as `Authorization: Bearer`. Access tokens never expire and a new
+ * one needs a person to approve it in a browser, so:
+ *
+ * - the resource *adopts* a token obtained earlier (MiAuth, via `npx pulumi-access-tokens
+ *   authorize misskey`, or the legacy app flow, whose credential is
+ *   `i = sha256_hex(accessToken + appSecret)`) after checking it with `POST /api/i`;
+ * - there is no renewal: rotating means authorizing again and setting the new token;
+ * - liveness is `POST /api/i {}` (401 gone; 403 PERMISSION_DENIED alive without `read:account`);
+ * - revocation (`POST /api/i/revoke-token`) needs the account's native token, so delete
+ *   revokes only when `nativeToken` is given and otherwise says why not.
+ *
+ * The MiAuth and legacy-app helpers at the end serve the interactive CLI command.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import {
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+  createTransport,
+  endpointProblem,
+} from "../http/transport";
+import * as oauth2 from "./oauth2";
+import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
+
+/** Name used for this system in messages. */
+export const SYSTEM = "Misskey";
+
+/**
+ * Permission kinds Misskey knows (misskey-dev/misskey `packages/misskey-js` `permissions`), as
+ * of 2025. `read:admin:*` and `write:admin:*` kinds are recognised by prefix. Forks add more,
+ * so unknown names are warned about, never refused.
+ */
+export const MISSKEY_PERMISSIONS: readonly string[] = [
+  "read:account",
+  "write:account",
+  "read:blocks",
+  "write:blocks",
+  "read:drive",
+  "write:drive",
+  "read:favorites",
+  "write:favorites",
+  "read:following",
+  "write:following",
+  "read:messaging",
+  "write:messaging",
+  "read:mutes",
+  "write:mutes",
+  "write:notes",
+  "read:notifications",
+  "write:notifications",
+  "read:reactions",
+  "write:reactions",
+  "write:votes",
+  "read:pages",
+  "write:pages",
+  "write:page-likes",
+  "read:page-likes",
+  "read:user-groups",
+  "write:user-groups",
+  "read:channels",
+  "write:channels",
+  "read:gallery",
+  "write:gallery",
+  "read:gallery-likes",
+  "write:gallery-likes",
+  "read:flash",
+  "write:flash",
+  "read:flash-likes",
+  "write:flash-likes",
+  "read:chat",
+  "write:chat",
+  "write:invite-codes",
+  "read:invite-codes",
+  "write:clip-favorite",
+  "read:clip-favorite",
+  "read:federation",
+  "write:report-abuse",
+];
+
+const KNOWN = new Set(MISSKEY_PERMISSIONS);
+const ADMIN_KIND = /^(read|write):admin:[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** True for a permission kind Misskey knows (including any `read:admin:*` / `write:admin:*`). */
+export function isKnownPermission(name: string): boolean {
+  return KNOWN.has(name) || ADMIN_KIND.test(name);
+}
+
+/** The names in `permissions` Misskey does not know (it would drop them without a word). */
+export function unknownPermissions(permissions: readonly string[]): string[] {
+  return permissions.filter((p) => !isKnownPermission(p));
+}
+
+// -----------------------------------------------------------------------------------------
+// Where the server is
+
+const HOSTNAME =
+  /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
+/** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
+export function baseUrlProblem(url: string): string | undefined {
+  const problem = endpointProblem(url, false);
+  if (problem) return problem;
+  const parsed = new URL(url);
+  if (parsed.pathname !== "/" || parsed.search)
+    return "must be the server's origin, e.g. https://misskey.example (no path)";
+  return undefined;
+}
+
+/**
+ * The server origin (`https://{host}`, no trailing slash) for a host name (`misskey.io`,
+ * `misskey.example:8443`) or a base URL (`https://misskey.io`, `http://127.0.0.1:3000`).
+ */
+export function misskeyOrigin(hostOrBaseUrl: string): string {
+  if (hostOrBaseUrl.includes("://")) {
+    const problem = baseUrlProblem(hostOrBaseUrl);
+    if (problem) throw new AccessTokenError(ErrorCode.INVALID_INPUT, `Misskey server ${hostOrBaseUrl} ${problem}`);
+    return new URL(hostOrBaseUrl).origin;
+  }
+  if (!HOSTNAME.test(hostOrBaseUrl)) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_INPUT,
+      `Misskey host "${hostOrBaseUrl}" must be a host name such as misskey.io (no scheme or path)`,
+    );
+  }
+  return new URL(`https://${hostOrBaseUrl}`).origin;
+}
+
+// -----------------------------------------------------------------------------------------
+// Inputs
+
+/** Input fields of the Misskey system. */
+export const misskeyInputShape = {
+  host: z.string().regex(HOSTNAME, "must be a host name such as misskey.io (no scheme or path)").optional(),
+  baseUrl: z.string().min(1, "must not be empty").optional(),
+  token: z.string().min(1, "must not be empty").optional(),
+  appAccessToken: z.string().min(1, "must not be empty").optional(),
+  appSecret: z.string().min(1, "must not be empty").optional(),
+  nativeToken: z.string().length(16, "must be the account's 16-character native token").optional(),
+  permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
+};
+
+/** Validated Misskey inputs. */
+export type MisskeyInputs = z.infer<z.ZodObject<typeof misskeyInputShape>>;
+
+/** Cross-field rules of the Misskey system. */
+export function misskeyCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  if ((v.host === undefined) === (v.baseUrl === undefined)) {
+    issues.push({ path: [v.host === undefined ? "host" : "baseUrl"], message: "set exactly one of host or baseUrl" });
+  }
+  if (typeof v.baseUrl === "string") {
+    const problem = baseUrlProblem(v.baseUrl);
+    if (problem) issues.push({ path: ["baseUrl"], message: problem });
+  }
+  const app = v.appAccessToken !== undefined || v.appSecret !== undefined;
+  if (v.token !== undefined && app) {
+    issues.push({ path: ["token"], message: "set either token or appAccessToken + appSecret, not both" });
+  } else if (v.token === undefined && !app) {
+    issues.push({
+      path: ["token"],
+      message:
+        "is required: get one with `npx pulumi-access-tokens authorize misskey --host <host>` (or set appAccessToken + appSecret of a legacy app)",
+    });
+  } else if (app) {
+    if (v.appAccessToken === undefined)
+      issues.push({ path: ["appAccessToken"], message: "is required with appSecret" });
+    if (v.appSecret === undefined) issues.push({ path: ["appSecret"], message: "is required with appAccessToken" });
+  }
+  if (v.gracePeriod !== undefined) {
+    issues.push({
+      path: ["gracePeriod"],
+      message: "is not supported: a Misskey token cannot be re-issued without a person, so there is no previous token",
+    });
+  }
+  if (v.rotateBeforeExpiry !== undefined) {
+    issues.push({ path: ["rotateBeforeExpiry"], message: "is not supported: Misskey tokens never expire" });
+  }
+  return issues;
+}
+
+/** Warnings about valid but suspicious Misskey inputs. */
+export function misskeyInputWarnings(inputs: MisskeyInputs & { rotateAfter?: unknown }): string[] {
+  const warnings: string[] = [];
+  const unknown = unknownPermissions(inputs.permissions ?? []);
+  if (unknown.length > 0) {
+    warnings.push(
+      `unknown Misskey permission(s) ${unknown.join(", ")}: Misskey drops names it does not know without a word, so a token authorized with them lacks them (known kinds: read:account, write:notes, …, read:admin:*, write:admin:*)`,
+    );
+  }
+  if (inputs.rotateAfter !== undefined) {
+    warnings.push(
+      "rotateAfter only re-validates the same token: a new Misskey token needs a person (run `npx pulumi-access-tokens authorize misskey` and update the stack config to rotate)",
+    );
+  }
+  return warnings;
+}
+
+// -----------------------------------------------------------------------------------------
+// API calls and errors
+
+const ErrorBody = z.looseObject({
+  error: z.looseObject({
+    message: z.string().optional(),
+    code: z.string(),
+    id: z.string().optional(),
+    kind: z.string().optional(),
+    info: z.unknown().optional(),
+  }),
+});
+
+/** Fastify's own failures (before Misskey's handler runs). */
+const FrameworkErrorBody = z.looseObject({ code: z.string(), message: z.string().optional() });
+
+/** Misskey's error, when the body is `{"error": {message, code, id, kind, info?}}` (or Fastify's). */
+export interface MisskeyError {
+  code: string;
+  message?: string;
+  id?: string;
+  kind?: string;
+  info?: unknown;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Misskey error in a response body, if there is one. */
+export function misskeyErrorOf(res: HttpResponse): MisskeyError | undefined {
+  const body = parseJson(res.body);
+  const parsed = ErrorBody.safeParse(body);
+  if (parsed.success) return parsed.data.error;
+  const framework = FrameworkErrorBody.safeParse(body);
+  return framework.success ? framework.data : undefined;
+}
+
+function describeInfo(error: MisskeyError): string {
+  const info = error.info as { param?: unknown; reason?: unknown } | undefined;
+  return typeof info?.param === "string" && typeof info.reason === "string" ? `; ${info.param}: ${info.reason}` : "";
+}
+
+/** Builds `POST {origin}/api/{endpoint}` with a JSON body (and the credential as Bearer). */
+export function misskeyRequest(origin: string, endpoint: string, body: unknown = {}, credential?: string): HttpRequest {
+  return {
+    method: "POST",
+    url: `${origin}/api/${endpoint}`,
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The error for an unexpected Misskey answer: endpoint, status, Misskey's code and message. */
+export function misskeyFailure(res: HttpResponse, ctx: RemoteContext, hint?: string): AccessTokenError {
+  const error = misskeyErrorOf(res);
+  const retryAfter =
+    res.status === 429 && res.headers["retry-after"] ? `; retry after ${res.headers["retry-after"]} s` : "";
+  const what = error
+    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${error.message.slice(0, 300)})` : ""}${describeInfo(error)}${retryAfter}`
+    : `HTTP ${res.status}, no Misskey error body${retryAfter}`;
+  return new AccessTokenError(
+    error ? ErrorCode.HTTP_STATUS : res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,
+    `${describeRemote(ctx)} failed: ${what}${hint ? `: ${hint}` : ""}`,
+    { status: res.status, oauthError: error?.code, endpoint: ctx.endpoint },
+  );
+}
+
+/** Judges a Misskey response: the JSON body for 200, undefined for 204, else a clear error. */
+export function processMisskeyResponse(res: HttpResponse, ctx: RemoteContext): unknown {
+  if (res.status === 204) return undefined;
+  if (res.status === 200) {
+    const body = parseJson(res.body);
+    if (body !== undefined) return body;
+  }
+  throw misskeyFailure(res, ctx);
+}
+
+// -----------------------------------------------------------------------------------------
+// Credentials and liveness
+
+/** The API credential of a legacy app token: `sha256_hex(accessToken + appSecret)`. */
+export function deriveI(accessToken: string, appSecret: string): string {
+  return createHash("sha256")
+    .update(accessToken + appSecret)
+    .digest("hex");
+}
+
+function originOf(inputs: MisskeyInputs): string {
+  return misskeyOrigin((inputs.baseUrl ?? inputs.host) as string);
+}
+
+function credentialOf(inputs: MisskeyInputs, ctx: SystemContext): string {
+  if (inputs.token) return inputs.token;
+  const i = deriveI(inputs.appAccessToken as string, inputs.appSecret as string);
+  // The derived credential is itself a secret.
+  ctx.secrets.push(i);
+  return i;
+}
+
+const Me = z.looseObject({ id: z.string(), username: z.string() });
+
+/** What `POST /api/i` says about a credential. */
+export type MisskeyLiveness = Liveness & {
+  status: number;
+  user?: { id: string; username: string };
+  error?: MisskeyError;
+};
+
+/**
+ * Judges `POST /api/i`: 200 alive (with the user), 403 `PERMISSION_DENIED` alive without
+ * `read:account`, 401 (or `AUTHENTICATION_FAILED` at 403, servers up to 13.13) gone. Anything
+ * else is an error.
+ */
+export function processLivenessResponse(res: HttpResponse, ctx: RemoteContext): MisskeyLiveness {
+  if (res.status === 200) {
+    const me = oauth2.validate(Me, processMisskeyResponse(res, ctx), res, ctx);
+    return { active: true, status: 200, user: { id: me.id, username: me.username } };
+  }
+  const error = misskeyErrorOf(res);
+  if (res.status === 401 || error?.code === "AUTHENTICATION_FAILED")
+    return { active: false, status: res.status, error };
+  if (res.status === 403 && error?.code === "PERMISSION_DENIED") return { active: true, status: 403 };
+  throw misskeyFailure(res, ctx);
+}
+
+async function callI(origin: string, credential: string, ctx: SystemContext): Promise<MisskeyLiveness> {
+  const endpoint = `${origin}/api/i`;
+  const rctx = { system: SYSTEM, operation: "token check (i)", endpoint };
+  return processLivenessResponse(await ctx.transport(misskeyRequest(origin, "i", {}, credential), rctx), rctx);
+}
+
+/**
+ * Credentials (hashed) adopted by this provider process, with the `verifiedAt` of the resource
+ * that adopted them. A replacement adopts the same token before its predecessor is deleted,
+ * in the same process: revoking it on that delete would kill the replacement's token.
+ */
+const adopted = new Map<string, string>();
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+// -----------------------------------------------------------------------------------------
+// The system
+
+/** The Misskey system. */
+export const misskeySystem: TokenSystem<MisskeyInputs> = {
+  id: "misskey",
+  displayName: SYSTEM,
+  inputShape: misskeyInputShape,
+  materialInputs: ["host", "baseUrl", "token", "appAccessToken", "appSecret"],
+  secretInputs: ["token", "appAccessToken", "appSecret", "nativeToken"],
+  crossFieldIssues: misskeyCrossFieldIssues,
+  inputWarnings: misskeyInputWarnings,
+
+  async issue(inputs, ctx) {
+    const origin = originOf(inputs);
+    const credential = credentialOf(inputs, ctx);
+    const answer = await callI(origin, credential, ctx);
+    if (!answer.active) {
+      const how = inputs.token
+        ? `run \`npx pulumi-access-tokens authorize misskey --host ${new URL(origin).host}\` for a new one and set it in the stack config`
+        : "check appAccessToken and appSecret (the credential is sha256_hex(accessToken + appSecret)), or authorize again";
+      throw new AccessTokenError(
+        ErrorCode.HTTP_STATUS,
+        `${SYSTEM} token rejected by ${origin}/api/i: HTTP ${answer.status}${answer.error ? ` ${answer.error.code}` : ""}: the token is unknown or was revoked; ${how}`,
+        { status: answer.status, oauthError: answer.error?.code, endpoint: `${origin}/api/i` },
+      );
+    }
+    const verifiedAt = ctx.now().toISOString();
+    adopted.set(sha256(credential), verifiedAt);
+    const issued: Issued = {
+      accessToken: credential,
+      tokenType: "Bearer",
+      extra: { verifiedAt, ...(answer.user ? { userId: answer.user.id, username: answer.user.username } : {}) },
+    };
+    return issued;
+  },
+
+  async check(inputs, state, ctx) {
+    try {
+      const { active } = await callI(originOf(inputs), state.accessToken, ctx);
+      return { active };
+    } catch (error) {
+      if (error instanceof AccessTokenError && error.status === 429) {
+        await ctx.diagnostics.warn(
+          `${SYSTEM} token "${String(state.resourceName ?? "(unnamed)")}": ${error.message}; the token was not checked`,
+        );
+        return undefined;
+      }
+      throw error;
+    }
+  },
+
+  async revoke(inputs, state, token, ctx) {
+    const origin = originOf(inputs);
+    const holder = adopted.get(sha256(token));
+    if (holder !== undefined && holder !== state.verifiedAt) {
+      return {
+        revoked: false,
+        note: "the same token was just adopted by this resource's replacement (Misskey cannot issue a new one without a person), so it was left valid",
+      };
+    }
+    if (!inputs.nativeToken) {
+      return {
+        revoked: false,
+        note: "Misskey only lets the account's native token revoke an access token (i/revoke-token), so it stays valid (Misskey tokens never expire). Revoke it in Misskey Web (Settings > Apps, /settings/apps), or set nativeToken to let delete revoke it",
+      };
+    }
+    // i/revoke-token matches the raw token: for an app token that is the access token, not `i`.
+    const raw = inputs.appAccessToken && token === state.accessToken ? inputs.appAccessToken : token;
+    const endpoint = `${origin}/api/i/revoke-token`;
+    const rctx = { system: SYSTEM, operation: "revocation (i/revoke-token)", endpoint };
+    const res = await ctx.transport(misskeyRequest(origin, "i/revoke-token", { token: raw }, inputs.nativeToken), rctx);
+    if (res.status === 401 || misskeyErrorOf(res)?.code === "AUTHENTICATION_FAILED") {
+      throw misskeyFailure(
+        res,
+        rctx,
+        "nativeToken was rejected (regenerated, or of another account?); set the current one, or remove nativeToken to delete without revoking",
+      );
+    }
+    processMisskeyResponse(res, rctx);
+    // Misskey answers 204 even for tokens it did not revoke (another account's): check.
+    if ((await callI(origin, token, ctx)).active) {
+      return {
+        revoked: false,
+        note: "Misskey accepted i/revoke-token but the token still works: is nativeToken the native token of the account the token belongs to?",
+      };
+    }
+    return { revoked: true };
+  },
+};
+
+// -----------------------------------------------------------------------------------------
+// MiAuth (for the interactive CLI)
+
+/** Options of {@link miauthUrl}. */
+export interface MiAuthOptions {
+  /** Application name shown to the user. */
+  name?: string;
+  /** Application icon URL. */
+  icon?: string;
+  /** Where the browser goes after approval (`?session=` is appended). */
+  callback?: string;
+  /** Permission kinds to request. Unknown ones are dropped by Misskey without a word. */
+  permissions?: readonly string[];
+}
+
+/** A fresh MiAuth session id. Never reuse one: each authorization needs its own. */
+export function newMiAuthSession(): string {
+  return randomUUID();
+}
+
+/**
+ * The page where the user approves MiAuth session `session`:
+ * `https://{host}/miauth/{session}?name=&icon=&callback=&permission=a,b`. Next step:
+ * {@link pollMiAuth} (or {@link checkMiAuth}).
+ */
+export function miauthUrl(hostOrBaseUrl: string, session: string, options: MiAuthOptions = {}): string {
+  const url = new URL(`${misskeyOrigin(hostOrBaseUrl)}/miauth/${encodeURIComponent(session)}`);
+  if (options.name) url.searchParams.set("name", options.name);
+  if (options.icon) url.searchParams.set("icon", options.icon);
+  if (options.callback) url.searchParams.set("callback", options.callback);
+  if (options.permissions?.length) url.searchParams.set("permission", options.permissions.join(","));
+  return url.toString().replace(/%2C/gi, ",").replace(/%3A/gi, ":");
+}
+
+const CheckBody = z.union([
+  z.looseObject({ ok: z.literal(true), token: z.string().min(1), user: Me.optional() }),
+  z.looseObject({ ok: z.literal(false) }),
+]);
+
+/** A token handed out by MiAuth. */
+export interface MiAuthResult {
+  token: string;
+  user?: { id: string; username: string };
+}
+
+/** Builds `POST /api/miauth/{session}/check`: no body and no credential. */
+export function miauthCheckRequest(origin: string, session: string): HttpRequest {
+  // No content-type: Misskey (Fastify) refuses an empty body declared as JSON.
+  return { method: "POST", url: `${origin}/api/miauth/${encodeURIComponent(session)}/check`, headers: {} };
+}
+
+/** Judges a MiAuth check: the token (handed out exactly once), or undefined before approval. */
+export function processMiAuthCheckResponse(res: HttpResponse, ctx: RemoteContext): MiAuthResult | undefined {
+  const body = oauth2.validate(CheckBody, processMisskeyResponse(res, ctx), res, ctx);
+  if (!body.ok) return undefined;
+  const { token, user } = body as { token: string; user?: { id: string; username: string } };
+  return { token, ...(user ? { user: { id: user.id, username: user.username } } : {}) };
+}
+
+/**
+ * Asks once whether the user approved MiAuth `session`: the token the first time after
+ * approval, undefined before it (and on every later call: Misskey hands a token out once).
+ */
+export async function checkMiAuth(
+  hostOrBaseUrl: string,
+  session: string,
+  transport: Transport = createTransport(),
+): Promise<MiAuthResult | undefined> {
+  const origin = misskeyOrigin(hostOrBaseUrl);
+  const req = miauthCheckRequest(origin, session);
+  const rctx = { system: SYSTEM, operation: "MiAuth check", endpoint: req.url };
+  return processMiAuthCheckResponse(await transport(req, rctx), rctx);
+}
+
+/** Options of {@link pollMiAuth} and {@link pollUserKey}. */
+export interface PollOptions {
+  /** Give up this long after the start (sessions never expire on the server). */
+  deadlineMs: number;
+  /** Pause between checks. Default 2 s. */
+  intervalMs?: number;
+  /** Called before each check with the time elapsed and left. */
+  onProgress?: (progress: { attempt: number; elapsedMs: number; remainingMs: number }) => void;
+  transport?: Transport;
+  /** Stops waiting early. */
+  signal?: AbortSignal;
+}
+
+/** Thrown when nobody approved before the deadline. */
+export class ApprovalTimeoutError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`no approval within ${Math.round(deadlineMs / 1000)} s`);
+    this.name = "ApprovalTimeoutError";
+  }
+}
+
+async function poll<T>(check: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
+  const start = Date.now();
+  const interval = options.intervalMs ?? 2_000;
+  for (let attempt = 1; ; attempt++) {
+    const elapsedMs = Date.now() - start;
+    options.signal?.throwIfAborted();
+    options.onProgress?.({ attempt, elapsedMs, remainingMs: Math.max(0, options.deadlineMs - elapsedMs) });
+    const result = await check();
+    if (result !== undefined) return result;
+    const left = options.deadlineMs - (Date.now() - start);
+    if (left <= 0) throw new ApprovalTimeoutError(options.deadlineMs);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+  }
+}
+
+/** Checks MiAuth `session` until the user approves it or the deadline passes ({@link ApprovalTimeoutError}). */
+export function pollMiAuth(hostOrBaseUrl: string, session: string, options: PollOptions): Promise<MiAuthResult> {
+  const transport = options.transport ?? createTransport();
+  return poll(() => checkMiAuth(hostOrBaseUrl, session, transport), options);
+}
+
+// -----------------------------------------------------------------------------------------
+// The legacy app flow (for the interactive CLI)
+
+const AppBody = z.looseObject({ id: z.string(), secret: z.string().min(1) });
+const SessionBody = z.looseObject({ token: z.string().min(1), url: z.string().min(1) });
+const UserKeyBody = z.looseObject({ accessToken: z.string().min(1), user: Me.optional() });
+
+async function call(
+  hostOrBaseUrl: string,
+  endpoint: string,
+  body: unknown,
+  operation: string,
+  transport: Transport,
+): Promise<{ res: HttpResponse; rctx: RemoteContext }> {
+  const origin = misskeyOrigin(hostOrBaseUrl);
+  const req = misskeyRequest(origin, endpoint, body);
+  const rctx = { system: SYSTEM, operation, endpoint: req.url };
+  return { res: await transport(req, rctx), rctx };
+}
+
+/** `app/create`: a legacy app. Its `secret` is shown only here. There is no app/delete. */
+export async function createApp(
+  hostOrBaseUrl: string,
+  app: { name: string; description: string; permissions: readonly string[]; callbackUrl?: string },
+  transport: Transport = createTransport(),
+): Promise<{ id: string; secret: string }> {
+  const { res, rctx } = await call(
+    hostOrBaseUrl,
+    "app/create",
+    {
+      name: app.name,
+      description: app.description,
+      permission: [...app.permissions],
+      ...(app.callbackUrl ? { callbackUrl: app.callbackUrl } : {}),
+    },
+    "app creation (app/create)",
+    transport,
+  );
+  const body = oauth2.validate(AppBody, processMisskeyResponse(res, rctx), res, rctx);
+  return { id: body.id, secret: body.secret };
+}
+
+/** `auth/session/generate`: a session token and the page where the user approves it. */
+export async function generateSession(
+  hostOrBaseUrl: string,
+  appSecret: string,
+  transport: Transport = createTransport(),
+): Promise<{ token: string; url: string }> {
+  const { res, rctx } = await call(
+    hostOrBaseUrl,
+    "auth/session/generate",
+    { appSecret },
+    "auth session (auth/session/generate)",
+    transport,
+  );
+  const body = oauth2.validate(SessionBody, processMisskeyResponse(res, rctx), res, rctx);
+  return { token: body.token, url: body.url };
+}
+
+/**
+ * `auth/session/userkey`: the app access token once the user approved session `token`
+ * (works once), undefined while it is pending. The API credential is then
+ * {@link deriveI}`(accessToken, appSecret)`.
+ */
+export async function userKey(
+  hostOrBaseUrl: string,
+  appSecret: string,
+  token: string,
+  transport: Transport = createTransport(),
+): Promise<{ accessToken: string; user?: { id: string; username: string } } | undefined> {
+  const { res, rctx } = await call(
+    hostOrBaseUrl,
+    "auth/session/userkey",
+    { appSecret, token },
+    "user key (auth/session/userkey)",
+    transport,
+  );
+  if (res.status === 400 && misskeyErrorOf(res)?.code === "PENDING_SESSION") return undefined;
+  const body = oauth2.validate(UserKeyBody, processMisskeyResponse(res, rctx), res, rctx);
+  return {
+    accessToken: body.accessToken,
+    ...(body.user ? { user: { id: body.user.id, username: body.user.username } } : {}),
+  };
+}
+
+/** Calls {@link userKey} until the user approves or the deadline passes ({@link ApprovalTimeoutError}). */
+export function pollUserKey(
+  hostOrBaseUrl: string,
+  appSecret: string,
+  token: string,
+  options: PollOptions,
+): Promise<{ accessToken: string; user?: { id: string; username: string } }> {
+  const transport = options.transport ?? createTransport();
+  return poll(() => userKey(hostOrBaseUrl, appSecret, token, transport), options);
+}

@@ -1,0 +1,327 @@
+/**
+ * OAuth 2.0 Dynamic Client Registration (RFC 7591) and its management protocol (RFC 7592).
+ *
+ * - register: POST the client metadata (JSON) to the `registration_endpoint`, with
+ *   `Authorization: Bearer <initial access token>` when the server requires one (§3);
+ *   201 → `client_id`, `client_secret`, `registration_access_token`,
+ *   `registration_client_uri`, `client_secret_expires_at` (§3.2.1).
+ * - read / update / delete: GET / PUT / DELETE the `registration_client_uri` with the
+ *   registration access token as a Bearer token (RFC 7592 §2.1–2.3).
+ *
+ * Each step is a pair, as in `oauth2.ts`: `xxxRequest()` builds the request and
+ * `processXxxResponse()` judges the response, so every judging function is testable with a
+ * plain response object. Errors name the endpoint, the status and the OAuth error code with
+ * a hint for the user; they never carry a secret (the bodies judged here are the server's,
+ * and the resource layer redacts every secret of the call on top).
+ */
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import type { HttpRequest, HttpResponse } from "../http/transport";
+import { checkResponseStatus, parseJsonObject, validate } from "./oauth2";
+
+/** Name used for this protocol in messages. */
+export const SYSTEM = "OAuth 2.0";
+
+/**
+ * Client metadata on the wire (RFC 7591 §2, snake_case names). Values are JSON; the
+ * resource layer builds it from typed inputs.
+ */
+export type ClientMetadata = Record<string, unknown>;
+
+/**
+ * Fields a client must never send as metadata: the server issues them (RFC 7591 §3.2.1,
+ * RFC 7592 §2.2 "MUST NOT include").
+ */
+export const SERVER_ISSUED_FIELDS = [
+  "client_id",
+  "client_secret",
+  "client_id_issued_at",
+  "client_secret_expires_at",
+  "registration_access_token",
+  "registration_client_uri",
+] as const;
+
+/** A client as the server describes it after registration, read or update. */
+export interface RegisteredClient {
+  clientId: string;
+  /** Secret. Absent for public clients (`token_endpoint_auth_method: "none"`). */
+  clientSecret?: string;
+  /** Seconds since the epoch, when the server said. */
+  clientIdIssuedAt?: number;
+  /** Seconds since the epoch; `0` (or absent) means the secret does not expire. */
+  clientSecretExpiresAt?: number;
+  /** Secret. Absent when the server offers no management (RFC 7592) for this client. */
+  registrationAccessToken?: string;
+  /** Where the client is managed; absent with the token when there is no management. */
+  registrationClientUri?: string;
+  /** Every other field of the answer: the metadata as registered (server defaults included). */
+  metadata: ClientMetadata;
+}
+
+// ---------------------------------------------------------------------------------------
+// Judging
+
+const epochSeconds = z.number({ error: "must be a number (seconds since the epoch)" }).int().nonnegative();
+
+/** The answer of a registration, read or update (RFC 7591 §3.2.1). Loose: servers add fields. */
+const ClientInformationBody = z.looseObject({
+  client_id: z.string({ error: "must be a string" }).min(1, "must not be empty"),
+  client_secret: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+  client_id_issued_at: epochSeconds.optional(),
+  client_secret_expires_at: epochSeconds.optional(),
+  registration_access_token: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+  registration_client_uri: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }).optional(),
+});
+
+/** What a registration error means for the user, by RFC 7591 §3.2.2 error code. */
+const REGISTRATION_HINTS: Record<string, string> = {
+  invalid_redirect_uri: "the server refused one of the redirect URIs (redirectUris)",
+  invalid_client_metadata:
+    "the server refused a metadata value (the description names it); fix that input, or leave it unset to take the server's default",
+  invalid_software_statement: "the server refused the software statement",
+  unapproved_software_statement: "the server does not approve the software statement",
+};
+
+/** Appends `hint` to an error's message (same object, so code and status survive). */
+function withHint(error: unknown, hint: string | undefined): unknown {
+  if (hint && error instanceof AccessTokenError) error.message = `${error.message}: ${hint}`;
+  return error;
+}
+
+/** Runs `check`, adding a hint for the user to the error it throws. */
+function judged<T>(check: () => T, hintFor: (error: AccessTokenError) => string | undefined): T {
+  try {
+    return check();
+  } catch (error) {
+    throw error instanceof AccessTokenError ? withHint(error, hintFor(error)) : error;
+  }
+}
+
+function parseClient(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
+  const body = validate(ClientInformationBody, parseJsonObject(res, ctx), res, ctx);
+  if ((body.registration_access_token === undefined) !== (body.registration_client_uri === undefined)) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_RESPONSE,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: "registration_access_token" and "registration_client_uri" must come together (RFC 7592 §3)`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  const metadata: ClientMetadata = { ...body };
+  for (const field of SERVER_ISSUED_FIELDS) delete metadata[field];
+  return {
+    clientId: body.client_id,
+    ...(body.client_secret !== undefined ? { clientSecret: body.client_secret } : {}),
+    ...(body.client_id_issued_at !== undefined ? { clientIdIssuedAt: body.client_id_issued_at } : {}),
+    ...(body.client_secret_expires_at !== undefined ? { clientSecretExpiresAt: body.client_secret_expires_at } : {}),
+    ...(body.registration_access_token !== undefined
+      ? { registrationAccessToken: body.registration_access_token }
+      : {}),
+    ...(body.registration_client_uri !== undefined ? { registrationClientUri: body.registration_client_uri } : {}),
+    metadata,
+  };
+}
+
+function httpUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return /^https?:$/.test(new URL(value).protocol) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The handles of a registered client, read leniently from a 2xx answer that failed full validation. */
+export interface RegistrationHandles {
+  clientId: string;
+  registrationAccessToken?: string;
+  registrationClientUri?: string;
+  clientSecret?: string;
+}
+
+/**
+ * Reads whatever identifies a client that the server *did* register, from a success answer
+ * that {@link processRegistrationResponse} rejected (e.g. a malformed field): enough to
+ * record it and delete it later, so nothing is orphaned. Undefined when the answer names no
+ * client (not a success, not JSON, or no `client_id`).
+ */
+export function registrationHandles(res: HttpResponse): RegistrationHandles | undefined {
+  if (res.status < 200 || res.status > 299) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const clientId = str(b.client_id);
+  if (!clientId) return undefined;
+  const uri = httpUrl(str(b.registration_client_uri));
+  const token = str(b.registration_access_token);
+  const secret = str(b.client_secret);
+  return {
+    clientId,
+    ...(uri && token ? { registrationClientUri: uri, registrationAccessToken: token } : {}),
+    ...(secret ? { clientSecret: secret } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Register (RFC 7591 §3)
+
+/**
+ * Builds a registration request: POST `metadata` as JSON to `endpoint`, with the initial
+ * access token as a Bearer token when given (RFC 7591 §3).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+ */
+export function registrationRequest(
+  endpoint: string,
+  metadata: ClientMetadata,
+  initialAccessToken?: string,
+): HttpRequest {
+  return {
+    method: "POST",
+    url: endpoint,
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(initialAccessToken ? { authorization: `Bearer ${initialAccessToken}` } : {}),
+    },
+    body: JSON.stringify(metadata),
+  };
+}
+
+/**
+ * Judges a registration response: 201 (200 tolerated) with the client information
+ * (§3.2.1), or an error (§3.2.2) explained for the user. `withInitialAccessToken` says
+ * whether one was sent, to explain a 401.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2
+ */
+export function processRegistrationResponse(
+  res: HttpResponse,
+  ctx: RemoteContext,
+  withInitialAccessToken = false,
+): RegisteredClient {
+  judged(
+    () => checkResponseStatus(res, ctx, [200, 201]),
+    (error) => {
+      if (error.oauthError && REGISTRATION_HINTS[error.oauthError]) return REGISTRATION_HINTS[error.oauthError];
+      if (error.status === 401 || error.oauthError === "invalid_token") {
+        return withInitialAccessToken
+          ? "the server refused the initial access token (initialAccessToken): it may be expired, used up, or for another server"
+          : "the server requires an initial access token: set initialAccessToken";
+      }
+      if (error.status === 403)
+        return "the server does not allow this registration (check the initial access token's rights)";
+      if (error.status === 404 || error.status === 405) {
+        return "no registration here: the server does not offer dynamic client registration at this URL";
+      }
+      return undefined;
+    },
+  );
+  return parseClient(res, ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// Manage (RFC 7592)
+
+function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}`, accept: "application/json" };
+}
+
+/** What a management answer says about the client itself. */
+function managementHint(error: AccessTokenError): string | undefined {
+  if (error.status === 403) return "the server does not let this client manage its registration";
+  if (error.status === 405) return "the server does not support this operation (RFC 7592)";
+  if (error.oauthError === "invalid_client_metadata" || error.oauthError === "invalid_redirect_uri") {
+    return REGISTRATION_HINTS[error.oauthError];
+  }
+  return undefined;
+}
+
+/** True for the answers RFC 7592 §2 gives for a client that no longer exists (or whose token was revoked). */
+function isGone(res: HttpResponse): boolean {
+  return res.status === 401 || res.status === 404 || res.status === 410;
+}
+
+/**
+ * Builds a read request: GET the client configuration endpoint with the registration access
+ * token (RFC 7592 §2.1).
+ */
+export function readRequest(registrationClientUri: string, registrationAccessToken: string): HttpRequest {
+  return { method: "GET", url: registrationClientUri, headers: bearer(registrationAccessToken) };
+}
+
+/**
+ * Judges a read response: the client information, or `"gone"` when the server says the
+ * client no longer exists (401, as RFC 7592 §2.1 prescribes, or 404 / 410).
+ */
+export function processReadResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient | "gone" {
+  if (isGone(res)) return "gone";
+  judged(() => checkResponseStatus(res, ctx), managementHint);
+  return parseClient(res, ctx);
+}
+
+/**
+ * Builds an update request: PUT the *full* metadata with `client_id` (RFC 7592 §2.2); fields
+ * left out return to the server's defaults. `clientSecret`, when given, must be the current
+ * one (the server refuses a chosen secret). Server-issued fields are never sent.
+ */
+export function updateRequest(
+  registrationClientUri: string,
+  registrationAccessToken: string,
+  clientId: string,
+  metadata: ClientMetadata,
+  clientSecret?: string,
+): HttpRequest {
+  const body: ClientMetadata = { ...metadata };
+  for (const field of SERVER_ISSUED_FIELDS) delete body[field];
+  return {
+    method: "PUT",
+    url: registrationClientUri,
+    headers: { ...bearer(registrationAccessToken), "content-type": "application/json" },
+    body: JSON.stringify({ ...body, client_id: clientId, ...(clientSecret ? { client_secret: clientSecret } : {}) }),
+  };
+}
+
+/**
+ * Judges an update response: 200 with the client information, which may carry a new client
+ * secret and a new (rotated) registration access token (RFC 7592 §2.2). A 401 / 404 here
+ * means the client is gone.
+ */
+export function processUpdateResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
+  judged(
+    () => checkResponseStatus(res, ctx),
+    (error) =>
+      isGone(res)
+        ? "the client no longer exists at the server (or its registration access token was revoked); run pulumi refresh, then pulumi up to register it again"
+        : managementHint(error),
+  );
+  return parseClient(res, ctx);
+}
+
+/** Builds a delete request: DELETE the client configuration endpoint (RFC 7592 §2.3). */
+export function deleteRequest(registrationClientUri: string, registrationAccessToken: string): HttpRequest {
+  return { method: "DELETE", url: registrationClientUri, headers: bearer(registrationAccessToken) };
+}
+
+/** The outcome of a delete. */
+export type DeleteOutcome =
+  /** 204 (or 200): deleted now. */
+  | "deleted"
+  /** 401 / 404 / 410: already gone (or the registration access token was revoked). */
+  | "gone"
+  /** 405: the server does not support deleting clients (RFC 7592 §2.3); the client stays. */
+  | "unsupported";
+
+/** Judges a delete response (RFC 7592 §2.3). */
+export function processDeleteResponse(res: HttpResponse, ctx: RemoteContext): DeleteOutcome {
+  if (res.status === 204 || res.status === 200) return "deleted";
+  if (isGone(res)) return "gone";
+  if (res.status === 405) return "unsupported";
+  judged(() => checkResponseStatus(res, ctx, [200, 204]), managementHint);
+  return "deleted";
+}

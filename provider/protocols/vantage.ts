@@ -1,0 +1,479 @@
+/**
+ * ABBYY Vantage: an IdentityServer token service per region (`https://vantage-{eu,us,au}
+ * .abbyy.com/auth2`), optionally tenant-scoped (PROTOCOLS.md §3, seed 002). Grants:
+ * client_credentials, password (ROPC) and refresh_token, all form-urlencoded.
+ *
+ * What the system offers, and so what this module does:
+ * - endpoints: with `tenantId`, from the tenant's discovery document (as the vendor
+ *   recommends), falling back to the documented tenant token endpoint when there is none;
+ *   without, the documented `{base}/auth2/connect/token`;
+ * - refresh tokens are one-time and rotate: each renewal spends the refresh token in state
+ *   and stores the new one, and the 30-day lifetime is absolute from the original sign-in,
+ *   so `refreshTokenExpiresAt` is set once and carried over unchanged; `preview` warns
+ *   7 days before it ends (refresh_token grant: only a new sign-in helps);
+ * - check (refresh): the JWT's expiry, and RFC 7662 introspection only when discovery lists
+ *   it and the server lets the client use it (IdentityServer normally reserves it for APIs);
+ *   no business API is called;
+ * - revoke: access tokens are self-contained JWTs and cannot be revoked (every delete says
+ *   so); a refresh token is revoked (RFC 7009) when the core asks for it (a grant chain
+ *   deleted with `revokeOnDelete: true`) and the tenant's discovery lists a revocation
+ *   endpoint, which Vantage does not document.
+ */
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
+import { endpointProblem } from "../http/transport";
+import { type GenericInputs, REAUTHORIZE_HINT, authOf, runGrant } from "./generic";
+import * as oauth2 from "./oauth2";
+import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
+
+/** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
+function urlProblem(url: string): string | undefined {
+  return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
+}
+
+/** Name used for this system in messages. */
+export const SYSTEM = "ABBYY Vantage";
+
+/** Vantage regions and their documented hosts. */
+export const VANTAGE_REGIONS = {
+  eu: "https://vantage-eu.abbyy.com",
+  us: "https://vantage-us.abbyy.com",
+  au: "https://vantage-au.abbyy.com",
+} as const;
+
+/** The documented scope of every grant. */
+export const VANTAGE_DEFAULT_SCOPES = ["openid", "permissions", "global.wildcard"];
+
+/** The documented `productId` of the authorize request (the vendor says it may change). */
+export const VANTAGE_DEFAULT_PRODUCT_ID = "a8548c9b-cb90-4c66-8567-d7372bb9b963";
+
+/** The documented refresh token lifetime: 30 days from the original sign-in, not extendable. */
+export const VANTAGE_REFRESH_TOKEN_LIFETIME_MS = 30 * 86_400_000;
+
+/**
+ * What to do when Vantage rejects a refresh token (replaces the generic hint, which names
+ * the generic resource's input).
+ */
+export const VANTAGE_REAUTHORIZE_HINT =
+  "the refresh token was rejected (expired: Vantage refresh tokens end 30 days after the original sign-in, however often they are used; revoked; or already used: each one works once): re-authorize (npx pulumi-access-tokens authorize vantage ...), set the new refresh token as the resource's initialRefreshToken and the sign-in time as refreshTokenIssuedAt, then run pulumi up";
+
+const scopeToken = z
+  .string()
+  .min(1, "must not be empty")
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
+
+const rfc3339 = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), {
+  error: 'must be an RFC 3339 date-time such as "2025-01-31T09:00:00Z"',
+});
+
+// ---------------------------------------------------------------------------------------
+// Inputs
+
+/** Input fields of the Vantage system. */
+export const vantageInputShape = {
+  region: z.enum(["eu", "us", "au"], { error: 'must be "eu", "us" or "au"' }).optional(),
+  baseUrl: z.string().optional(),
+  tenantId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "must be a tenant id (a GUID such as 3f1b8c2e-5d7a-4e96-9b0c-2a6d4f8e1c57)")
+    .optional(),
+  grantType: z
+    .enum(["client_credentials", "password", "refresh_token"], {
+      error: 'must be "client_credentials", "password" or "refresh_token"',
+    })
+    .optional(),
+  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
+  clientSecret: z.string().min(1, "must not be empty").optional(),
+  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
+  clientAuthMethod: z
+    .enum(["client_secret_post", "client_secret_basic", "none"], {
+      error: 'must be "client_secret_post", "client_secret_basic" or "none"',
+    })
+    .optional(),
+  username: z.string().min(1, "must not be empty").optional(),
+  password: z.string().min(1, "must not be empty").optional(),
+  offlineAccess: z.boolean().optional(),
+  initialRefreshToken: z.string().min(1, "must not be empty").optional(),
+  refreshTokenIssuedAt: rfc3339.optional(),
+  scopes: z.array(scopeToken).min(1, "must name at least one scope").optional(),
+  productId: z.string().min(1, "must not be empty").optional(),
+  revokeOnDelete: z.boolean().optional(),
+};
+
+/** Validated Vantage inputs. */
+export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
+
+function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const set = (k: string) => v[k] !== undefined;
+  if (set("region") === set("baseUrl")) {
+    issues.push({
+      path: [set("region") ? "baseUrl" : "region"],
+      message: 'set exactly one of region ("eu", "us", "au") or baseUrl',
+    });
+  }
+  if (typeof v.baseUrl === "string") {
+    const problem = urlProblem(v.baseUrl);
+    if (problem) issues.push({ path: ["baseUrl"], message: problem });
+    else if (new URL(v.baseUrl).search) issues.push({ path: ["baseUrl"], message: "must not have a query" });
+  }
+
+  const publicClient = v.clientAuthMethod === "none";
+  if (set("clientSecret") && set("clientSecretConfigKey")) {
+    issues.push({
+      path: ["clientSecretConfigKey"],
+      message: "set either clientSecret or clientSecretConfigKey, not both",
+    });
+  }
+  if (publicClient && (set("clientSecret") || set("clientSecretConfigKey"))) {
+    issues.push({ path: ["clientSecret"], message: 'must not be set for a public client (clientAuthMethod "none")' });
+  }
+  if (!publicClient && !set("clientSecret") && !set("clientSecretConfigKey")) {
+    issues.push({
+      path: ["clientSecret"],
+      message:
+        'is required (or name a stack config key in clientSecretConfigKey, or set clientAuthMethod "none" for a public client)',
+    });
+  }
+
+  const grant = v.grantType ?? "client_credentials";
+  const only = (key: string, grants: string[]) => {
+    if (set(key) && !grants.includes(String(grant))) {
+      issues.push({
+        path: [key],
+        message: `is only used with grantType ${grants.map((g) => `"${g}"`).join(" or ")} (grantType is "${String(grant)}")`,
+      });
+    }
+  };
+  if (grant === "password") {
+    for (const key of ["username", "password"]) {
+      if (!set(key)) issues.push({ path: [key], message: 'is required for grantType "password"' });
+    }
+  }
+  if (grant === "refresh_token" && !set("initialRefreshToken")) {
+    issues.push({
+      path: ["initialRefreshToken"],
+      message: 'is required for grantType "refresh_token" (the refresh token of an interactive sign-in)',
+    });
+  }
+  only("username", ["password"]);
+  only("password", ["password"]);
+  only("offlineAccess", ["password"]);
+  only("initialRefreshToken", ["refresh_token"]);
+  only("refreshTokenIssuedAt", ["refresh_token"]);
+  if (typeof v.refreshTokenIssuedAt === "string" && Date.parse(v.refreshTokenIssuedAt) > Date.now() + 300_000) {
+    issues.push({ path: ["refreshTokenIssuedAt"], message: "must not be in the future" });
+  }
+  if (grant === "client_credentials" && publicClient) {
+    issues.push({
+      path: ["clientAuthMethod"],
+      message: 'a public client ("none") cannot use the client_credentials grant',
+    });
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------
+// Endpoints
+
+/** The host of the inputs: `baseUrl`, or the documented host of `region`. */
+export function vantageBase(inputs: Pick<VantageInputs, "region" | "baseUrl">): string {
+  const base = inputs.baseUrl ?? VANTAGE_REGIONS[inputs.region ?? "eu"];
+  return base.replace(/\/+$/, "");
+}
+
+/** The issuer of a tenant: `{base}/auth2/{tenantId}`, or `{base}/auth2` without one. */
+export function vantageIssuer(inputs: Pick<VantageInputs, "region" | "baseUrl" | "tenantId">): string {
+  return `${vantageBase(inputs)}/auth2${inputs.tenantId ? `/${inputs.tenantId}` : ""}`;
+}
+
+/**
+ * The endpoints to use. With `tenantId`: from `{issuer}/.well-known/openid-configuration`
+ * (whose `issuer` must match), or the documented `{issuer}/connect/token` when the document
+ * does not exist (404). Without: the documented `{base}/auth2/connect/token`.
+ */
+export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext): Promise<Record<string, string>> {
+  const issuer = vantageIssuer(inputs);
+  if (!inputs.tenantId) return { token: `${issuer}/connect/token` };
+  const url = `${issuer}/.well-known/openid-configuration`;
+  const rctx = { system: SYSTEM, operation: "discovery", endpoint: url };
+  const res = await ctx.transport({ method: "GET", url, headers: { accept: "application/json" } }, rctx);
+  if (res.status === 404) return { token: `${issuer}/connect/token` };
+  const metadata = oauth2.processDiscoveryResponse(res, issuer, rctx);
+  const found: Record<string, string | undefined> = {
+    token: metadata.token_endpoint,
+    revocation: metadata.revocation_endpoint,
+    introspection: metadata.introspection_endpoint,
+  };
+  const endpoints: Record<string, string> = {};
+  for (const [name, value] of Object.entries(found)) {
+    if (value === undefined) continue;
+    const problem = urlProblem(value);
+    if (problem) {
+      throw new AccessTokenError(
+        ErrorCode.DISCOVERY,
+        `${SYSTEM} discovery at ${url}: ${name} endpoint ${value} ${problem}`,
+        { endpoint: url },
+      );
+    }
+    endpoints[name] = value;
+  }
+  return endpoints;
+}
+
+/**
+ * The URL a user opens to sign in (authorization code + PKCE S256), as documented:
+ * `{base}/auth2/connect/authorize` with `productId`. Asks for `offline_access` so the code
+ * yields a refresh token (the client needs "Allow issuing refresh tokens").
+ */
+export function vantageAuthorizeUrl(
+  inputs: Pick<VantageInputs, "region" | "baseUrl" | "clientId" | "scopes" | "productId">,
+  request: { redirectUri: string; state: string; codeChallenge: string },
+): string {
+  const url = new URL(`${vantageBase(inputs)}/auth2/connect/authorize`);
+  const scopes = inputs.scopes ?? VANTAGE_DEFAULT_SCOPES;
+  url.search = new URLSearchParams({
+    client_id: inputs.clientId,
+    redirect_uri: request.redirectUri,
+    response_type: "code",
+    scope: [...scopes, ...(scopes.includes("offline_access") ? [] : ["offline_access"])].join(" "),
+    state: request.state,
+    code_challenge: request.codeChallenge,
+    code_challenge_method: "S256",
+    productId: inputs.productId ?? VANTAGE_DEFAULT_PRODUCT_ID,
+  }).toString();
+  return url.toString();
+}
+
+// ---------------------------------------------------------------------------------------
+// Grants
+
+function authFor(inputs: VantageInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
+  // The documented requests carry client_id and client_secret in the body.
+  const generic: GenericInputs = {
+    clientId: inputs.clientId,
+    clientSecret: inputs.clientSecret,
+    clientSecretConfigKey: inputs.clientSecretConfigKey,
+    clientAuthMethod: inputs.clientAuthMethod ?? "client_secret_post",
+  };
+  return authOf(generic, ctx);
+}
+
+function scopeOf(inputs: VantageInputs): string {
+  const scopes = inputs.scopes ?? VANTAGE_DEFAULT_SCOPES;
+  const offline = inputs.offlineAccess === true && !scopes.includes("offline_access");
+  return [...scopes, ...(offline ? ["offline_access"] : [])].join(" ");
+}
+
+/** When the refresh token of a refresh_token-grant token dies, from `refreshTokenIssuedAt`. */
+function declaredRefreshEnd(inputs: Partial<VantageInputs>): string | undefined {
+  const at = typeof inputs.refreshTokenIssuedAt === "string" ? Date.parse(inputs.refreshTokenIssuedAt) : NaN;
+  return Number.isNaN(at) ? undefined : new Date(at + VANTAGE_REFRESH_TOKEN_LIFETIME_MS).toISOString();
+}
+
+async function refreshGrant(
+  endpoint: string,
+  refreshToken: string,
+  inputs: VantageInputs,
+  ctx: SystemContext,
+): Promise<oauth2.TokenSet> {
+  try {
+    // No scope: the refresh keeps the original grant's scopes (offline_access included).
+    return await runGrant(
+      SYSTEM,
+      endpoint,
+      "refresh_token",
+      { refresh_token: refreshToken },
+      await authFor(inputs, ctx),
+      ctx,
+    );
+  } catch (error) {
+    if (isAccessTokenError(error) && error.oauthError === "invalid_grant") {
+      error.message = error.message.replace(REAUTHORIZE_HINT, VANTAGE_REAUTHORIZE_HINT);
+    }
+    throw error;
+  }
+}
+
+function issuedFrom(
+  tokens: oauth2.TokenSet,
+  endpoints: Record<string, string>,
+  refreshToken: string | undefined,
+  refreshTokenExpiresAt: string | undefined,
+): Issued {
+  return {
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresIn: tokens.expiresIn,
+    scope: tokens.scope,
+    ...(refreshToken ? { refreshToken } : {}),
+    ...(refreshToken && refreshTokenExpiresAt ? { refreshTokenExpiresAt } : {}),
+    endpoints,
+  };
+}
+
+/** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
+function jwtExpiryMs(token: string): number | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? Math.round(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function notRevocableNote(token: string): string {
+  const exp = jwtExpiryMs(token);
+  return `a Vantage access token is a self-contained JWT and cannot be revoked; it stays valid until it expires${exp === undefined ? "" : ` (at ${new Date(exp).toISOString()})`}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The system
+
+/** The ABBYY Vantage system. */
+export const vantageSystem: TokenSystem<VantageInputs> = {
+  id: "vantage",
+  displayName: SYSTEM,
+  inputShape: vantageInputShape,
+  materialInputs: [
+    "region",
+    "baseUrl",
+    "tenantId",
+    "grantType",
+    "clientId",
+    "username",
+    "offlineAccess",
+    "initialRefreshToken",
+    "scopes",
+  ],
+  secretInputs: ["clientSecret", "password", "initialRefreshToken"],
+  crossFieldIssues: vantageCrossFieldIssues,
+
+  inputWarnings(inputs) {
+    if (inputs.grantType === "refresh_token" && !inputs.refreshTokenIssuedAt) {
+      return [
+        "refreshTokenIssuedAt is not set: the refresh token's 30-day end is unknown, so preview cannot warn before it",
+      ];
+    }
+    return [];
+  },
+
+  async issue(inputs, ctx) {
+    // The absolute end of a refresh token from this sign-in counts from now (never later than the server's).
+    const signedInAt = ctx.now().getTime();
+    const endpoints = await vantageEndpoints(inputs, ctx);
+    const grant = inputs.grantType ?? "client_credentials";
+    if (grant === "refresh_token") {
+      const initial = inputs.initialRefreshToken as string;
+      const tokens = await refreshGrant(endpoints.token as string, initial, inputs, ctx);
+      // A server that does not rotate keeps the initial refresh token valid.
+      return issuedFrom(tokens, endpoints, tokens.refreshToken ?? initial, declaredRefreshEnd(inputs));
+    }
+    const tokens = await runGrant(
+      SYSTEM,
+      endpoints.token as string,
+      grant,
+      {
+        scope: scopeOf(inputs),
+        ...(grant === "password" ? { username: inputs.username, password: inputs.password } : {}),
+      },
+      await authFor(inputs, ctx),
+      ctx,
+    );
+    return issuedFrom(
+      tokens,
+      endpoints,
+      tokens.refreshToken,
+      new Date(signedInAt + VANTAGE_REFRESH_TOKEN_LIFETIME_MS).toISOString(),
+    );
+  },
+
+  async renew(inputs, state, ctx) {
+    if (!state.refreshToken) return vantageSystem.issue(inputs, ctx);
+    const endpoints = state.endpoints ?? (await vantageEndpoints(inputs, ctx));
+    const end =
+      (typeof state.refreshTokenExpiresAt === "string" ? state.refreshTokenExpiresAt : undefined) ??
+      declaredRefreshEnd(inputs);
+    const password = inputs.grantType === "password";
+    // With the password in hand, a refresh token at its absolute end is replaced by a new sign-in.
+    if (password && end !== undefined && Date.parse(end) <= ctx.now().getTime())
+      return vantageSystem.issue(inputs, ctx);
+    let tokens: oauth2.TokenSet;
+    try {
+      tokens = await refreshGrant(endpoints.token as string, state.refreshToken, inputs, ctx);
+    } catch (error) {
+      if (password && isAccessTokenError(error) && error.oauthError === "invalid_grant") {
+        await ctx.diagnostics.info(
+          `${SYSTEM}: the stored refresh token was rejected; signing in again with the password grant`,
+        );
+        return vantageSystem.issue(inputs, ctx);
+      }
+      throw error;
+    }
+    // One-time refresh tokens: the new one replaces the spent one; the absolute end does not move.
+    return issuedFrom(tokens, endpoints, tokens.refreshToken ?? state.refreshToken, end);
+  },
+
+  async check(inputs, state, ctx) {
+    const endpoint = state.endpoints?.introspection;
+    if (endpoint) {
+      const rctx = { system: SYSTEM, operation: "introspection", endpoint };
+      try {
+        const res = await ctx.transport(
+          oauth2.introspectionRequest(endpoint, state.accessToken, await authFor(inputs, ctx)),
+          rctx,
+        );
+        const answer = oauth2.processIntrospectionResponse(res, rctx);
+        return {
+          active: answer.active,
+          ...(answer.active && answer.exp !== undefined
+            ? { expiresAt: new Date(answer.exp * 1000).toISOString() }
+            : {}),
+        };
+      } catch (error) {
+        // IdentityServer lets API resources introspect, not clients: a refusal means "cannot ask".
+        const refused =
+          isAccessTokenError(error) &&
+          (error.code === ErrorCode.OAUTH_ERROR_RESPONSE || error.code === ErrorCode.HTTP_STATUS) &&
+          [400, 401, 403].includes(error.status ?? 0);
+        if (!refused) throw error;
+      }
+    }
+    const exp = jwtExpiryMs(state.accessToken);
+    if (exp === undefined) return undefined;
+    return exp <= ctx.now().getTime() ? { active: false } : { active: true, expiresAt: new Date(exp).toISOString() };
+  },
+
+  async revoke(inputs, state, token, ctx, kind = "access_token") {
+    if (kind !== "refresh_token") return { revoked: false, note: notRevocableNote(token) };
+    const endpoint = state.endpoints?.revocation;
+    if (!endpoint) {
+      const end = typeof state.refreshTokenExpiresAt === "string" ? state.refreshTokenExpiresAt : "its 30-day end";
+      return {
+        revoked: false,
+        note: `Vantage documents no revocation endpoint${inputs.tenantId ? " and the tenant's discovery lists none" : " (only a tenant's discovery could list one: set tenantId)"}; it stays usable until ${end}`,
+      };
+    }
+    const rctx = { system: SYSTEM, operation: "revocation", endpoint };
+    const res = await ctx.transport(
+      oauth2.revocationRequest(endpoint, token, await authFor(inputs, ctx), "refresh_token"),
+      rctx,
+    );
+    oauth2.processRevocationResponse(res, rctx);
+    await ctx.diagnostics.info(
+      `${SYSTEM}: the refresh token was revoked, so no new token can be issued from it; ${notRevocableNote(state.accessToken)}`,
+    );
+    return { revoked: true };
+  },
+
+  upstreamExpiries(inputs: Partial<VantageInputs>, state: TokenState) {
+    // Only the refresh_token grant needs a human; the password grant signs in again by itself.
+    if (inputs.grantType !== "refresh_token") return [];
+    const at =
+      (typeof state.refreshTokenExpiresAt === "string" ? state.refreshTokenExpiresAt : undefined) ??
+      declaredRefreshEnd(inputs);
+    return at ? [{ what: "the Vantage refresh token (30 days from the original sign-in, not extendable)", at }] : [];
+  },
+};
