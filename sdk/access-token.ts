@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ApiClient } from "./api-client";
 import { shimText } from "./shim";
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
@@ -28,8 +29,8 @@ export interface RotationArgs {
   recreateIfInvalid?: pulumi.Input<boolean>;
 }
 
-/** Inputs of an {@link AccessToken} (generic OAuth 2.0 server). */
-export interface AccessTokenArgs extends RotationArgs {
+/** Inputs of an {@link AccessToken} besides the client: see {@link AccessTokenArgs}. */
+export interface AccessTokenBaseArgs extends RotationArgs {
   /**
    * The token endpoint URL. Set this or {@link issuer}. HTTPS is required except on
    * loopback. Changing it replaces the token.
@@ -47,8 +48,6 @@ export interface AccessTokenArgs extends RotationArgs {
   introspectionEndpoint?: pulumi.Input<string>;
   /** The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. */
   grantType?: pulumi.Input<GrantType>;
-  /** The OAuth client id. Changing it replaces the token. */
-  clientId: pulumi.Input<string>;
   /**
    * The client secret. Stored encrypted in state (needed to renew and revoke); never
    * printed. Changing it updates the resource without issuing a new token. Set this or
@@ -91,6 +90,49 @@ export interface AccessTokenArgs extends RotationArgs {
   revokeOnDelete?: pulumi.Input<boolean>;
   /** Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials. */
   allowInsecureHttp?: pulumi.Input<boolean>;
+}
+
+/**
+ * Inputs of an {@link AccessToken} (generic OAuth 2.0 server): the client is named by
+ * `clientId` (with its secret), or given as `client`, an {@link ApiClient} whose outputs
+ * fill `clientId`, `clientSecret`, `clientAuthMethod` and `issuer` (else `tokenEndpoint`);
+ * inputs set here win. Passing the client also orders it before the token.
+ */
+export type AccessTokenArgs = AccessTokenBaseArgs &
+  (
+    | {
+        /** The OAuth client id. Changing it replaces the token. */
+        clientId: pulumi.Input<string>;
+        /** A registered client to take the client id, secret and endpoints from. */
+        client?: ApiClient;
+      }
+    | {
+        /** A registered client to take the client id, secret and endpoints from. */
+        client: ApiClient;
+        /** The OAuth client id; default the client's. Changing it replaces the token. */
+        clientId?: pulumi.Input<string>;
+      }
+  );
+
+/** Token inputs filled from `client`'s outputs, for those not set in `args`. */
+function inputsFromClient(client: ApiClient, args: AccessTokenBaseArgs): Record<string, unknown> {
+  const endpointGiven = args.issuer !== undefined || args.tokenEndpoint !== undefined;
+  const secretGiven =
+    args.clientSecret !== undefined || args.clientSecretConfigKey !== undefined || args.clientAuthMethod === "none";
+  return {
+    clientId: client.clientId,
+    ...(secretGiven ? {} : { clientSecret: client.clientSecret }),
+    ...(args.clientAuthMethod !== undefined
+      ? {}
+      : { clientAuthMethod: client.metadata.apply((m) => m?.token_endpoint_auth_method as string | undefined) }),
+    ...(endpointGiven
+      ? {}
+      : {
+          issuer: client.issuer,
+          // The discovered token endpoint only when there is no issuer to discover from.
+          tokenEndpoint: pulumi.all([client.issuer, client.tokenEndpoint]).apply(([i, t]) => (i ? undefined : t)),
+        }),
+  };
 }
 
 /** The Pulumi type token of every token resource (a dynamic resource served by the shim). */
@@ -207,6 +249,8 @@ export class AccessToken extends TokenResource {
   declare readonly clientId: pulumi.Output<string>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, "oauth2", { ...args }, opts, ["clientId"]);
+    const { client, ...rest } = args;
+    const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    super(name, "oauth2", client ? { ...inputsFromClient(client, rest), ...given } : { ...rest }, opts, ["clientId"]);
   }
 }

@@ -14,3 +14,15 @@ export {
   type RotationArgs,
 } from "./access-token";
 export { SHIM_VERSION, shimText } from "./shim";
+export * as alphaus from "./alphaus";
+export * as exastro from "./exastro";
+export * as misskey from "./misskey";
+export * as vantage from "./vantage";
+export {
+  ApiClient,
+  API_CLIENT_TYPE,
+  API_CLIENT_SECRET_OUTPUTS,
+  ClientResource,
+  type ApiClientArgs,
+  type TokenEndpointAuthMethod,
+} from "./api-client";

@@ -1,3 +1,6 @@
+/* eslint-disable @typescript-eslint/no-require-imports --
+   A dynamic provider's closure is serialized into state: modules are required inside the
+   methods, at run time, rather than captured from this file. */
 import * as pulumi from "@pulumi/pulumi";
 
 /** Inputs of a {@link TokenFile}. */

@@ -54,8 +54,8 @@ describe("cross-stack consumers and the status command", () => {
     await producer.config("issuer", server.issuer);
     await producer.config("clientId", client.client_id);
     await producer.config("clientSecret", client.client_secret as string, true);
-    await producer.config("rotateAfter", "12s");
-    await producer.config("gracePeriod", "20s");
+    await producer.config("rotateAfter", "30s");
+    await producer.config("gracePeriod", "40s");
     await consumer.config("producerStack", "organization/cross-stack-producer/test");
   });
 

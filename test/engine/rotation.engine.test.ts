@@ -48,7 +48,7 @@ describe("rotation through pulumi up", () => {
     await program.config("issuer", server.issuer);
     await program.config("clientId", client.client_id);
     await program.config("clientSecret", client.client_secret as string, true);
-    await program.config("rotateAfter", "15s");
+    await program.config("rotateAfter", "30s");
     await program.config("tokenFile", tokenFile);
   });
 
@@ -65,7 +65,7 @@ describe("rotation through pulumi up", () => {
     a = out.serviceToken as string;
     reporting = out.reportingToken as string;
     expect(await active(a)).toBe(true);
-    expect(Date.parse(out.serviceRotationDueAt as string) - Date.parse(out.serviceIssuedAt as string)).toBe(15_000);
+    expect(Date.parse(out.serviceRotationDueAt as string) - Date.parse(out.serviceIssuedAt as string)).toBe(30_000);
     expect(readFileSync(tokenFile, "utf8")).toBe(`ACCESS_TOKEN=${a}\n`);
   });
 
@@ -85,7 +85,7 @@ describe("rotation through pulumi up", () => {
     const before = tokenRequests();
     const preview = await program.preview();
     expect(preview.stdout + preview.stderr).toMatch(
-      /token "service-token" will rotate \(replaced\): rotation due at \S+ \(rotateAfter 15s elapsed\)/,
+      /token "service-token" will rotate \(replaced\): rotation due at \S+ \(rotateAfter 30s elapsed\)/,
     );
     expect(preview.stdout + preview.stderr).not.toContain('"reporting-token" will rotate');
     expect(preview.stdout).toContain("+-1 to replace");

@@ -36,6 +36,12 @@ export interface OAuthServerOptions {
   storeFile?: string;
   /** Serve oidc-provider's development login/consent pages (for authorization code tests). */
   interactive?: boolean;
+  /**
+   * Enable dynamic client registration (RFC 7591, at `/reg`) and its management (RFC 7592,
+   * at `/reg/<client_id>`, rotating the registration access token on each update). With
+   * `initialAccessToken`, registration requires that Bearer token. Default off.
+   */
+  registration?: { initialAccessToken?: string };
 }
 
 /** A running server. */
@@ -44,6 +50,8 @@ export interface OAuthServer {
   tokenEndpoint: string;
   introspectionEndpoint: string;
   revocationEndpoint: string;
+  /** The RFC 7591 registration endpoint (served only with the `registration` option). */
+  registrationEndpoint: string;
   /** Every access token this server has issued (canaries for leak scans). */
   issuedTokens: Set<string>;
   /** When each revoked access token was revoked (ms since epoch), by token value. */
@@ -146,13 +154,16 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const provider = new Provider(issuer, {
     adapter: adapterFactory(issued, revokedAt, options.storeFile),
-    clients: clients.map((c) => ({
-      grant_types: ["client_credentials"],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: "client_secret_basic",
-      ...c,
-    })),
+    clients: clients.map(
+      (c) =>
+        ({
+          grant_types: ["client_credentials"],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: "client_secret_basic",
+          ...c,
+        }) as never,
+    ),
     jwks: { keys: [privateKey.export({ format: "jwk" }) as Record<string, unknown> as never] },
     scopes: ["openid", "offline_access", ...SCOPES],
     features: {
@@ -165,6 +176,11 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
         allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
           token.clientId === client.clientId,
       },
+      registration: {
+        enabled: options.registration !== undefined,
+        initialAccessToken: options.registration?.initialAccessToken ?? false,
+      },
+      registrationManagement: { enabled: options.registration !== undefined },
       resourceIndicators: {
         enabled: true,
         getResourceServerInfo: async (_ctx: unknown, resource: string) => ({
@@ -210,6 +226,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     tokenEndpoint: `${issuer}/token`,
     introspectionEndpoint: `${issuer}/token/introspection`,
     revocationEndpoint: `${issuer}/token/revocation`,
+    registrationEndpoint: `${issuer}/reg`,
     requests,
     get connections() {
       return connections;

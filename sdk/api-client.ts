@@ -1,0 +1,213 @@
+import * as pulumi from "@pulumi/pulumi";
+import { shimText } from "./shim";
+
+/**
+ * How the client authenticates at the token endpoint (RFC 7591 §2). The three named here
+ * are the ones an {@link AccessToken} can use; servers may offer more.
+ */
+export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | (string & {});
+
+/** Inputs of an {@link ApiClient}: OAuth 2.0 Dynamic Client Registration (RFC 7591). */
+export interface ApiClientArgs {
+  /**
+   * The issuer URL; the registration endpoint and the token endpoint come from its
+   * discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this
+   * or {@link registrationEndpoint} (or both: the given endpoint wins). Changing it
+   * registers a new client (replace).
+   */
+  issuer?: pulumi.Input<string>;
+  /**
+   * The registration endpoint URL, when not discovered. HTTPS is required except on
+   * loopback. Changing it registers a new client (replace).
+   */
+  registrationEndpoint?: pulumi.Input<string>;
+  /**
+   * The token endpoint to report as the `tokenEndpoint` output, when not discovered (the
+   * registration never uses it). Changing it updates the output only.
+   */
+  tokenEndpoint?: pulumi.Input<string>;
+  /**
+   * The initial access token the server requires for registration (RFC 7591 §3), sent as a
+   * Bearer token. Secret. Used only to register: changing it registers nothing.
+   */
+  initialAccessToken?: pulumi.Input<string>;
+  /** `client_name`: a name shown to users. Updated in place. */
+  clientName?: pulumi.Input<string>;
+  /** `redirect_uris`, for redirect-based flows (authorization code). Updated in place. */
+  redirectUris?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says
+   * `["authorization_code"]`). Every one asked for must be registered, or the resource
+   * fails. Updated in place.
+   */
+  grantTypes?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most
+   * servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in
+   * place.
+   */
+  responseTypes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `scope`: the scopes the client may ask for (sent space-separated). Updated in place. */
+  scopes?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * `token_endpoint_auth_method`. Default: the server's (RFC 7591 says
+   * `client_secret_basic`). It must be registered as asked, or the resource fails. Updated
+   * in place.
+   */
+  tokenEndpointAuthMethod?: pulumi.Input<TokenEndpointAuthMethod>;
+  /** `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. */
+  applicationType?: pulumi.Input<"web" | "native">;
+  /** `client_uri`: the client's home page. Updated in place. */
+  clientUri?: pulumi.Input<string>;
+  /** `logo_uri`. Updated in place. */
+  logoUri?: pulumi.Input<string>;
+  /** `tos_uri`: terms of service. Updated in place. */
+  tosUri?: pulumi.Input<string>;
+  /** `policy_uri`: privacy policy. Updated in place. */
+  policyUri?: pulumi.Input<string>;
+  /** `jwks_uri`, for clients that authenticate with keys. Updated in place. */
+  jwksUri?: pulumi.Input<string>;
+  /** `contacts`: e-mail addresses of the people responsible. Updated in place. */
+  contacts?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `software_id`. Updated in place. */
+  softwareId?: pulumi.Input<string>;
+  /** `software_version`. Updated in place. */
+  softwareVersion?: pulumi.Input<string>;
+  /**
+   * Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`).
+   * Names that have an input above, and fields the server issues, are refused. Updated in place.
+   */
+  extraMetadata?: pulumi.Input<Record<string, unknown>>;
+  /** Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials. */
+  allowInsecureHttp?: pulumi.Input<boolean>;
+}
+
+/** The Pulumi type token of every API client resource (a dynamic resource served by the shim). */
+export const API_CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
+
+/** Outputs that are always secret, whatever the caller's options say. */
+export const API_CLIENT_SECRET_OUTPUTS = ["clientSecret", "registrationAccessToken", "initialAccessToken"];
+
+/** Output names every API client resource has. */
+const CLIENT_OUTPUTS = [
+  "clientId",
+  "clientSecret",
+  "clientIdIssuedAt",
+  "clientSecretExpiresAt",
+  "registrationAccessToken",
+  "registrationClientUri",
+  "issuer",
+  "tokenEndpoint",
+  "metadata",
+];
+
+/**
+ * The base of every API client resource: the outputs, the shim, and the secret-output rule.
+ * Presets (generic OAuth 2.0 and each system) differ only in their arguments.
+ */
+export abstract class ClientResource extends pulumi.CustomResource {
+  /** The client id issued by the server. */
+  declare readonly clientId: pulumi.Output<string>;
+  /** The client secret, when the server issued one (not for public clients). Secret. */
+  declare readonly clientSecret: pulumi.Output<string | undefined>;
+  /** When the client id was issued (RFC 3339), when the server said. */
+  declare readonly clientIdIssuedAt: pulumi.Output<string | undefined>;
+  /** When the client secret expires (RFC 3339); undefined when it does not. */
+  declare readonly clientSecretExpiresAt: pulumi.Output<string | undefined>;
+  /**
+   * The registration access token (RFC 7592) that reads, updates and deletes this client.
+   * Secret. Undefined when the server offers no management.
+   */
+  declare readonly registrationAccessToken: pulumi.Output<string | undefined>;
+  /** The client configuration endpoint (RFC 7592), when the server offers management. */
+  declare readonly registrationClientUri: pulumi.Output<string | undefined>;
+  /** The issuer, when given. */
+  declare readonly issuer: pulumi.Output<string | undefined>;
+  /** The token endpoint: the given one, else the one discovered from {@link issuer}. */
+  declare readonly tokenEndpoint: pulumi.Output<string | undefined>;
+  /**
+   * The client's metadata as the server registered it, with RFC 7591 names (server defaults
+   * included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+   */
+  declare readonly metadata: pulumi.Output<Record<string, unknown>>;
+
+  /** True if `obj` is an API client resource of this package, even from another copy of it. */
+  static override isInstance(obj: unknown): obj is ClientResource {
+    return (
+      obj !== null && typeof obj === "object" && (obj as { __pulumiType?: string }).__pulumiType === API_CLIENT_TYPE
+    );
+  }
+
+  protected constructor(
+    name: string,
+    system: string,
+    args: Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions | undefined,
+    extraOutputs: string[] = [],
+    extraSecretOutputs: string[] = [],
+  ) {
+    const props: Record<string, unknown> = {
+      ...args,
+      system,
+      resourceName: name,
+      __provider: shimText("ApiClient"),
+    };
+    for (const key of [...CLIENT_OUTPUTS, ...extraOutputs]) if (!(key in props)) props[key] = undefined;
+    super(
+      API_CLIENT_TYPE,
+      name,
+      props,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...API_CLIENT_SECRET_OUTPUTS, ...extraSecretOutputs] }),
+    );
+  }
+}
+
+/**
+ * An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by
+ * RFC 7592, at any server that offers it.
+ *
+ * - create: discovers the registration endpoint when `issuer` is set, then registers. If
+ *   the server registers a client but the answer is unusable (e.g. a requested grant was
+ *   not granted), the client is still recorded, and the next `up` (or `destroy`) deletes it.
+ * - diff (every preview/up): a new `issuer` or `registrationEndpoint` registers a new
+ *   client; changed metadata is updated in place (RFC 7592 PUT), or registers a new client
+ *   where the server offers no management. A client secret expiring within 7 days is
+ *   warned about at preview; an expired one registers a new client.
+ * - refresh: reads the client (RFC 7592 GET); a client deleted at the server leaves state,
+ *   and the next `pulumi up` registers a new one. Metadata changed at the server shows as a
+ *   diff, and `up` puts it back.
+ * - delete: deletes the client (RFC 7592 DELETE). Where the server offers no management
+ *   (or refuses deletion), the client stays registered and a warning says so.
+ *
+ * `clientSecret`, `registrationAccessToken` and `initialAccessToken` are always secret.
+ * Pass the resource as `client` to an {@link AccessToken} to issue its tokens.
+ *
+ * @example
+ * ```ts
+ * const client = new ApiClient("reporting", {
+ *   issuer: "https://auth.example.com",
+ *   initialAccessToken: config.requireSecret("initialAccessToken"),
+ *   clientName: "reporting",
+ *   grantTypes: ["client_credentials"],
+ *   responseTypes: [],
+ *   scopes: ["reports:read"],
+ * });
+ * const token = new AccessToken("reporting", { client, scopes: ["reports:read"] });
+ * export const clientSecret = client.clientSecret; // [secret]
+ * ```
+ */
+export class ApiClient extends ClientResource {
+  constructor(name: string, args: ApiClientArgs, opts?: pulumi.CustomResourceOptions) {
+    const { initialAccessToken, ...rest } = args;
+    super(
+      name,
+      "oauth2",
+      // Secret from the start, so the input is encrypted in state too, however it was given.
+      {
+        ...rest,
+        ...(initialAccessToken !== undefined ? { initialAccessToken: pulumi.secret(initialAccessToken) } : {}),
+      },
+      opts,
+    );
+  }
+}
