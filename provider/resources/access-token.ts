@@ -23,13 +23,13 @@ import type { Transport } from "../http/transport";
 import { genericSystem } from "../protocols/generic";
 import { SYSTEMS } from "../protocols/registry";
 import type { Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
+import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
 import { ROTATION_POLICY_INPUTS, RotationInputs, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
 
 /** Version of the state layout written by this code. */
 export const STATE_VERSION = 1;
 
-/** The value Pulumi sends for inputs not yet known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 export { SYSTEMS };
 
@@ -107,18 +107,6 @@ function inputKeysOf(system: TokenSystem): string[] {
 function pickInputs(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
   const keys = new Set(inputKeysOf(system));
   return Object.fromEntries(Object.entries(props).filter(([k]) => keys.has(k)));
-}
-
-function isUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(isUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
-  return false;
-}
-
-function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _ignored, ...rest } = props;
-  return rest;
 }
 
 /** Validates new inputs: every problem, named by property with a reason, and no network call. */

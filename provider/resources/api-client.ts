@@ -27,13 +27,13 @@ import { redact, redactError } from "../http/redact";
 import { type Transport, endpointProblem } from "../http/transport";
 import * as oauth2 from "../protocols/oauth2";
 import * as registration from "../protocols/registration";
+import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
 import type { InputIssue } from "../protocols/system";
 
 /** Version of the state layout written by this code. */
 export const API_CLIENT_STATE_VERSION = 1;
 
-/** The value Pulumi sends for inputs not yet known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 /** Outputs that are always secret (besides each system's secret inputs). */
 export const CLIENT_SECRET_OUTPUTS = ["clientSecret", "registrationAccessToken"] as const;
@@ -605,18 +605,6 @@ function inputKeysOf(system: ClientSystem): string[] {
 function pickInputs(system: ClientSystem, props: Record<string, unknown>): Record<string, unknown> {
   const keys = new Set(inputKeysOf(system));
   return Object.fromEntries(Object.entries(props).filter(([k, v]) => keys.has(k) && v !== undefined));
-}
-
-function isUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(isUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
-  return false;
-}
-
-function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _ignored, ...rest } = props;
-  return rest;
 }
 
 /** Validates new inputs: every problem, named by property with a reason, and no network call. */
