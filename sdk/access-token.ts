@@ -27,6 +27,26 @@ export interface RotationArgs {
   gracePeriod?: pulumi.Input<string>;
   /** On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it. Default true. */
   recreateIfInvalid?: pulumi.Input<boolean>;
+  /** The HTTP policy of this resource's requests (never replaces the token). */
+  http?: pulumi.Input<HttpArgs>;
+}
+
+/** Timeouts, retries, rate limit and trust for a token resource's requests. */
+export interface HttpArgs {
+  /** TCP + TLS connect timeout, e.g. "10s" (default). */
+  connectTimeout?: string;
+  /** Time to the response headers, e.g. "30s" (default). */
+  headersTimeout?: string;
+  /** Longest pause inside the response body, e.g. "30s" (default). */
+  bodyTimeout?: string;
+  /** Attempts in all for 429 / 503 / connection failures before sending (default 3, at most 5). */
+  maxAttempts?: number;
+  /** Longest Retry-After to wait for, e.g. "30s" (default). */
+  maxRetryAfter?: string;
+  /** Requests per second to the token endpoint's origin, shared by the provider process. */
+  requestsPerSecond?: number;
+  /** Extra CA certificates (PEM text or a file path), added to Node's roots. TLS is always verified. */
+  caBundle?: string;
 }
 
 /** Inputs of an {@link AccessToken} besides the client: see {@link AccessTokenArgs}. */

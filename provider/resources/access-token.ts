@@ -18,6 +18,7 @@ import { z } from "zod";
 import type { ConfigSlot } from "../config";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
+import { HttpPolicyInput, toHttpPolicy } from "../http/policy-inputs";
 import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
 import { genericSystem } from "../protocols/generic";
@@ -38,6 +39,8 @@ const COMMON_SHAPE = {
   system: z.string().optional(),
   /** The resource's name, passed by the SDK so messages can name it. */
   resourceName: z.string().optional(),
+  /** Timeouts, retries, rate limit and CA bundle for this resource's requests. */
+  http: HttpPolicyInput.optional(),
   ...RotationInputs,
 };
 
@@ -254,9 +257,16 @@ function secretsOf(system: TokenSystem, ...props: Record<string, unknown>[]): st
   return props.flatMap((p) => keys.map((k) => p[k]).filter((v): v is string => typeof v === "string"));
 }
 
-function contextFor(deps: AccessTokenDeps, secrets: string[]): SystemContext {
+function contextFor(deps: AccessTokenDeps, secrets: string[], props: Record<string, unknown>): SystemContext {
+  const parsed = HttpPolicyInput.safeParse(props.http);
+  const own = parsed.success
+    ? Object.fromEntries(Object.entries(toHttpPolicy(parsed.data)).filter(([, v]) => v !== undefined))
+    : {};
   return {
-    transport: deps.transport,
+    // The resource's own `http` settings win over a system's defaults.
+    transport: Object.keys(own).length
+      ? (req, rctx, overrides) => deps.transport(req, rctx, { ...overrides, ...own })
+      : deps.transport,
     config: deps.config,
     diagnostics: deps.diagnostics ?? recordingDiagnostics(),
     now: deps.now ?? (() => new Date()),
@@ -314,7 +324,7 @@ export async function createAccessToken(
   const secrets = secretsOf(system, props);
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, props);
-    const ctx = contextFor(deps, secrets);
+    const ctx = contextFor(deps, secrets, props);
     const issuedAt = ctx.now();
     const issued = await system.issue(inputs, ctx);
     const id = randomUUID();
@@ -366,7 +376,7 @@ export async function updateAccessToken(
   const secrets = secretsOf(system, olds, news);
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, news);
-    const ctx = contextFor(deps, secrets);
+    const ctx = contextFor(deps, secrets, news);
     const now = ctx.now();
     const next: Record<string, unknown> = { ...stripProvider(olds) };
     for (const key of inputKeysOf(system)) {
@@ -477,7 +487,7 @@ export async function readAccessToken(
   const system = systemOf(props);
   const secrets = secretsOf(system, props);
   return guarded(secrets, async () => {
-    const ctx = contextFor(deps, secrets);
+    const ctx = contextFor(deps, secrets, props);
     const state = stripProvider(props);
     let dead: string | undefined;
     let expiresAt: string | undefined;
@@ -507,7 +517,7 @@ export async function deleteAccessToken(props: Record<string, unknown>, deps: Ac
   const system = systemOf(props);
   const secrets = secretsOf(system, props);
   await guarded(secrets, async () => {
-    const ctx = contextFor(deps, secrets);
+    const ctx = contextFor(deps, secrets, props);
     const state = stripProvider(props);
     if (state.revokeOnDelete === false) return;
     const inputs = parseInputs(system, inputsFromState(state));

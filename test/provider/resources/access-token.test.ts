@@ -231,3 +231,31 @@ describe("create / read / delete against oidc-provider", () => {
     );
   });
 });
+
+describe("per-resource http policy", () => {
+  it("http.maxAttempts bounds the retries of this resource's requests", async () => {
+    const { createServer } = await import("node:http");
+    let hits = 0;
+    const busy = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(503, { "content-type": "text/html", "retry-after": "0" }).end("<h1>busy</h1>");
+    });
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(busy.address() as { port: number }).port}/token`;
+    const inputs = { tokenEndpoint: url, clientId: "c", clientSecret: "s" };
+    try {
+      await expect(provider().create({ ...inputs, http: { maxAttempts: 1 } })).rejects.toThrow(/HTTP 503/);
+      expect(hits).toBe(1);
+      hits = 0;
+      await expect(provider().create(inputs)).rejects.toThrow(/HTTP 503/);
+      expect(hits).toBe(3);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("rejects a bad http policy at check, naming the field", () => {
+    const r = checkInputs({ issuer: "https://a.example", clientId: "c", clientSecret: "s", http: { maxAttempts: 9 } });
+    expect(r.failures?.[0]).toMatchObject({ property: "http.maxAttempts", reason: "must be at most 5" });
+  });
+});
