@@ -1,0 +1,97 @@
+/** The benchmark's vocabulary and result records, shared by the driver and the report. */
+
+export interface Variant {
+  id: string;
+  label: string;
+  short: string;
+  project: string;
+  color: string;
+}
+
+/** The three variants, in the order they are interleaved (rotated per run). */
+export const VARIANTS: Variant[] = [
+  { id: "access-token", label: "(a) AccessToken", short: "a", project: "bench-access-token", color: "#1f6fd1" },
+  { id: "naive-fetch", label: "(b) naive fetch provider", short: "b", project: "bench-naive-fetch", color: "#e8710a" },
+  { id: "noop", label: "(c) no-op floor", short: "c", project: "bench-noop", color: "#6b6b6b" },
+];
+
+export const FLOOR = "noop";
+export const SUBJECT = "access-token";
+
+export type Scenario = "create" | "preview" | "up-nochange" | "rotate" | "refresh" | "destroy";
+
+export const SCENARIOS: { id: Scenario; label: string; command: string }[] = [
+  { id: "create", label: "create", command: "pulumi up --yes --skip-preview" },
+  { id: "preview", label: "no-change preview", command: "pulumi preview" },
+  { id: "up-nochange", label: "no-change up", command: "pulumi up --yes --skip-preview" },
+  { id: "rotate", label: "rotate all", command: "pulumi up --yes --skip-preview (after a rotation-key change)" },
+  { id: "refresh", label: "refresh", command: "pulumi refresh --yes --skip-preview" },
+  { id: "destroy", label: "destroy", command: "pulumi destroy --yes --skip-preview" },
+];
+
+/** One timed command. */
+export interface Measurement {
+  variant: string;
+  scenario: Scenario;
+  n: number;
+  run: number;
+  /** Position of this variant within its interleaved triple (0 = ran first). */
+  slot: number;
+  ms: number;
+  code: number;
+  /** Token-server requests during the command, by kind. */
+  requests: Record<string, number>;
+  totalRequests: number;
+  /** New TCP connections the token server accepted during the command. */
+  connections: number;
+  providerPeakRssMb: number;
+  providerCpuMs: number;
+  treeCpuMs: number;
+  providerHosts: number;
+  /** CPU time by process role, ms (see proc.ts). */
+  cpuByRole: Record<"engine" | "program" | "provider" | "other", number>;
+  /** Resource counts from the CLI's summary. */
+  summary: Record<string, number>;
+  /** Set when the outcome was not the expected one (wrong counts, non-zero exit). */
+  problem?: string;
+}
+
+/** State footprint of a variant at one N, right after create. */
+export interface Footprint {
+  variant: string;
+  n: number;
+  resources: number;
+  /** Bytes of one resource's `__provider` string (largest seen). */
+  providerBytes: number;
+  /** How many copies of it one resource's state holds (inputs and outputs). */
+  providerCopies: number;
+  stateBytes: number;
+}
+
+export interface Machine {
+  date: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  pulumi: string;
+  pulumiSdk: string;
+  oidcProvider: string;
+  kernel: string;
+  commit: string;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+export interface Results {
+  machine: Machine;
+  command: string;
+  ns: number[];
+  runs: Record<string, number>;
+  parallel: number;
+  /** Whether the file backend wrote its per-step checkpoints. */
+  checkpoints: boolean;
+  totalSeconds: number;
+  measurements: Measurement[];
+  footprints: Footprint[];
+}
