@@ -161,7 +161,7 @@ export async function authOf(inputs: GenericInputs, ctx: SystemContext): Promise
 async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<Record<string, string>> {
   const endpoints: Record<string, string> = {};
   if (inputs.issuer) {
-    const metadata = await oauth2.discover(inputs.issuer, ctx.transport);
+    const metadata = await discoverOnce(inputs.issuer, ctx);
     const found: Record<string, string | undefined> = {
       token: metadata.token_endpoint,
       revocation: inputs.revocationEndpoint ?? metadata.revocation_endpoint,
@@ -184,6 +184,19 @@ async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<R
     if (inputs.introspectionEndpoint) endpoints.introspection = inputs.introspectionEndpoint;
   }
   return endpoints;
+}
+
+// Discovery documents, per issuer, for the life of the provider process (one pulumi
+// operation): 500 tokens of one issuer need one discovery, not 500. Failures are not kept.
+const discovered = new Map<string, Promise<oauth2.AuthorizationServerMetadata>>();
+function discoverOnce(issuer: string, ctx: SystemContext): Promise<oauth2.AuthorizationServerMetadata> {
+  let pending = discovered.get(issuer);
+  if (!pending) {
+    pending = oauth2.discover(issuer, ctx.transport);
+    discovered.set(issuer, pending);
+    pending.catch(() => discovered.delete(issuer));
+  }
+  return pending;
 }
 
 /** Why a token's own client cannot be used any more. */

@@ -99,8 +99,16 @@ export function systemOf(props: Record<string, unknown>): TokenSystem {
   return system;
 }
 
-function schemaOf(system: TokenSystem) {
-  return z.strictObject({ ...system.inputShape, ...COMMON_SHAPE });
+// One schema per system for the life of the process: zod compiles each new object schema
+// on its first parse, which per call cost ~30 % of the provider host's CPU at scale.
+const schemas = new Map<TokenSystem, z.ZodObject>();
+function schemaOf(system: TokenSystem): z.ZodObject {
+  let schema = schemas.get(system);
+  if (!schema) {
+    schema = z.strictObject({ ...system.inputShape, ...COMMON_SHAPE });
+    schemas.set(system, schema);
+  }
+  return schema;
 }
 
 function inputKeysOf(system: TokenSystem): string[] {
