@@ -181,7 +181,20 @@ async function main(): Promise<void> {
     `bench: N=${ns.join(",")}, runs=${ns.map(runsFor).join(",")}, parallel=${parallel}, checkpoints=${checkpoints ? "on" : "off"}, output ${outDir}`,
   );
 
-  const server: OAuthServer = await startOAuthServer({ accessTokenTtl: 86_400 });
+  // Connections open at once: keep-alive reuse bounds it by the engine's parallelism, while
+  // the count of new connections also includes sockets re-opened after idling out.
+  let openSockets = 0;
+  let peakSockets = 0;
+  const server: OAuthServer = await startOAuthServer({
+    accessTokenTtl: 86_400,
+    onConnection: (socket) => {
+      openSockets += 1;
+      peakSockets = Math.max(peakSockets, openSockets);
+      socket.once("close", () => {
+        openSockets -= 1;
+      });
+    },
+  });
   const client = DEFAULT_CLIENTS[0] as { client_id: string; client_secret: string };
   const root = await mkdtemp(join(tmpdir(), "pat-bench-"));
   const home = join(root, "pulumi-home");
@@ -235,6 +248,7 @@ async function main(): Promise<void> {
             const stack = stacks.get(v.id)!;
             const reqStart = server.requests.length;
             const connStart = server.connections;
+            peakSockets = openSockets;
             const result =
               scenario.id === "preview"
                 ? await stack.preview()
@@ -260,6 +274,7 @@ async function main(): Promise<void> {
               requests,
               totalRequests: server.requests.length - reqStart,
               connections: server.connections - connStart,
+              peakConnections: peakSockets,
               ...result.usage,
               summary,
               problem: problemOf(scenario.id, n, result, summary),
@@ -270,7 +285,7 @@ async function main(): Promise<void> {
               .join(" ");
             log(
               `[N=${n} run ${run}/${runs}] ${scenario.id.padEnd(11)} ${v.id.padEnd(12)} ${(m.ms / 1000).toFixed(2).padStart(7)}s` +
-                `  req=${m.totalRequests}${kinds ? ` (${kinds})` : ""} conn=${m.connections}` +
+                `  req=${m.totalRequests}${kinds ? ` (${kinds})` : ""} conn=${m.connections} (max open ${m.peakConnections})` +
                 `  host rss=${m.providerPeakRssMb.toFixed(0)}MiB cpu=${(m.providerCpuMs / 1000).toFixed(2)}s` +
                 `  tree cpu=${(m.treeCpuMs / 1000).toFixed(2)}s${m.problem ? `  !! ${m.problem}` : ""}`,
             );

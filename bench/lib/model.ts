@@ -44,6 +44,8 @@ export interface Measurement {
   totalRequests: number;
   /** New TCP connections the token server accepted during the command. */
   connections: number;
+  /** Most TCP connections open at the token server at once during the command. */
+  peakConnections?: number;
   providerPeakRssMb: number;
   providerCpuMs: number;
   treeCpuMs: number;

@@ -9,7 +9,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { dirname } from "node:path";
 
 /** A client registered at start. */
@@ -36,6 +36,8 @@ export interface OAuthServerOptions {
   storeFile?: string;
   /** Serve oidc-provider's development login/consent pages (for authorization code tests). */
   interactive?: boolean;
+  /** Called with each accepted TCP connection (the benchmark tracks how many are open at once). */
+  onConnection?: (socket: Socket) => void;
   /**
    * Enable dynamic client registration (RFC 7591, at `/reg`) and its management (RFC 7592,
    * at `/reg/<client_id>`, rotating the registration access token on each update). With
@@ -199,8 +201,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   provider.on("server_error", () => {});
   const requests: OAuthServer["requests"] = [];
   let connections = 0;
-  server.on("connection", () => {
+  server.on("connection", (socket: Socket) => {
     connections += 1;
+    options.onConnection?.(socket);
   });
   const callback = provider.callback();
   server.on("request", (req, res) => {
