@@ -1,0 +1,11 @@
+/**
+ * Every API client system, by the value of the `system` input of an ApiClient resource.
+ */
+import { registrationSystem } from "./registration";
+import type { ClientSystem } from "./system";
+
+/** Every client system, by the value of the `system` input. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
+  [registrationSystem.id]: registrationSystem,
+};

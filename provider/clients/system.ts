@@ -1,0 +1,96 @@
+/**
+ * What every API client system implements: the contract between the ApiClient lifecycle
+ * (`provider/resources/api-client.ts`) and one system's wire calls (`provider/clients/*.ts`).
+ */
+import type { z } from "zod";
+import type { Diagnostics } from "../diagnostics";
+import type { Transport } from "../http/transport";
+import type { InputIssue } from "../protocols/system";
+
+/** Everything a client system needs during one call. */
+export interface ClientContext {
+  transport: Transport;
+  diagnostics: Diagnostics;
+  now(): Date;
+  /** Secrets met during the call; every error is redacted of them. */
+  secrets: string[];
+}
+
+/** A client as a system reports it after register, read or update. */
+export interface ClientRecord {
+  clientId: string;
+  /** Secret. A read or update that returns none keeps the stored one. */
+  clientSecret?: string;
+  /** RFC 3339. */
+  clientIdIssuedAt?: string;
+  /** RFC 3339; absent when the secret does not expire. */
+  clientSecretExpiresAt?: string;
+  /** Other non-secret outputs (endpoints, the registered metadata). */
+  outputs: Record<string, unknown>;
+  /** Other secret outputs (e.g. `registrationAccessToken`), listed in the system's `secretOutputs`. */
+  secrets: Record<string, string>;
+}
+
+/** What happened on delete. */
+export interface RemoveOutcome {
+  removed: boolean;
+  /** Why nothing was removed (shown to the user as a warning). */
+  note?: string;
+}
+
+/** A client system. `I` is its validated inputs. */
+export interface ClientSystem<I = Record<string, unknown>> {
+  /** The value of the `system` input that selects it. */
+  readonly id: string;
+  /** Its name in messages, e.g. "OAuth 2.0". */
+  readonly displayName: string;
+  /** Field-level input schema (strict object shape). */
+  readonly inputShape: z.ZodRawShape;
+  /** Inputs whose change means another client (replace). */
+  readonly replaceInputs: readonly string[];
+  /** Inputs whose change {@link update} applies at the server. Other inputs are cosmetic: no network call. */
+  readonly updateInputs: readonly string[];
+  /** Inputs that hold secrets (secret outputs, redacted from every message). */
+  readonly secretInputs: readonly string[];
+  /** Outputs that hold secrets besides `clientSecret`. */
+  readonly secretOutputs: readonly string[];
+  /** Cross-field rules, run on raw inputs even when fields fail. */
+  crossFieldIssues(raw: Record<string, unknown>): InputIssue[];
+  /**
+   * Registers a client. When the system registered one but a later step failed, throw
+   * {@link incompleteRegistration} so the client is recorded and later deleted.
+   */
+  register(inputs: I, ctx: ClientContext): Promise<ClientRecord>;
+  /** Asks the system about the client: its record, `"gone"`, or undefined when it cannot tell. */
+  read(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<ClientRecord | "gone" | undefined>;
+  /** Whether {@link update} can change this client in place; when not, a change of `updateInputs` replaces. */
+  canUpdate(state: Record<string, unknown>): boolean;
+  /** Applies the inputs at the server. */
+  update(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<ClientRecord>;
+  /** Deletes the client where the system allows; says why not where it cannot. */
+  remove(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<RemoveOutcome>;
+  /**
+   * Inputs as the server now has them (for refresh), for the inputs the user set: a value
+   * changed at the server appears here and the next preview shows the drift.
+   */
+  driftedInputs?(inputs: I, record: ClientRecord): Record<string, unknown>;
+}
+
+const INCOMPLETE = Symbol.for("pulumi-access-tokens.IncompleteRegistration");
+
+/**
+ * Marks `error` as thrown after the system registered (or changed) a client: `record` is
+ * what is known about it, so the lifecycle can record it instead of orphaning it.
+ */
+export function incompleteRegistration(error: unknown, record: ClientRecord): unknown {
+  const target = error instanceof Error ? error : new Error(String(error));
+  Object.defineProperty(target, INCOMPLETE, { value: record, enumerable: false });
+  return target;
+}
+
+/** The record that {@link incompleteRegistration} attached to `error`, if any. */
+export function incompleteRecordOf(error: unknown): ClientRecord | undefined {
+  return error instanceof Error
+    ? (error as unknown as Record<symbol, ClientRecord | undefined>)[INCOMPLETE]
+    : undefined;
+}
