@@ -104,21 +104,39 @@ const OAuthErrorBody = z.looseObject({
  */
 export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
   if (expected.includes(res.status)) return;
+  const busy = busyNote(res);
   const parsed = OAuthErrorBody.safeParse(parseJsonOrUndefined(res.body));
   if (parsed.success) {
     const { error, error_description } = parsed.data;
     throw new AccessTokenError(
       ErrorCode.OAUTH_ERROR_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${error}"${error_description ? ` (${truncate(error_description)})` : ""}`,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${error}"${error_description ? ` (${truncate(error_description)})` : ""}${busy}`,
       { status: res.status, oauthError: error, endpoint: ctx.endpoint },
     );
   }
   const challenge = res.headers["www-authenticate"];
   throw new AccessTokenError(
     ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${truncate(challenge)})` : ""}, no OAuth error body`,
+    `${describeRemote(ctx)} failed: HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${truncate(challenge)})` : ""}, no OAuth error body${busy}`,
     { status: res.status, endpoint: ctx.endpoint },
   );
+}
+
+/**
+ * For a final 429 / 503: how many attempts were made and how long the server asked to wait
+ * (RFC 9110 §10.2.3), so the user can tell a busy server from a broken one.
+ */
+function busyNote(res: HttpResponse): string {
+  if (res.status !== 429 && res.status !== 503) return "";
+  const attempts = res.attempts ?? 1;
+  const retryAfter = res.headers["retry-after"];
+  const parts = [
+    `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
+    ...(retryAfter
+      ? [`the server asked to retry after ${truncate(retryAfter)}${/^\d+$/.test(retryAfter.trim()) ? " s" : ""}`]
+      : []),
+  ];
+  return `; ${parts.join(", ")}`;
 }
 
 /** Parses a JSON object body or throws {@link ErrorCode.INVALID_RESPONSE}. */

@@ -305,7 +305,14 @@ export const FAULT_CASES: FaultCase[] = [
     id: "http-503-persistent",
     fault: "503 with an HTML page, every time",
     arrange: (env) => onHttp(env, "/503/token", [{ kind: "text", status: 503, body: HTML_503 }]),
-    expect: { outcome: "error", attempts: 3, reached: 3, code: ErrorCode.HTTP_STATUS, status: 503, says: ["HTTP 503"] },
+    expect: {
+      outcome: "error",
+      attempts: 3,
+      reached: 3,
+      code: ErrorCode.HTTP_STATUS,
+      status: 503,
+      says: ["HTTP 503", "gave up after 3 attempts"],
+    },
   },
   {
     id: "http-503-then-token",
@@ -328,7 +335,7 @@ export const FAULT_CASES: FaultCase[] = [
       code: ErrorCode.OAUTH_ERROR_RESPONSE,
       status: 503,
       oauthError: "temporarily_unavailable",
-      says: ['OAuth error "temporarily_unavailable"'],
+      says: ['OAuth error "temporarily_unavailable"', "gave up after 3 attempts"],
     },
   },
   {
@@ -364,14 +371,28 @@ export const FAULT_CASES: FaultCase[] = [
       onHttp(env, "/429-long/token", [
         { kind: "text", status: 429, body: "quota", contentType: "text/plain", headers: { "retry-after": "3600" } },
       ]),
-    expect: { outcome: "error", attempts: 1, reached: 1, code: ErrorCode.HTTP_STATUS, status: 429, says: ["HTTP 429"] },
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      reached: 1,
+      code: ErrorCode.HTTP_STATUS,
+      status: 429,
+      says: ["HTTP 429", "gave up after 1 attempt", "the server asked to retry after 3600 s"],
+    },
   },
   {
     id: "http-429-persistent",
     fault: "429 without Retry-After, every time",
     arrange: (env) =>
       onHttp(env, "/429/token", [{ kind: "text", status: 429, body: "rate limited", contentType: "text/plain" }]),
-    expect: { outcome: "error", attempts: 3, reached: 3, code: ErrorCode.HTTP_STATUS, status: 429, says: ["HTTP 429"] },
+    expect: {
+      outcome: "error",
+      attempts: 3,
+      reached: 3,
+      code: ErrorCode.HTTP_STATUS,
+      status: 429,
+      says: ["HTTP 429", "gave up after 3 attempts"],
+    },
   },
   {
     id: "oauth-invalid-scope",
