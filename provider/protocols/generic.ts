@@ -8,7 +8,7 @@ import { z } from "zod";
 import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import { endpointProblem } from "../http/transport";
 import * as oauth2 from "./oauth2";
-import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
+import { type InputIssue, type Issued, type SystemContext, type TokenSystem, requiredString } from "./system";
 
 const scopeToken = z
   .string()
@@ -39,7 +39,7 @@ export const genericInputShape = {
       error: 'must be "client_credentials", "password" or "refresh_token"',
     })
     .optional(),
-  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
+  clientId: requiredString(),
   clientSecret: z.string().min(1, "must not be empty").optional(),
   clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
   clientAuthMethod: z

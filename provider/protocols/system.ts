@@ -4,7 +4,7 @@
  * written once against it; each system says what it can do through its methods and
  * capability flags.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { ConfigSlot } from "../config";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
@@ -108,4 +108,14 @@ export interface TokenSystem<I = Record<string, unknown>> {
   readonly decidesRevocationOnDelete?: boolean;
   /** Expiry dates of upstream credentials worth a warning (e.g. a refresh token's absolute end). */
   upstreamExpiries?(inputs: I, state: TokenState): { what: string; at: string }[];
+}
+
+/**
+ * A required, non-empty string input: "is required" when missing, "must be a string" for
+ * another type (never "is required" for a value that is there).
+ */
+export function requiredString() {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+    .min(1, "must not be empty");
 }

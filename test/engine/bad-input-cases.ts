@@ -95,7 +95,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     kind: "AccessToken",
     what: "clientId 123 (a number)",
     set: { clientId: 123 },
-    expect: [{ property: "clientId", reason: "is required" }],
+    expect: [{ property: "clientId", reason: "must be a string" }],
   },
   {
     id: "missing-client-secret",
