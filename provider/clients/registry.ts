@@ -1,6 +1,7 @@
 /**
  * Every API client system, by the value of the `system` input of an ApiClient resource.
  */
+import { alphausClientSystem } from "./alphaus";
 import { registrationSystem } from "./registration";
 import type { ClientSystem } from "./system";
 
@@ -8,4 +9,5 @@ import type { ClientSystem } from "./system";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
   [registrationSystem.id]: registrationSystem,
+  [alphausClientSystem.id]: alphausClientSystem,
 };

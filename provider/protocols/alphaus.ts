@@ -15,6 +15,10 @@
  * - the documented limit of 100 requests per second per user is kept with a per-client
  *   limiter shared by every token of the provider process; a 429 is retried by the
  *   transport, into the server's next one-second window.
+ *
+ * The Blue API calls that manage API clients (create, list, delete; google.rpc.Status
+ * errors; a list stream that may end in an in-band error under HTTP 200) are at the end,
+ * as `xxxRequest()` / `processXxxResponse()` pairs; `provider/clients/alphaus.ts` uses them.
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -24,7 +28,7 @@ import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
-function urlProblem(url: string): string | undefined {
+export function urlProblem(url: string): string | undefined {
   return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
 }
 
@@ -144,6 +148,24 @@ function envSource(env: Environment, prefix: string, product?: AlphausProduct): 
 /** Where the credentials of a token came from (kept in state; names only, never values). */
 export type CredentialSource = "inputs" | "ALPHAUS_*" | "ALPHAUS_RIPPLE_*" | "ALPHAUS_WAVE_*";
 
+/**
+ * How the credential inputs are called in messages, when a resource names them otherwise
+ * (the API client's `ownerClientId`, ...). Default: the token inputs' own names.
+ */
+export interface CredentialInputNames {
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+}
+
+const TOKEN_INPUT_NAMES: CredentialInputNames = {
+  clientId: "clientId",
+  clientSecret: "clientSecret",
+  username: "username",
+  password: "password",
+};
+
 /** Everything a token request needs, resolved from inputs and environment. */
 export interface AlphausResolution {
   endpoint: string;
@@ -184,9 +206,14 @@ function productFromUrl(url: string | undefined): AlphausProduct | undefined {
  *   endpoint of the product (default Ripple, as in the SDKs) and environment (default
  *   production).
  *
- * Returns a problem (naming inputs and variables, never values) instead of throwing.
+ * Returns a problem (naming inputs, as `inputNames` calls them, and variables, never
+ * values) instead of throwing.
  */
-export function resolveAlphaus(inputs: AlphausInputs, env: Environment): AlphausResolution | { problem: string } {
+export function resolveAlphaus(
+  inputs: AlphausInputs,
+  env: Environment,
+  inputNames: CredentialInputNames = TOKEN_INPUT_NAMES,
+): AlphausResolution | { problem: string } {
   const groups = inputs.product
     ? [envSource(env, `ALPHAUS_${inputs.product.toUpperCase()}_`, inputs.product), envSource(env, "ALPHAUS_")]
     : [
@@ -202,15 +229,15 @@ export function resolveAlphaus(inputs: AlphausInputs, env: Environment): Alphaus
   const clientId = inputs.clientId ?? group?.clientId;
   if (!clientId) {
     return {
-      problem: `no client id: set the clientId input, or one of ${names} in the environment of the pulumi process`,
+      problem: `no client id: set the ${inputNames.clientId} input, or one of ${names} in the environment of the pulumi process`,
     };
   }
   const clientSecret = inputs.clientSecret ?? group?.clientSecret;
   if (!clientSecret) {
     return {
       problem: group
-        ? `no client secret: set the clientSecret input, or ${group.prefix}CLIENT_SECRET in the environment of the pulumi process`
-        : `no client secret for client "${clientId}": set the clientSecret input, or set one of ${names} to it with the matching …_CLIENT_SECRET in the environment of the pulumi process`,
+        ? `no client secret: set the ${inputNames.clientSecret} input, or ${group.prefix}CLIENT_SECRET in the environment of the pulumi process`
+        : `no client secret for client "${clientId}": set the ${inputNames.clientSecret} input, or set one of ${names} to it with the matching …_CLIENT_SECRET in the environment of the pulumi process`,
     };
   }
   const username = inputs.username ?? group?.username;
@@ -219,7 +246,7 @@ export function resolveAlphaus(inputs: AlphausInputs, env: Environment): Alphaus
   if (grantType === "password" && (!username || !password)) {
     const prefix = group?.prefix ?? "ALPHAUS_";
     return {
-      problem: `grantType "password" needs a username and a password: set the username and password inputs, or ${prefix}USERNAME and ${prefix}PASSWORD in the environment of the pulumi process`,
+      problem: `grantType "password" needs a username and a password: set the ${inputNames.username} and ${inputNames.password} inputs, or ${prefix}USERNAME and ${prefix}PASSWORD in the environment of the pulumi process`,
     };
   }
 
@@ -386,7 +413,14 @@ export function jwtExpiryMs(token: string): number | undefined {
   return typeof exp === "number" && Number.isFinite(exp) ? Math.round(exp * 1000) : undefined;
 }
 
-async function requestToken(r: AlphausResolution, ctx: SystemContext): Promise<oauth2.TokenSet> {
+/**
+ * Runs the grant `r` resolved at its token endpoint (within the per-client rate limit) and
+ * judges the answer; every token received goes into `ctx.secrets`.
+ */
+export async function requestToken(
+  r: AlphausResolution,
+  ctx: Pick<SystemContext, "transport" | "secrets">,
+): Promise<oauth2.TokenSet> {
   const rctx = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
   const fields = {
     grant_type: r.grantType,
@@ -471,3 +505,209 @@ export const alphausSystem: TokenSystem<AlphausInputs> = {
     return { revoked: false, note: expiryNote(token) };
   },
 };
+
+// ---------------------------------------------------------------------------------------
+// Blue API: API clients (grpc-gateway in front of gRPC; errors are google.rpc.Status)
+
+/** The documented Blue API bases, by environment. */
+export const ALPHAUS_BLUE_API: Record<AlphausEnvironment, string> = {
+  production: "https://api.alphaus.cloud/m/blue",
+  beta: "https://apinext.alphaus.cloud/m/blue",
+};
+
+/** gRPC status code names, by number (google.rpc.Code). */
+const GRPC_CODES = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+];
+
+/** A google.rpc.Status, the Blue API's error body. Loose: grpc-gateway v1 also sent `error`. */
+const RpcStatus = z.looseObject({
+  code: z.number().int(),
+  message: z.string().optional(),
+  details: z.array(z.unknown()).optional(),
+});
+/** A google.rpc.Status. */
+export type RpcStatus = z.infer<typeof RpcStatus>;
+
+/** `gRPC INTERNAL (13): "message"`: how a status is named in messages. */
+export function describeRpcStatus(status: RpcStatus): string {
+  const name = GRPC_CODES[status.code] ?? "code";
+  const message = status.message ? `: "${status.message.slice(0, 300)}"` : "";
+  return `gRPC ${name} (${status.code})${message}`;
+}
+
+const nonEmptyString = z.string({ error: "must be a string" }).min(1, "must not be empty");
+
+/** An API client as Blue describes it. The secret comes only in the answer to a create. */
+const BlueApiClientBody = z.looseObject({
+  clientId: nonEmptyString,
+  clientSecret: z.string({ error: "must be a string" }).optional(),
+  name: z.string({ error: "must be a string" }).optional(),
+  grantType: z.string({ error: "must be a string" }).optional(),
+  parent: z.string({ error: "must be a string" }).optional(),
+  createTime: z.string({ error: "must be a string" }).optional(),
+});
+/** An API client as Blue describes it. */
+export type BlueApiClient = z.infer<typeof BlueApiClientBody>;
+
+/** The answer to a create: the only one that carries the secret. */
+const CreatedBlueApiClientBody = BlueApiClientBody.extend({ clientSecret: nonEmptyString });
+
+/** `<base>/iam/v1/apiclients`, or the URL of one client. */
+export function blueClientsUrl(base: string, clientId?: string): string {
+  const root = `${base.replace(/\/+$/, "")}/iam/v1/apiclients`;
+  return clientId === undefined ? root : `${root}/${encodeURIComponent(clientId)}`;
+}
+
+function blueHeaders(bearer: string): Record<string, string> {
+  return { authorization: `Bearer ${bearer}`, accept: "application/json" };
+}
+
+/**
+ * Throws for a Blue answer other than `expected`: the message names the endpoint, the HTTP
+ * status and the google.rpc.Status (gRPC code name, number and message); a final 429 says
+ * how many attempts were made and what the documented limit is.
+ */
+export function checkBlueStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
+  if (expected.includes(res.status)) return;
+  const status = RpcStatus.safeParse(parseJson(res.body)).data;
+  const what = status ? describeRpcStatus(status) : "no google.rpc.Status body";
+  const attempts = res.attempts && res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
+  const limited =
+    res.status === 429
+      ? `; rate limited${attempts} (Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints)`
+      : "";
+  throw new AccessTokenError(
+    ErrorCode.HTTP_STATUS,
+    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${what}${limited}`,
+    {
+      status: res.status,
+      endpoint: ctx.endpoint,
+      ...(status ? { oauthError: GRPC_CODES[status.code] ?? String(status.code) } : {}),
+    },
+  );
+}
+
+/** Builds a create request: `POST /iam/v1/apiclients` with JSON `{"name": ...}` and the owner's bearer. */
+export function blueCreateClientRequest(base: string, bearer: string, name: string): HttpRequest {
+  return {
+    method: "POST",
+    url: blueClientsUrl(base),
+    headers: { ...blueHeaders(bearer), "content-type": "application/json" },
+    body: JSON.stringify({ name }),
+  };
+}
+
+/**
+ * Judges a create response: 200 with the new client and its secret (sent only here), or a
+ * google.rpc.Status error.
+ */
+export function processBlueCreateClientResponse(
+  res: HttpResponse,
+  ctx: RemoteContext,
+): BlueApiClient & { clientSecret: string } {
+  checkBlueStatus(res, ctx);
+  return oauth2.validate(CreatedBlueApiClientBody, oauth2.parseJsonObject(res, ctx), res, ctx);
+}
+
+/**
+ * The id and secret of a client a create answer names, read leniently from a 2xx answer
+ * that {@link processBlueCreateClientResponse} rejected: enough to record the client and
+ * delete it later. Undefined when the answer names none.
+ */
+export function blueCreatedHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
+  if (res.status < 200 || res.status > 299) return undefined;
+  const body = parseJson(res.body) as Record<string, unknown> | undefined;
+  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const clientId = str(body?.clientId);
+  if (!clientId) return undefined;
+  const clientSecret = str(body?.clientSecret);
+  return { clientId, ...(clientSecret ? { clientSecret } : {}) };
+}
+
+/** Builds a list request: `GET /iam/v1/apiclients` (a server stream of the caller's clients). */
+export function blueListClientsRequest(base: string, bearer: string): HttpRequest {
+  return { method: "GET", url: blueClientsUrl(base), headers: blueHeaders(bearer) };
+}
+
+/** A list as Blue streamed it. */
+export interface BlueClientList {
+  /** The clients received. */
+  clients: BlueApiClient[];
+  /**
+   * Set when the stream failed midway: the in-band `{"error": ...}` chunk (under HTTP 200),
+   * as an error naming the endpoint and the gRPC status. `clients` is then incomplete.
+   */
+  failure?: AccessTokenError;
+}
+
+/**
+ * Judges a list response. grpc-gateway streams one JSON object per line: `{"result":
+ * ApiClient}` for each client and, when the stream fails midway, a last `{"error":
+ * google.rpc.Status}` line, the HTTP status being 200 by then. An empty body is an empty
+ * list. Throws for an error status or a malformed line; an in-band error is returned as
+ * `failure`, so the caller decides what an incomplete list still proves.
+ */
+export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteContext): BlueClientList {
+  checkBlueStatus(res, ctx);
+  const clients: BlueApiClient[] = [];
+  const lines = res.body.split("\n").map((l) => l.trim());
+  for (const [i, line] of lines.entries()) {
+    if (line === "") continue;
+    const malformed = (why: string) =>
+      new AccessTokenError(
+        ErrorCode.INVALID_RESPONSE,
+        `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: line ${i + 1} of the stream ${why}`,
+        { status: res.status, endpoint: ctx.endpoint },
+      );
+    const chunk = parseJson(line) as Record<string, unknown> | undefined;
+    if (typeof chunk !== "object" || chunk === null || Array.isArray(chunk)) throw malformed("is not a JSON object");
+    if (chunk.error !== undefined) {
+      const status = RpcStatus.safeParse(chunk.error).data;
+      if (!status) throw malformed('has an "error" that is not a google.rpc.Status');
+      return {
+        clients,
+        failure: new AccessTokenError(
+          ErrorCode.HTTP_STATUS,
+          `${describeRemote(ctx)} failed: the list stream broke off after ${clients.length} client(s) with an in-band error (under HTTP ${res.status}): ${describeRpcStatus(status)}`,
+          { status: res.status, endpoint: ctx.endpoint, oauthError: GRPC_CODES[status.code] ?? String(status.code) },
+        ),
+      };
+    }
+    const client = BlueApiClientBody.safeParse(chunk.result);
+    if (!client.success) {
+      const fields = client.error.issues.map((x) => `"result.${x.path.join(".")}" ${x.message}`).join("; ");
+      throw malformed(chunk.result === undefined ? 'has neither "result" nor "error"' : `is invalid: ${fields}`);
+    }
+    clients.push(client.data);
+  }
+  return { clients };
+}
+
+/** Builds a delete request: `DELETE /iam/v1/apiclients/{clientId}`. */
+export function blueDeleteClientRequest(base: string, bearer: string, clientId: string): HttpRequest {
+  return { method: "DELETE", url: blueClientsUrl(base, clientId), headers: blueHeaders(bearer) };
+}
+
+/** Judges a delete response: 200 `{}` → deleted; 404 → already gone; anything else throws. */
+export function processBlueDeleteClientResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
+  if (res.status === 404) return "gone";
+  checkBlueStatus(res, ctx, [200, 204]);
+  return "deleted";
+}
