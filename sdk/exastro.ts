@@ -1,10 +1,140 @@
 /**
- * Exastro IT Automation / Platform access tokens.
+ * Exastro IT Automation / Platform access tokens, and service-account users (the API
+ * clients of a workspace).
  *
  * @packageDocumentation
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type RotationArgs, TokenResource } from "./access-token";
+import { ClientResource } from "./api-client";
+
+/** Inputs of an Exastro {@link ServiceAccount}. */
+export interface ServiceAccountArgs {
+  /**
+   * The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required
+   * except on loopback (see {@link allowInsecureHttp}). Changing it replaces the user.
+   */
+  baseUrl: pulumi.Input<string>;
+  /** The organization id (the Keycloak realm). Changing it replaces the user. */
+  organizationId: pulumi.Input<string>;
+  /** The workspace the user belongs to. Changing it replaces the user. */
+  workspaceId: pulumi.Input<string>;
+  /**
+   * The user's name, unique in the organization (Keycloak stores it lower-cased). A user of
+   * that name that already exists is refused, never adopted. Changing it replaces the user.
+   */
+  username: pulumi.Input<string>;
+  /**
+   * `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`.
+   * Changing it replaces the user (deleted first: the name stays the same).
+   */
+  type?: pulumi.Input<"ansible-execution-agent" | "oase-agent">;
+  /** A description shown in Exastro. Updated in place. */
+  description?: pulumi.Input<string>;
+  /**
+   * The bearer access token of a user with role `_{workspaceId}-admin` (the workspace
+   * administrator), typically `admin.accessToken` of an {@link AccessToken}. Secret. A new
+   * value (a renewed token) changes nothing at the server. If it has expired (Exastro access
+   * tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token
+   * first, then retry.
+   */
+  accessToken: pulumi.Input<string>;
+  /**
+   * Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept
+   * as the secret output `refreshToken`. Default true. Turning it on later issues one in
+   * place; turning it off leaves the issued token valid.
+   */
+  issueRefreshToken?: pulumi.Input<boolean>;
+  /** Allow an `http://` {@link baseUrl} on a non-loopback host. Default false; never with real credentials. */
+  allowInsecureHttp?: pulumi.Input<boolean>;
+}
+
+/**
+ * An Exastro service-account user: the API client of a workspace (an IT Automation
+ * execution agent or an OASE agent), created by a workspace administrator through
+ * `/api/{org}/platform/workspaces/{ws}/service-account-users`, with a refresh token issued
+ * for it. Pass it as `serviceAccount` to an {@link AccessToken} to turn that refresh token
+ * into access tokens.
+ *
+ * - create: creates the user, finds its id in the workspace's list by username (Exastro's
+ *   answer has none), and issues a refresh token (`refreshToken`, secret; its end is
+ *   `refreshTokenExpiresAt`, 365 days by default). A username that already exists in the
+ *   organization fails ("already exists"); it is never adopted. If the user was created
+ *   but a later step failed, it is recorded, and the next `up` (or `destroy`) deletes it.
+ * - update: `description` in place (`PUT`). Changing `baseUrl`, `organizationId`,
+ *   `workspaceId`, `username` or `type` replaces the user; as usernames are unique, the old
+ *   user is deleted first (`deleteBeforeReplace`, unless set otherwise in the options).
+ * - refresh: reads the user; one deleted in Exastro leaves the stack and the next `pulumi up`
+ *   creates it again with a new refresh token (a chained token follows). A description
+ *   changed in Exastro shows as drift. If the issued refresh token was revoked in Exastro, a
+ *   warning says so.
+ * - delete: deletes the user; every refresh and access token of it stops working at once,
+ *   including tokens used outside this stack.
+ *
+ * What Exastro cannot do: return the id of a new user (it is looked up by name), change a
+ * user's name or type (replace), issue a token with another lifetime, or revoke one of the
+ * user's refresh tokens on its own (only all of them). A refresh token revoked in Exastro is
+ * not re-issued automatically: replace the resource (`pulumi up --replace <urn>`).
+ *
+ * `accessToken` and `refreshToken` are always secret. `clientId` is the user's id.
+ *
+ * @example
+ * ```ts
+ * const admin = new exastro.AccessToken("admin", {
+ *   baseUrl: "https://ita.example.com",
+ *   organizationId: "org1",
+ *   initialRefreshToken: config.requireSecret("adminRefreshToken"),
+ * });
+ * const agent = new exastro.ServiceAccount("agent", {
+ *   baseUrl: "https://ita.example.com",
+ *   organizationId: "org1",
+ *   workspaceId: "ws1",
+ *   username: "ita-agent",
+ *   description: "execution agent in the DMZ",
+ *   accessToken: admin.accessToken,
+ * });
+ * const agentToken = new exastro.AccessToken("agent", { serviceAccount: agent, rotateAfter: "12h" });
+ * export const agentRefreshToken = agent.refreshToken; // [secret]
+ * ```
+ */
+export class ServiceAccount extends ClientResource {
+  /** The Exastro URL. */
+  declare readonly baseUrl: pulumi.Output<string>;
+  /** The organization id. */
+  declare readonly organizationId: pulumi.Output<string>;
+  /** The workspace id. */
+  declare readonly workspaceId: pulumi.Output<string>;
+  /** Whether an `http://` baseUrl is allowed. */
+  declare readonly allowInsecureHttp: pulumi.Output<boolean | undefined>;
+  /** The refresh token issued for the user on create. Secret. Undefined with `issueRefreshToken: false`. */
+  declare readonly refreshToken: pulumi.Output<string | undefined>;
+  /** When {@link refreshToken} ends (RFC 3339). */
+  declare readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
+  /** The session (`sid`) of {@link refreshToken}: the `id` Exastro lists for it. */
+  declare readonly refreshTokenSessionId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ServiceAccountArgs, opts?: pulumi.CustomResourceOptions) {
+    const { accessToken, ...rest } = args;
+    super(
+      name,
+      "exastro",
+      // Secret from the start, so the input is encrypted in state too, however it was given.
+      { ...rest, accessToken: pulumi.secret(accessToken) },
+      // Usernames are unique: a replacement with the same name can only be created once the old user is gone.
+      { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true },
+      [
+        "baseUrl",
+        "organizationId",
+        "workspaceId",
+        "allowInsecureHttp",
+        "refreshToken",
+        "refreshTokenExpiresAt",
+        "refreshTokenSessionId",
+      ],
+      ["accessToken", "refreshToken"],
+    );
+  }
+}
 
 /** Inputs of an Exastro {@link AccessToken}. */
 export interface AccessTokenArgs extends RotationArgs {
@@ -12,10 +142,18 @@ export interface AccessTokenArgs extends RotationArgs {
    * The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system
    * managers, e.g. `https://ita.example.com`. Both the token endpoint
    * (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under
-   * it. HTTPS is required except on loopback (see {@link allowInsecureHttp}). Changing it
-   * replaces the token.
+   * it. HTTPS is required except on loopback (see {@link allowInsecureHttp}). Required unless
+   * {@link serviceAccount} is set. Changing it replaces the token.
    */
-  baseUrl: pulumi.Input<string>;
+  baseUrl?: pulumi.Input<string>;
+  /**
+   * A {@link ServiceAccount} whose token this is: fills {@link baseUrl},
+   * {@link organizationId}, {@link allowInsecureHttp} and {@link initialRefreshToken} (its
+   * `refreshToken`) from the service account's outputs, unless set here (with
+   * {@link username} set, no refresh token is taken), and orders the service account before
+   * the token. When the service account is created again, the token follows.
+   */
+  serviceAccount?: ServiceAccount;
   /**
    * The organization id (the Keycloak realm; the API client is `_{organizationId}-api`).
    * Required unless {@link systemManager} is set. Changing it replaces the token.
@@ -100,12 +238,25 @@ export class AccessToken extends TokenResource {
   declare readonly refreshToken: pulumi.Output<string>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    const { serviceAccount, ...rest } = args;
+    const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     super(
       name,
       "exastro",
-      { ...args },
+      serviceAccount ? { ...inputsFromServiceAccount(serviceAccount, rest), ...given } : { ...rest },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["initialRefreshToken", "totp"] }),
       ["sessionId", "refreshToken"],
     );
   }
+}
+
+/** Token inputs filled from `account`'s outputs, for those not set in `args`. */
+function inputsFromServiceAccount(account: ServiceAccount, args: Omit<AccessTokenArgs, "serviceAccount">) {
+  const signsIn = args.username !== undefined || args.password !== undefined;
+  return {
+    baseUrl: account.baseUrl,
+    organizationId: account.organizationId,
+    allowInsecureHttp: account.allowInsecureHttp,
+    ...(signsIn ? {} : { initialRefreshToken: account.refreshToken }),
+  };
 }

@@ -2,6 +2,7 @@
  * Every API client system, by the value of the `system` input of an ApiClient resource.
  */
 import { alphausClientSystem } from "./alphaus";
+import { exastroClientSystem } from "./exastro";
 import { registrationSystem } from "./registration";
 import type { ClientSystem } from "./system";
 
@@ -10,4 +11,5 @@ import type { ClientSystem } from "./system";
 export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
   [registrationSystem.id]: registrationSystem,
   [alphausClientSystem.id]: alphausClientSystem,
+  [exastroClientSystem.id]: exastroClientSystem,
 };

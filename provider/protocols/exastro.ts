@@ -60,13 +60,17 @@ export const exastroInputShape = {
 /** Validated Exastro inputs. */
 export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
 
+/** Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can. */
+export function baseUrlProblem(baseUrl: string, allowInsecureHttp: boolean): string | undefined {
+  return endpointProblem(baseUrl, allowInsecureHttp) ?? (new URL(baseUrl).search ? "must not have a query" : undefined);
+}
+
 /** Cross-field rules of the Exastro system. */
 export function exastroCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
   if (typeof v.baseUrl === "string") {
-    const problem = endpointProblem(v.baseUrl, v.allowInsecureHttp === true);
+    const problem = baseUrlProblem(v.baseUrl, v.allowInsecureHttp === true);
     if (problem) issues.push({ path: ["baseUrl"], message: problem });
-    else if (new URL(v.baseUrl).search) issues.push({ path: ["baseUrl"], message: "must not have a query" });
   }
   const manager = v.systemManager === true;
   if (manager && v.organizationId !== undefined) {
@@ -197,9 +201,16 @@ function parseJson(body: string): unknown {
   }
 }
 
-/** A bearer-authenticated call to the gateway. */
-export function apiRequest(method: "GET" | "DELETE", url: string, accessToken: string): HttpRequest {
-  return { method, url, headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" } };
+/** A bearer-authenticated call to the gateway; `body` is sent as JSON. */
+export function apiRequest(
+  method: HttpRequest["method"],
+  url: string,
+  accessToken: string,
+  body?: Record<string, unknown>,
+): HttpRequest {
+  const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: "application/json" };
+  if (body === undefined) return { method, url, headers };
+  return { method, url, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
 /**
@@ -239,6 +250,109 @@ export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): 
 /** Judges a refresh-token list (`GET …/users/_current/refresh_tokens`). */
 export function processSessionListResponse(res: HttpResponse, ctx: RemoteContext): z.infer<typeof SessionRows> {
   return oauth2.validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
+}
+
+// -----------------------------------------------------------------------------------------
+// Service-account users (API clients): `…/workspaces/{ws}/service-account-users`
+
+/** The service-account user types Exastro offers. */
+export const SERVICE_ACCOUNT_TYPES = ["ansible-execution-agent", "oase-agent"] as const;
+
+/** Result code of a duplicate username (sent with HTTP 400 by the real controller). */
+export const USER_EXISTS = "409-25001";
+
+/** Result code of an unknown user id on `GET/PUT/DELETE …/service-account-users/{id}`. */
+export const USER_NOT_FOUND = "404-25001";
+
+/** The service-account-user endpoints of one workspace. */
+export interface ServiceAccountEndpoints {
+  /** `GET` lists, `POST` creates. */
+  collection: string;
+  /** `GET`, `PUT {description}`, `DELETE` one user. */
+  user(id: string): string;
+  /** `POST {}` issues a refresh token, `GET` lists its sessions, `DELETE` revokes all of them. */
+  refreshTokens(id: string): string;
+}
+
+/** The service-account-user endpoints of workspace `workspaceId` of `organizationId`. */
+export function serviceAccountEndpoints(
+  baseUrl: string,
+  organizationId: string,
+  workspaceId: string,
+): ServiceAccountEndpoints {
+  const collection = `${baseUrl.replace(/\/+$/, "")}/api/${encodeURIComponent(organizationId)}/platform/workspaces/${encodeURIComponent(workspaceId)}/service-account-users`;
+  const user = (id: string) => `${collection}/${encodeURIComponent(id)}`;
+  return { collection, user, refreshTokens: (id) => `${user(id)}/refresh_tokens` };
+}
+
+const ServiceAccountRow = z.looseObject({
+  id: z.string().min(1),
+  username: z.string(),
+  service_account_user_type: z.string().optional(),
+  description: z.string().nullable().optional(),
+});
+/** A service-account user as the gateway lists or reads it. */
+export type ServiceAccountRow = z.infer<typeof ServiceAccountRow>;
+
+/** The body of `POST …/service-account-users`. */
+export function serviceAccountCreateBody(username: string, type: string, description?: string) {
+  return {
+    username,
+    service_account_user_type: type,
+    ...(description !== undefined ? { description } : {}),
+  };
+}
+
+/** Judges `GET …/service-account-users`: the workspace's service-account users. */
+export function processServiceAccountListResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow[] {
+  return oauth2.validate(z.array(ServiceAccountRow), processEnvelopeResponse(res, ctx), res, ctx);
+}
+
+/** Judges `GET …/service-account-users/{id}`: the user, or `"gone"` (HTTP 404, result `404-25001`). */
+export function processServiceAccountResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow | "gone" {
+  if (res.status === 404 && Envelope.safeParse(parseJson(res.body)).data?.result === USER_NOT_FOUND) return "gone";
+  return oauth2.validate(ServiceAccountRow, processEnvelopeResponse(res, ctx), res, ctx);
+}
+
+/**
+ * Judges `DELETE …/service-account-users/{id}`: `"deleted"`, or `"gone"` when the user no
+ * longer exists (HTTP 404, result `404-25001`).
+ */
+export function processServiceAccountDeleteResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
+  if (res.status === 404 && Envelope.safeParse(parseJson(res.body)).data?.result === USER_NOT_FOUND) return "gone";
+  processEnvelopeResponse(res, ctx);
+  return "deleted";
+}
+
+/** A refresh token issued for a service-account user. */
+export interface ServiceAccountRefreshToken {
+  refreshToken: string;
+  /** RFC 3339: the controller's RFC 1123 `refresh_token_expire`, else the JWT's `exp`. */
+  expiresAt?: string;
+  /** The token's session (`sid`), as `GET …/{id}/refresh_tokens` lists it. */
+  sessionId?: string;
+}
+
+const IssuedRefreshToken = z.looseObject({
+  refresh_token: z.string().min(1),
+  refresh_token_expire: z.string().nullable().optional(),
+});
+
+/** Judges `POST …/service-account-users/{id}/refresh_tokens`. */
+export function processServiceAccountTokenResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRefreshToken {
+  const data = oauth2.validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
+  const claims = decodeClaims(data.refresh_token);
+  const stated = data.refresh_token_expire ? Date.parse(data.refresh_token_expire) : Number.NaN;
+  const expiresAt = Number.isNaN(stated)
+    ? claims?.exp !== undefined
+      ? isoFromEpoch(claims.exp)
+      : undefined
+    : new Date(stated).toISOString();
+  return {
+    refreshToken: data.refresh_token,
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(claims?.sid ? { sessionId: claims.sid } : {}),
+  };
 }
 
 // -----------------------------------------------------------------------------------------

@@ -426,5 +426,19 @@ describe("Exastro test server", () => {
       expect(await find("agent-04")).toBeUndefined();
       expect((await refresh(s, "org1", token)).status).toBe(400);
     });
+
+    it("deleteUser removes a user as Keycloak's console does: its tokens die with it", async () => {
+      await api(s.url, "POST", base, admin, { username: "agent-05", service_account_user_type: "oase-agent" });
+      const id = (await find("agent-05"))?.id as string;
+      const token = ((await api(s.url, "POST", `${base}/${id}/refresh_tokens`, admin, {})).body.data as Json)
+        .refresh_token as string;
+      const access = (await refresh(s, "org1", token)).body.access_token as string;
+      expect(s.verify(access).active).toBe(true);
+      expect(s.deleteUser("org1", "AGENT-05")).toBe(true);
+      expect(s.deleteUser("org1", "agent-05")).toBe(false);
+      expect(s.verify(access).active).toBe(false);
+      expect((await api(s.url, "GET", `${base}/${id}`, admin)).body.result).toBe("404-25001");
+      expect((await refresh(s, "org1", token)).status).toBe(400);
+    });
   });
 });

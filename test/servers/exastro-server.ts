@@ -132,6 +132,11 @@ export interface ExastroServer {
   maintenance: boolean;
   /** Creates a user (and its realm if needed). Throws if the username is taken in that realm. */
   addUser(spec: ExastroUserSpec): { id: string };
+  /**
+   * Deletes a user (a service account too), as an administrator in Keycloak's console would:
+   * its sessions end, so its tokens stop working. False if unknown.
+   */
+  deleteUser(org: string, username: string): boolean;
   /** Revokes one session, as an administrator in Keycloak's console would. False if unknown. */
   revokeSession(sid: string): boolean;
   /** All sessions (active or not) of a user, oldest first. */
@@ -846,6 +851,14 @@ export async function startExastroServer(options: ExastroServerOptions = {}): Pr
       };
       realm.users.set(user.id, user);
       return { id: user.id };
+    },
+    deleteUser: (org, username) => {
+      const realm = realms.get(org);
+      const user = realm && findUserByName(realm, username);
+      if (!user) return false;
+      realm.users.delete(user.id);
+      for (const s of sessions.values()) if (s.userId === user.id) s.revoked = true;
+      return true;
     },
     revokeSession: (sid) => {
       const s = sessions.get(sid);

@@ -1,0 +1,363 @@
+/**
+ * Exastro service-account users as API clients (PROTOCOLS.md §4 "API clients"): users of
+ * one workspace (`ansible-execution-agent` or `oase-agent`) that a workspace administrator
+ * (role `_{ws}-admin`) creates, describes and deletes through
+ * `{baseUrl}/api/{org}/platform/workspaces/{ws}/service-account-users`, and for which it
+ * issues offline refresh tokens. Wire calls are in `provider/protocols/exastro.ts`.
+ *
+ * - The create answer carries no id: the user is found in the list by its username,
+ *   lower-cased as Keycloak stores it. A duplicate username is refused (HTTP 400, result
+ *   `409-25001`), never adopted.
+ * - The client id is the user's id; the issued refresh token is the secret output
+ *   `refreshToken` (an `exastro.AccessToken` turns it into access tokens).
+ * - Deleting the user ends its sessions: its refresh and access tokens stop working at once.
+ */
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } from "../errors";
+import * as exastro from "../protocols/exastro";
+import type { InputIssue } from "../protocols/system";
+import { type ClientContext, type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
+
+const pathSegment = z
+  .string({ error: "is required" })
+  .min(1, "must not be empty")
+  .regex(/^[^\s/?#%]+$/, "must be an id (no spaces, slashes or URL syntax)");
+
+/** Input fields of an Exastro service-account user. */
+export const exastroClientInputShape = {
+  baseUrl: z.string({ error: "is required" }).min(1, "must not be empty"),
+  organizationId: pathSegment,
+  workspaceId: pathSegment,
+  username: z
+    .string({ error: "is required" })
+    .min(1, "must not be empty")
+    .max(255, "must be at most 255 characters")
+    .regex(/^\S+$/, "must not contain spaces"),
+  type: z
+    .enum(exastro.SERVICE_ACCOUNT_TYPES, {
+      error: `must be ${exastro.SERVICE_ACCOUNT_TYPES.map((t) => `"${t}"`).join(" or ")}`,
+    })
+    .optional(),
+  description: z.string().optional(),
+  accessToken: z
+    .string({
+      error:
+        "is required: the access token of a user with role _{workspaceId}-admin (e.g. admin.accessToken of an exastro.AccessToken)",
+    })
+    .min(1, "must not be empty"),
+  issueRefreshToken: z.boolean().optional(),
+  allowInsecureHttp: z.boolean().optional(),
+};
+
+/** Validated inputs of an Exastro service-account user. */
+export type ExastroClientInputs = z.infer<z.ZodObject<typeof exastroClientInputShape>>;
+
+const DEFAULT_TYPE = "ansible-execution-agent";
+
+/** Cross-field rules of an Exastro service-account user. */
+export function exastroClientCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  if (typeof v.baseUrl === "string" && v.baseUrl !== "") {
+    const problem = exastro.baseUrlProblem(v.baseUrl, v.allowInsecureHttp === true);
+    if (problem) issues.push({ path: ["baseUrl"], message: problem });
+  }
+  if (v.organizationId === exastro.MANAGER_REALM) {
+    issues.push({
+      path: ["organizationId"],
+      message: `"master" is the system-manager realm, which has no workspaces: set the organization id`,
+    });
+  }
+  return issues;
+}
+
+function endpointsOf(inputs: ExastroClientInputs): exastro.ServiceAccountEndpoints {
+  return exastro.serviceAccountEndpoints(inputs.baseUrl, inputs.organizationId, inputs.workspaceId);
+}
+
+/** Where the user lives, for messages. */
+function whereOf(inputs: ExastroClientInputs): string {
+  return `workspace ${inputs.workspaceId} of organization ${inputs.organizationId}`;
+}
+
+/** Keycloak stores usernames lower-cased. */
+const stored = (username: string) => username.toLowerCase();
+
+/**
+ * Adds what to do to an error of a call made with the admin's bearer token: 401 (the token
+ * was refused), 403 (the role is missing), 498 (maintenance).
+ */
+function withAdvice(error: unknown, inputs: ExastroClientInputs): unknown {
+  if (!isAccessTokenError(error)) return error;
+  if (error.status === 401) {
+    error.message += `: the admin access token (accessToken) was refused, probably expired (Exastro access tokens live 24 h): run pulumi up so the exastro.AccessToken that feeds it renews, then retry`;
+  } else if (error.status === 403) {
+    error.message += `: the admin access token (accessToken) belongs to a user without the role _${inputs.workspaceId}-admin, which managing the service-account users of ${whereOf(inputs)} needs`;
+  } else if (error.status === 498) {
+    error.message += ": Exastro is in maintenance; retry when it is over";
+  }
+  return error;
+}
+
+/** Sends one call with the admin's bearer token and judges it with `judge`, adding advice to failures. */
+async function call<T>(
+  inputs: ExastroClientInputs,
+  ctx: ClientContext,
+  operation: string,
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  endpoint: string,
+  judge: (res: Awaited<ReturnType<ClientContext["transport"]>>, rctx: RemoteContext) => T,
+  body?: Record<string, unknown>,
+): Promise<T> {
+  const rctx = { system: exastro.SYSTEM, operation, endpoint };
+  try {
+    const res = await ctx.transport(exastro.apiRequest(method, endpoint, inputs.accessToken, body), rctx);
+    return judge(res, rctx);
+  } catch (error) {
+    throw withAdvice(error, inputs);
+  }
+}
+
+/** Finds the user named `username` in the workspace's list; undefined when it is not there. */
+async function findByUsername(
+  inputs: ExastroClientInputs,
+  ctx: ClientContext,
+): Promise<exastro.ServiceAccountRow | undefined> {
+  const endpoints = endpointsOf(inputs);
+  const rows = await call(
+    inputs,
+    ctx,
+    "service-account user list",
+    "GET",
+    endpoints.collection,
+    exastro.processServiceAccountListResponse,
+  );
+  return rows.find((row) => stored(row.username) === stored(inputs.username));
+}
+
+/** Issues a refresh token for user `id` (`POST …/{id}/refresh_tokens`). */
+async function issueRefreshToken(
+  inputs: ExastroClientInputs,
+  id: string,
+  ctx: ClientContext,
+): Promise<exastro.ServiceAccountRefreshToken> {
+  const issued = await call(
+    inputs,
+    ctx,
+    "service-account refresh-token issue",
+    "POST",
+    endpointsOf(inputs).refreshTokens(id),
+    exastro.processServiceAccountTokenResponse,
+    {},
+  );
+  ctx.secrets.push(issued.refreshToken);
+  return issued;
+}
+
+/** The server's view of the user, kept as the `metadata` output. */
+function metadataOf(row: exastro.ServiceAccountRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    username: row.username,
+    ...(row.service_account_user_type !== undefined
+      ? { service_account_user_type: row.service_account_user_type }
+      : {}),
+    description: row.description ?? "",
+  };
+}
+
+function recordOf(
+  inputs: ExastroClientInputs,
+  id: string,
+  metadata: Record<string, unknown> | undefined,
+  issued?: exastro.ServiceAccountRefreshToken,
+): ClientRecord {
+  return {
+    clientId: id,
+    outputs: {
+      ...(metadata ? { metadata } : {}),
+      // The organization's token endpoint, where the refresh token turns into access tokens.
+      discoveredTokenEndpoint: exastro.exastroEndpoints(inputs.baseUrl, inputs.organizationId).token,
+      ...(issued?.expiresAt ? { refreshTokenExpiresAt: issued.expiresAt } : {}),
+      ...(issued?.sessionId ? { refreshTokenSessionId: issued.sessionId } : {}),
+    },
+    secrets: issued ? { refreshToken: issued.refreshToken } : {},
+  };
+}
+
+/** Marks `error` as thrown after the user was created, saying what happens to it. */
+function afterCreation(error: unknown, record: ClientRecord): unknown {
+  if (error instanceof Error) {
+    error.message += ` (the user was created and is recorded in the stack: the next pulumi up deletes it and creates it again, pulumi destroy deletes it)`;
+  }
+  return incompleteRegistration(error, record);
+}
+
+const nameOf = (inputs: ExastroClientInputs, id?: string) =>
+  `service-account user "${stored(inputs.username)}"${id ? ` (${id})` : ""} of ${whereOf(inputs)}`;
+
+/** Exastro service-account users. */
+export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
+  id: "exastro",
+  displayName: exastro.SYSTEM,
+  inputShape: exastroClientInputShape,
+  replaceInputs: ["baseUrl", "organizationId", "workspaceId", "username", "type"],
+  updateInputs: ["description", "issueRefreshToken"],
+  secretInputs: ["accessToken"],
+  secretOutputs: ["refreshToken"],
+  crossFieldIssues: exastroClientCrossFieldIssues,
+
+  async register(inputs, ctx) {
+    const endpoints = endpointsOf(inputs);
+    try {
+      await call(
+        inputs,
+        ctx,
+        "service-account user creation",
+        "POST",
+        endpoints.collection,
+        exastro.processEnvelopeResponse,
+        exastro.serviceAccountCreateBody(inputs.username, inputs.type ?? DEFAULT_TYPE, inputs.description),
+      );
+    } catch (error) {
+      if (isAccessTokenError(error) && error.oauthError === exastro.USER_EXISTS) {
+        error.message += `: a user named "${stored(inputs.username)}" already exists in organization ${inputs.organizationId} (usernames are unique per organization, case-insensitively). This resource does not adopt an existing user: choose another username, or delete that user in Exastro first`;
+      }
+      throw error;
+    }
+    // The answer carries no id: the new user is found by its (lower-cased) username.
+    let row: exastro.ServiceAccountRow | undefined;
+    try {
+      row = await findByUsername(inputs, ctx);
+    } catch (error) {
+      throw afterCreation(error, recordOf(inputs, "", undefined));
+    }
+    if (!row) {
+      throw incompleteRegistration(
+        new AccessTokenError(
+          ErrorCode.INVALID_RESPONSE,
+          `${exastro.SYSTEM} service-account user creation at ${endpoints.collection} succeeded, but ${nameOf(inputs)} is not in the workspace's list (GET ${endpoints.collection}); the next pulumi up or destroy looks for it again by username and deletes it`,
+          { endpoint: endpoints.collection },
+        ),
+        recordOf(inputs, "", undefined),
+      );
+    }
+    if (inputs.issueRefreshToken === false) return recordOf(inputs, row.id, metadataOf(row));
+    try {
+      return recordOf(inputs, row.id, metadataOf(row), await issueRefreshToken(inputs, row.id, ctx));
+    } catch (error) {
+      throw afterCreation(error, recordOf(inputs, row.id, metadataOf(row)));
+    }
+  },
+
+  async read(inputs, state, ctx) {
+    const id = typeof state.clientId === "string" ? state.clientId : "";
+    if (!id) return undefined;
+    const endpoints = endpointsOf(inputs);
+    let answer: exastro.ServiceAccountRow | "gone";
+    try {
+      answer = await call(
+        inputs,
+        ctx,
+        "service-account user read",
+        "GET",
+        endpoints.user(id),
+        exastro.processServiceAccountResponse,
+      );
+    } catch (error) {
+      // A refresh should not fail on an expired admin token: say so and keep the state.
+      if (isAccessTokenError(error) && error.status === 401) {
+        await ctx.diagnostics.warn(`${nameOf(inputs, id)} was not checked: ${error.message}`);
+        return undefined;
+      }
+      throw error;
+    }
+    if (answer === "gone") return "gone";
+    if (stored(answer.username) !== stored(inputs.username)) {
+      throw new AccessTokenError(
+        ErrorCode.INVALID_RESPONSE,
+        `${exastro.SYSTEM} service-account user read at ${endpoints.user(id)} failed: user ${id} is named "${answer.username}", not "${stored(inputs.username)}"`,
+        { endpoint: endpoints.user(id) },
+      );
+    }
+    const sid = state.refreshTokenSessionId;
+    if (typeof sid === "string") {
+      const sessions = await call(
+        inputs,
+        ctx,
+        "service-account refresh-token list",
+        "GET",
+        endpoints.refreshTokens(id),
+        exastro.processSessionListResponse,
+      );
+      if (!sessions.some((s) => s.id === sid)) {
+        await ctx.diagnostics.warn(
+          `${nameOf(inputs, id)}: the refresh token this resource issued (session ${sid}) was revoked or has ended, so the refreshToken output no longer works. To get a new one, replace the resource (pulumi up --replace <its URN>: the user is deleted and created again with a new token), or issue one for the user in Exastro and use that instead`,
+        );
+      }
+    }
+    return recordOf(inputs, id, metadataOf(answer));
+  },
+
+  canUpdate: (state) => typeof state.clientId === "string" && state.clientId !== "",
+
+  async update(inputs, state, ctx) {
+    const id = String(state.clientId);
+    const endpoints = endpointsOf(inputs);
+    const metadata = { ...(state.metadata as Record<string, unknown> | undefined) };
+    if ((state.description ?? "") !== (inputs.description ?? "")) {
+      // An empty body is refused: a cleared description is sent as "".
+      await call(
+        inputs,
+        ctx,
+        "service-account user update",
+        "PUT",
+        endpoints.user(id),
+        exastro.processEnvelopeResponse,
+        { description: inputs.description ?? "" },
+      );
+      metadata.description = inputs.description ?? "";
+    }
+    if (inputs.issueRefreshToken !== false && typeof state.refreshToken !== "string") {
+      return recordOf(inputs, id, metadata, await issueRefreshToken(inputs, id, ctx));
+    }
+    if (inputs.issueRefreshToken === false && typeof state.refreshToken === "string") {
+      await ctx.diagnostics.info(
+        `${nameOf(inputs, id)}: issueRefreshToken is now false, but the refresh token issued before stays valid (Exastro can only revoke all of the user's tokens at once); delete the user to end it`,
+      );
+    }
+    return recordOf(inputs, id, metadata);
+  },
+
+  async remove(inputs, state, ctx) {
+    let id = typeof state.clientId === "string" ? state.clientId : "";
+    if (!id) {
+      // Created, but its id was never learnt: the username (taken by that creation) finds it.
+      id = (await findByUsername(inputs, ctx))?.id ?? "";
+      if (!id) {
+        await ctx.diagnostics.info(`${nameOf(inputs)} is not in the workspace's list: nothing to delete`);
+        return { removed: true };
+      }
+    }
+    const endpoint = endpointsOf(inputs).user(id);
+    const outcome = await call(
+      inputs,
+      ctx,
+      "service-account user delete",
+      "DELETE",
+      endpoint,
+      exastro.processServiceAccountDeleteResponse,
+    );
+    await ctx.diagnostics.info(
+      outcome === "gone"
+        ? `${nameOf(inputs, id)} was already gone at the server (HTTP 404 from ${endpoint})`
+        : `${nameOf(inputs, id)} deleted: every refresh token and access token of that user (including the refreshToken output and tokens used outside this stack) stopped working with it`,
+    );
+    return { removed: true };
+  },
+
+  driftedInputs(inputs, record) {
+    const server = record.outputs.metadata as Record<string, unknown> | undefined;
+    if (inputs.description === undefined || !server || !("description" in server)) return {};
+    return server.description === inputs.description ? {} : { description: server.description };
+  },
+};
