@@ -39,7 +39,7 @@ export interface AuthorizeIO {
 
 /** Usage text of the command. */
 export const AUTHORIZE_MISSKEY_USAGE = `usage: pulumi-access-tokens authorize misskey --host HOST
-         [--permission a,b ...] [--name NAME] [--legacy]
+         [--permission a,b ...] [--name NAME] [--legacy [--app APP]]
          (--config-key KEY [--stack STACK] [--app-secret-config-key KEY2] | --print)
          [--timeout 5m] [--poll-interval 2s] [--cwd DIR]
 
@@ -52,6 +52,9 @@ export const AUTHORIZE_MISSKEY_USAGE = `usage: pulumi-access-tokens authorize mi
   --legacy                 the legacy app flow (app/create, auth/session/*) instead of MiAuth;
                            stores KEY (the app access token) and KEY2 (the app secret,
                            default KEY + "AppSecret")
+  --app APP                with --legacy: approve the misskey.App resource named APP of the
+                           stack (its secret is read from the stack's state) instead of
+                           creating an app; only the app access token is stored (KEY)
   --timeout DURATION       give up waiting for approval after this long (default 5m)
   --poll-interval DURATION pause between checks (default 2s)
   --cwd DIR                the Pulumi project directory (default the current one)
@@ -64,6 +67,8 @@ interface Options {
   legacy: boolean;
   configKey?: string;
   appSecretConfigKey?: string;
+  /** The resource name of a misskey.App in the stack, whose secret the session uses. */
+  app?: string;
   stack?: string;
   print: boolean;
   timeoutMs: number;
@@ -112,6 +117,9 @@ function parseArgs(argv: string[]): Options | string {
         case "--app-secret-config-key":
           opts.appSecretConfigKey = value();
           break;
+        case "--app":
+          opts.app = value();
+          break;
         case "--stack":
         case "-s":
           opts.stack = value();
@@ -147,6 +155,10 @@ function parseArgs(argv: string[]): Options | string {
   if (opts.appSecretConfigKey && !(opts.legacy && opts.configKey)) {
     return "--app-secret-config-key is only used with --legacy --config-key";
   }
+  if (opts.app && !opts.legacy) return "--app is only used with --legacy";
+  if (opts.app && opts.appSecretConfigKey) {
+    return "--app-secret-config-key cannot be combined with --app (the app secret stays in the app's state)";
+  }
   return {
     host: opts.host,
     permissions: [...new Set(opts.permissions)],
@@ -154,7 +166,10 @@ function parseArgs(argv: string[]): Options | string {
     legacy: opts.legacy ?? false,
     configKey: opts.configKey,
     appSecretConfigKey:
-      opts.legacy && opts.configKey ? (opts.appSecretConfigKey ?? `${opts.configKey}AppSecret`) : undefined,
+      opts.legacy && opts.configKey && !opts.app
+        ? (opts.appSecretConfigKey ?? `${opts.configKey}AppSecret`)
+        : undefined,
+    app: opts.app,
     stack: opts.stack,
     print: opts.print ?? false,
     timeoutMs: opts.timeoutMs ?? 5 * 60_000,
@@ -215,6 +230,52 @@ async function storeSecret(opts: Options, io: AuthorizeIO, key: string, value: s
   return r.code === 0 ? undefined : redact(r.stderr.trim() || r.stdout.trim() || `exit ${r.code}`, [value]);
 }
 
+const API_CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
+
+/**
+ * The secret of the misskey.App resource named `name`, from `pulumi stack export
+ * --show-secrets` (state is written per resource, so it is there even after a failed up).
+ */
+async function appSecretOf(opts: Options, io: AuthorizeIO, name: string): Promise<string | { problem: string }> {
+  const r = await runPulumi(
+    ["stack", "export", "--show-secrets", "--non-interactive", ...stackArgs(opts)],
+    io,
+    opts.cwd ?? io.cwd,
+  );
+  if (r.code !== 0) {
+    return {
+      problem: `cannot read the stack's state (pulumi stack export failed): ${r.stderr.trim() || `exit ${r.code}`}`,
+    };
+  }
+  let resources: { urn?: string; type?: string; outputs?: Record<string, unknown> }[] = [];
+  try {
+    resources = JSON.parse(r.stdout).deployment?.resources ?? [];
+  } catch {
+    return { problem: "cannot read the stack's state (pulumi stack export printed no JSON)" };
+  }
+  const apps = resources.filter(
+    (x) => x.type === API_CLIENT_TYPE && x.outputs?.system === "misskey" && x.urn?.endsWith(`::${name}`),
+  );
+  const secret = apps[0]?.outputs?.clientSecret as { plaintext?: unknown } | string | undefined;
+  let value: unknown = secret;
+  if (typeof secret === "object" && typeof secret?.plaintext === "string") {
+    try {
+      value = JSON.parse(secret.plaintext);
+    } catch {
+      value = undefined;
+    }
+  }
+  if (apps.length !== 1 || typeof value !== "string" || value === "") {
+    return {
+      problem:
+        apps.length > 1
+          ? `the stack has ${apps.length} misskey.App resources named ${name}`
+          : `the stack has no misskey.App named ${name} with a secret: run pulumi up first, so the app exists`,
+    };
+  }
+  return value;
+}
+
 /**
  * Runs `authorize misskey` with `argv` (the arguments after `authorize misskey`); returns the
  * exit code ({@link AUTHORIZE_EXIT}).
@@ -262,6 +323,19 @@ export async function authorizeMisskey(argv: string[], io: AuthorizeIO): Promise
     }
   }
 
+  const secrets: string[] = [];
+  let existingAppSecret: string | undefined;
+  if (opts.app) {
+    // Read before anyone approves: the session is generated with this secret.
+    const found = await appSecretOf(opts, io, opts.app);
+    if (typeof found !== "string") {
+      io.stderr(`authorize misskey: ${found.problem}\n`);
+      return AUTHORIZE_EXIT.FAILURE;
+    }
+    existingAppSecret = found;
+    secrets.push(found);
+  }
+
   let lastProgress = 0;
   const poll = {
     deadlineMs: opts.timeoutMs,
@@ -278,28 +352,33 @@ export async function authorizeMisskey(argv: string[], io: AuthorizeIO): Promise
         `Waiting up to ${formatDuration(opts.timeoutMs)} (Ctrl-C to give up).\n`,
     );
 
-  const secrets: string[] = [];
   try {
     let values: { key: string | undefined; value: string }[];
     let who: string | undefined;
     if (opts.legacy) {
-      const app = await createApp(origin, {
-        name: opts.name,
-        description: "Access token managed by Pulumi (pulumi-access-tokens)",
-        permissions: opts.permissions,
-      });
-      secrets.push(app.secret);
-      const session = await generateSession(origin, app.secret);
+      const appSecret =
+        existingAppSecret ??
+        (
+          await createApp(origin, {
+            name: opts.name,
+            description: "Access token managed by Pulumi (pulumi-access-tokens)",
+            permissions: opts.permissions,
+          })
+        ).secret;
+      secrets.push(appSecret);
+      const session = await generateSession(origin, appSecret);
       openPage(session.url);
-      const key = await pollUserKey(origin, app.secret, session.token, poll);
+      const key = await pollUserKey(origin, appSecret, session.token, poll);
       secrets.push(key.accessToken);
       who = key.user?.username;
       values = [
         { key: opts.configKey, value: key.accessToken },
-        { key: opts.appSecretConfigKey, value: app.secret },
+        ...(existingAppSecret ? [] : [{ key: opts.appSecretConfigKey, value: appSecret }]),
       ];
       if (opts.print) {
-        io.stdout(`${JSON.stringify({ appAccessToken: key.accessToken, appSecret: app.secret })}\n`);
+        io.stdout(
+          `${JSON.stringify(existingAppSecret ? { appAccessToken: key.accessToken } : { appAccessToken: key.accessToken, appSecret })}\n`,
+        );
       }
     } else {
       const session = newMiAuthSession();
@@ -326,10 +405,13 @@ export async function authorizeMisskey(argv: string[], io: AuthorizeIO): Promise
     const where = opts.stack ? `stack ${opts.stack}` : "the selected stack";
     const stored = values.map((v) => v.key).join(" and ");
     io.stdout(
-      `Stored the ${opts.legacy ? "app access token and app secret" : "token"} as secret config ${stored} of ${where}.\n` +
-        (opts.legacy
-          ? `Use them as appAccessToken: config.requireSecret("${opts.configKey}"), appSecret: config.requireSecret("${opts.appSecretConfigKey}").\n`
-          : `Use it as token: config.requireSecret("${opts.configKey}") in a misskey.AccessToken, then run pulumi up.\n`),
+      existingAppSecret
+        ? `Stored the app access token as secret config ${stored} of ${where}.\n` +
+            `Use it as appAccessToken: config.requireSecret("${opts.configKey}") in a misskey.AccessToken with app: <the misskey.App>, then run pulumi up.\n`
+        : `Stored the ${opts.legacy ? "app access token and app secret" : "token"} as secret config ${stored} of ${where}.\n` +
+            (opts.legacy
+              ? `Use them as appAccessToken: config.requireSecret("${opts.configKey}"), appSecret: config.requireSecret("${opts.appSecretConfigKey}").\n`
+              : `Use it as token: config.requireSecret("${opts.configKey}") in a misskey.AccessToken, then run pulumi up.\n`),
     );
     return AUTHORIZE_EXIT.OK;
   } catch (error) {

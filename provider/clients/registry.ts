@@ -3,6 +3,7 @@
  */
 import { alphausClientSystem } from "./alphaus";
 import { exastroClientSystem } from "./exastro";
+import { misskeyAppSystem } from "./misskey";
 import { registrationSystem } from "./registration";
 import type { ClientSystem } from "./system";
 
@@ -12,4 +13,5 @@ export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
   [registrationSystem.id]: registrationSystem,
   [alphausClientSystem.id]: alphausClientSystem,
   [exastroClientSystem.id]: exastroClientSystem,
+  [misskeyAppSystem.id]: misskeyAppSystem,
 };

@@ -70,6 +70,11 @@ export interface ClientSystem<I = Record<string, unknown>> {
   /** Deletes the client where the system allows; says why not where it cannot. */
   remove(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<RemoveOutcome>;
   /**
+   * What replacing the client (state: its old outputs) leaves behind, for systems that cannot
+   * delete it: warned about at preview, before anything is registered.
+   */
+  replaceNote?(state: Record<string, unknown>): string;
+  /**
    * Inputs as the server now has them (for refresh), for the inputs the user set: a value
    * changed at the server appears here and the next preview shows the drift.
    */

@@ -11,7 +11,8 @@
  * - revocation (`POST /api/i/revoke-token`) needs the account's native token, so delete
  *   revokes only when `nativeToken` is given and otherwise says why not.
  *
- * The MiAuth and legacy-app helpers at the end serve the interactive CLI command.
+ * The MiAuth and legacy-app helpers at the end serve the interactive CLI command; the app
+ * calls (`app/create`, `app/show`) also serve the `misskey.App` client (`provider/clients/misskey.ts`).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
@@ -167,7 +168,11 @@ export function misskeyCrossFieldIssues(v: Record<string, unknown>): InputIssue[
     });
   } else if (app) {
     if (v.appAccessToken === undefined)
-      issues.push({ path: ["appAccessToken"], message: "is required with appSecret" });
+      issues.push({
+        path: ["appAccessToken"],
+        message:
+          "is required with appSecret: a person approves the app with `npx pulumi-access-tokens authorize misskey --host <host> --legacy` (with `--app <name>` for a misskey.App)",
+      });
     if (v.appSecret === undefined) issues.push({ path: ["appSecret"], message: "is required with appAccessToken" });
   }
   if (v.gracePeriod !== undefined) {
@@ -555,9 +560,8 @@ export function pollMiAuth(hostOrBaseUrl: string, session: string, options: Poll
 }
 
 // -----------------------------------------------------------------------------------------
-// The legacy app flow (for the interactive CLI)
+// The legacy app flow (for the interactive CLI and the misskey.App client)
 
-const AppBody = z.looseObject({ id: z.string(), secret: z.string().min(1) });
 const SessionBody = z.looseObject({ token: z.string().min(1), url: z.string().min(1) });
 const UserKeyBody = z.looseObject({ accessToken: z.string().min(1), user: Me.optional() });
 
@@ -567,19 +571,81 @@ async function call(
   body: unknown,
   operation: string,
   transport: Transport,
+  credential?: string,
 ): Promise<{ res: HttpResponse; rctx: RemoteContext }> {
   const origin = misskeyOrigin(hostOrBaseUrl);
-  const req = misskeyRequest(origin, endpoint, body);
+  const req = misskeyRequest(origin, endpoint, body, credential);
   const rctx = { system: SYSTEM, operation, endpoint: req.url };
   return { res: await transport(req, rctx), rctx };
 }
 
-/** `app/create`: a legacy app. Its `secret` is shown only here. There is no app/delete. */
+/** A legacy app as `app/create` and `app/show` describe it. */
+export interface MisskeyApp {
+  id: string;
+  name: string;
+  callbackUrl: string | null;
+  /** The permission kinds as the server stored them (legacy names rewritten, duplicates removed). */
+  permission: string[];
+  /** Only from `app/create`, and from `app/show` to the creator calling with a native token. */
+  secret?: string;
+}
+
+const AppBody = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  callbackUrl: z.string().nullable().optional(),
+  permission: z.array(z.string()),
+  secret: z.string().min(1).optional(),
+});
+
+function appOf(body: z.infer<typeof AppBody>): MisskeyApp {
+  return {
+    id: body.id,
+    name: body.name,
+    callbackUrl: body.callbackUrl ?? null,
+    permission: body.permission,
+    ...(body.secret !== undefined ? { secret: body.secret } : {}),
+  };
+}
+
+/**
+ * A permission name as `app/create` stores it: Misskey rewrites the legacy `account-read` and
+ * `account/read` forms to `read:account`.
+ */
+export function normalizeAppPermission(name: string): string {
+  return name.replace(/^(.+)(\/|-)(read|write)$/, "$3:$1");
+}
+
+/** Judges `app/create`: the app with its secret (shown only here). */
+export function processAppCreateResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp & { secret: string } {
+  const app = appOf(oauth2.validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
+  if (app.secret === undefined) {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_RESPONSE,
+      `${describeRemote(ctx)} failed: the server created app "${app.id}" but sent no secret`,
+      { status: res.status, endpoint: ctx.endpoint },
+    );
+  }
+  return app as MisskeyApp & { secret: string };
+}
+
+/** Judges `app/show`: the app, or `"gone"` when Misskey answers `NO_SUCH_APP`. */
+export function processAppShowResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp | "gone" {
+  if (res.status === 400 && misskeyErrorOf(res)?.code === "NO_SUCH_APP") return "gone";
+  return appOf(oauth2.validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
+}
+
+/**
+ * `app/create`: registers a legacy app. Its `secret` is shown only here. With `credential`
+ * (a native or access token) the app records that account as its creator. There is no
+ * app/delete and no update.
+ */
 export async function createApp(
   hostOrBaseUrl: string,
   app: { name: string; description: string; permissions: readonly string[]; callbackUrl?: string },
   transport: Transport = createTransport(),
-): Promise<{ id: string; secret: string }> {
+  credential?: string,
+): Promise<MisskeyApp & { secret: string }> {
   const { res, rctx } = await call(
     hostOrBaseUrl,
     "app/create",
@@ -591,9 +657,23 @@ export async function createApp(
     },
     "app creation (app/create)",
     transport,
+    credential,
   );
-  const body = oauth2.validate(AppBody, processMisskeyResponse(res, rctx), res, rctx);
-  return { id: body.id, secret: body.secret };
+  return processAppCreateResponse(res, rctx);
+}
+
+/**
+ * `app/show`: the app `appId`, or `"gone"` when the server does not know it (`NO_SUCH_APP`).
+ * The secret comes back only to the creator calling with its native token.
+ */
+export async function showApp(
+  hostOrBaseUrl: string,
+  appId: string,
+  transport: Transport = createTransport(),
+  credential?: string,
+): Promise<MisskeyApp | "gone"> {
+  const { res, rctx } = await call(hostOrBaseUrl, "app/show", { appId }, "app read (app/show)", transport, credential);
+  return processAppShowResponse(res, rctx);
 }
 
 /** `auth/session/generate`: a session token and the page where the user approves it. */

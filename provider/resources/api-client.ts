@@ -165,7 +165,7 @@ export async function diffApiClient(
 
   if (olds.registrationIncomplete === true && !replaces.length) {
     await diagnostics.info(
-      `${label(news, system)}: the last registration did not complete; a new client will be registered and the incomplete one deleted`,
+      `${label(news, system)}: the last registration did not complete; a new client will be registered${system.replaceNote ? "" : " and the incomplete one deleted"}`,
     );
     replaces.push("registrationIncomplete");
   }
@@ -174,6 +174,11 @@ export async function diffApiClient(
       `${label(news, system)}: ${updates.join(", ")} changed, but the server offers no way to update this client in place; a new client will be registered`,
     );
     replaces.push(...updates);
+  }
+  if (replaces.length && system.replaceNote) {
+    await diagnostics.warn(
+      `${label(news, system)}: ${replaces.join(", ")} changed, so a new client will be registered; ${system.replaceNote(olds)}`,
+    );
   }
   if (typeof olds.clientSecretExpiresAt === "string") {
     const at = olds.clientSecretExpiresAt;

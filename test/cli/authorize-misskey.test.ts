@@ -176,6 +176,19 @@ describe("never waits for a human when nobody is there", () => {
     const http = terminal();
     expect(await authorizeMisskey(["--host", "http://misskey.example", "--print"], http)).toBe(AUTHORIZE_EXIT.USAGE);
     expect(http.err).toMatch(/must use https/);
+    const app = terminal();
+    expect(await authorizeMisskey(["--host", "a.example", "--app", "bot-app", "--print"], app)).toBe(
+      AUTHORIZE_EXIT.USAGE,
+    );
+    expect(app.err).toMatch(/--app is only used with --legacy/);
+    const appSecretKey = terminal();
+    expect(
+      await authorizeMisskey(
+        ["--host", "a.example", "--legacy", "--app", "a", "--config-key", "k", "--app-secret-config-key", "s"],
+        appSecretKey,
+      ),
+    ).toBe(AUTHORIZE_EXIT.USAGE);
+    expect(appSecretKey.err).toMatch(/--app-secret-config-key cannot be combined with --app/);
   });
 });
 
@@ -275,6 +288,30 @@ describe("authorize misskey --stack --config-key", () => {
     expect(code).toBe(AUTHORIZE_EXIT.FAILURE);
     expect(io.err).toMatch(/cannot use the stack config/);
     expect(io.err).not.toMatch(/miauth/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("--legacy --app needs that misskey.App in the stack's state, and asks Misskey nothing without it", async () => {
+    const io = terminal({ env: { ...program.env, CI: "" } });
+    const before = server.requests.length;
+    const code = await authorizeMisskey(
+      [
+        "--host",
+        server.url,
+        "--legacy",
+        "--app",
+        "bot-app",
+        "--stack",
+        program.stack,
+        "--config-key",
+        "k",
+        "--cwd",
+        program.dir,
+      ],
+      io,
+    );
+    expect(code).toBe(AUTHORIZE_EXIT.FAILURE);
+    expect(io.err).toMatch(/the stack has no misskey.App named bot-app with a secret: run pulumi up first/);
     expect(server.requests.length).toBe(before);
   });
 });

@@ -256,6 +256,37 @@ describe("Misskey test server", () => {
       expect(errorOf(await call(s, "auth/session/generate", { appSecret: "nope" })).code).toBe("NO_SUCH_APP");
     });
 
+    it("records the creator; an administrator's deleteApp takes the app, its tokens and sessions", async () => {
+      const app = (
+        await call(
+          s,
+          "app/create",
+          { name: "owned", description: "", permission: ["read:account"] },
+          { bearer: bob.nativeToken },
+        )
+      ).body as { id: string; secret: string };
+      expect(s.apps().find((a) => a.id === app.id)).toMatchObject({ userId: bob.id, description: "" });
+      // Only the creator, with its native token, sees the secret again.
+      expect((await call(s, "app/show", { appId: app.id }, { bearer: bob.nativeToken })).body?.secret).toBe(app.secret);
+      expect((await call(s, "app/show", { appId: app.id }, { bearer: alice.nativeToken })).body).not.toHaveProperty(
+        "secret",
+      );
+
+      const session = (await call(s, "auth/session/generate", { appSecret: app.secret })).body as Json;
+      const { credential } = s.approveAppSession(session.token as string, bob.id);
+      const pending = (await call(s, "auth/session/generate", { appSecret: app.secret })).body as Json;
+      expect((await call(s, "i", { i: credential })).status).toBe(200);
+
+      expect(s.deleteApp(app.id)).toBe(true);
+      expect(s.deleteApp(app.id)).toBe(false);
+      const shown = await call(s, "app/show", { appId: app.id });
+      expect(shown.status).toBe(400);
+      expect(errorOf(shown)).toMatchObject({ code: "NO_SUCH_APP", id: "dce83913-2dc6-4093-8a7b-71dbb11718a3" });
+      expect((await call(s, "i", { i: credential })).status).toBe(401);
+      expect(s.tokensOf(bob.id).filter((t) => t.appId === app.id)).toEqual([]);
+      expect(() => s.approveAppSession(pending.token as string, bob.id)).toThrow(/unknown auth session/);
+    });
+
     it("can accept the raw access token, as real Misskey does", () =>
       withServer({ acceptRawAppAccessToken: true }, async (r) => {
         const u = r.createUser("u");

@@ -12,7 +12,8 @@
  *   {@link MisskeyServer.approveMiAuth} (unknown permissions silently dropped), and
  *   `POST /api/miauth/{session}/check` returns the token exactly once.
  * - The legacy app flow: `app/create`, `auth/session/generate`, approval, `auth/session/userkey`;
- *   the API credential is `sha256_hex(accessToken + appSecret)`. There is no `app/delete`.
+ *   the API credential is `sha256_hex(accessToken + appSecret)`. There is no `app/delete`:
+ *   {@link MisskeyServer.deleteApp} plays the administrator deleting an app in the database.
  * - `i` (needs `read:account`) and `i/revoke-token` (only a 16-character native token may call
  *   it; MiAuth/app tokens get 400 `ACCESS_DENIED`). Tokens never expire.
  *
@@ -111,8 +112,21 @@ export interface MisskeyServer {
    * (the old one stops working). False if nothing matched.
    */
   revoke(token: string): boolean;
-  /** Apps created so far (secrets included). */
-  apps(): { id: string; name: string; secret: string; permission: string[]; callbackUrl: string | null }[];
+  /** Apps created so far (secrets included); `userId` is the creator, when `app/create` had a credential. */
+  apps(): {
+    id: string;
+    name: string;
+    description: string;
+    secret: string;
+    permission: string[];
+    callbackUrl: string | null;
+    userId: string | null;
+  }[];
+  /**
+   * An administrator deletes app `appId` in the database (Misskey has no API for it): its
+   * access tokens and auth sessions go with it (the foreign keys cascade). False if unknown.
+   */
+  deleteApp(appId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -927,10 +941,18 @@ export async function startMisskeyServer(options: MisskeyServerOptions = {}): Pr
       [...apps.values()].map((a) => ({
         id: a.id,
         name: a.name,
+        description: a.description,
         secret: a.secret,
         permission: [...a.permission],
         callbackUrl: a.callbackUrl,
+        userId: a.userId,
       })),
+    deleteApp: (appId) => {
+      if (!apps.delete(appId)) return false;
+      for (const t of [...tokens.values()]) if (t.appId === appId) tokens.delete(t.id);
+      for (const [key, session] of [...authSessions.entries()]) if (session.appId === appId) authSessions.delete(key);
+      return true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,208 @@
+/**
+ * Misskey apps as API clients (PROTOCOLS.md §5, the legacy app flow): `app/create` registers
+ * an app and hands out its secret once; `app/show` reads it (`NO_SUCH_APP` = gone). Misskey
+ * has no API to update or delete an app, so every input change registers a new app, and
+ * delete (or a replacement) leaves the old app registered, with a warning saying how to get
+ * rid of it. Wire calls are in `provider/protocols/misskey.ts`.
+ */
+import { z } from "zod";
+import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
+import * as misskey from "../protocols/misskey";
+import type { InputIssue } from "../protocols/system";
+import type { ClientContext, ClientRecord, ClientSystem } from "./system";
+
+/** Input fields of a Misskey app (lengths are Misskey's `app` table columns). */
+export const misskeyAppInputShape = {
+  host: misskey.misskeyInputShape.host,
+  baseUrl: misskey.misskeyInputShape.baseUrl,
+  name: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters (Misskey's limit)"),
+  description: z.string().max(512, "must be at most 512 characters (Misskey's limit)").optional(),
+  permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
+  callbackUrl: z.string().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
+  token: z.string().min(1, "must not be empty").optional(),
+};
+
+/** Validated Misskey app inputs. */
+export type MisskeyAppInputs = z.infer<z.ZodObject<typeof misskeyAppInputShape>>;
+
+/** Cross-field rules of a Misskey app. */
+export function misskeyAppCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  if ((v.host === undefined) === (v.baseUrl === undefined)) {
+    issues.push({ path: [v.host === undefined ? "host" : "baseUrl"], message: "set exactly one of host or baseUrl" });
+  }
+  if (typeof v.baseUrl === "string") {
+    const problem = misskey.baseUrlProblem(v.baseUrl);
+    if (problem) issues.push({ path: ["baseUrl"], message: problem });
+  }
+  if (Array.isArray(v.permissions)) {
+    // app/create validates `uniqueItems` before it rewrites legacy names: a repeat is a 400.
+    for (const [i, p] of v.permissions.entries()) {
+      if (v.permissions.indexOf(p) < i) issues.push({ path: ["permissions", i], message: `repeats "${String(p)}"` });
+    }
+  }
+  if (typeof v.callbackUrl === "string" && v.callbackUrl !== "" && !URL.canParse(v.callbackUrl)) {
+    issues.push({ path: ["callbackUrl"], message: "must be an absolute URL" });
+  }
+  return issues;
+}
+
+function originOf(inputs: MisskeyAppInputs): string {
+  return misskey.misskeyOrigin((inputs.baseUrl ?? inputs.host) as string);
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  new Set(a).size === new Set(b).size && a.every((x) => b.includes(x));
+
+/** The permission kinds `app/create` stores for the inputs (legacy names rewritten, repeats removed). */
+function requestedPermissions(inputs: MisskeyAppInputs): string[] {
+  return [...new Set((inputs.permissions ?? []).map(misskey.normalizeAppPermission))];
+}
+
+function recordOf(app: misskey.MisskeyApp, origin: string): ClientRecord {
+  return {
+    clientId: app.id,
+    ...(app.secret !== undefined ? { clientSecret: app.secret } : {}),
+    outputs: {
+      origin,
+      registeredName: app.name,
+      registeredPermissions: app.permission,
+      registeredCallbackUrl: app.callbackUrl,
+    },
+    secrets: {},
+  };
+}
+
+/** What a person can do about an app Misskey cannot delete (shown on delete and on replace). */
+export function undeletableNote(appId: string, origin: string): string {
+  return (
+    `Misskey has no API to delete apps: app "${appId}" stays registered at ${origin} and its secret stays valid. ` +
+    `Tokens people granted it can be revoked in Misskey Web (Settings > Apps, ${origin}/settings/apps) or with ` +
+    `i/revoke-token and the account's native token; an administrator can delete the app in the database. ` +
+    `It is no longer tracked in this stack`
+  );
+}
+
+/**
+ * Rethrows a refusal of the `token` input (the creator's credential) with what to do; other
+ * errors unchanged.
+ */
+function explainRefusedToken(error: unknown, inputs: MisskeyAppInputs, operation: string): unknown {
+  if (
+    inputs.token === undefined ||
+    !isAccessTokenError(error) ||
+    !(error.status === 401 || error.oauthError === "AUTHENTICATION_FAILED")
+  ) {
+    return error;
+  }
+  return new AccessTokenError(
+    error.code,
+    `${error.message}: the token input (the app creator's credential) was refused: it is unknown or was revoked. ` +
+      `Set a current native token or access token of the account that should own the app, or remove token (${operation} works without it)`,
+    { status: error.status, oauthError: error.oauthError, endpoint: error.endpoint, cause: error },
+  );
+}
+
+/** The Misskey app system. */
+export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
+  id: "misskey",
+  displayName: misskey.SYSTEM,
+  inputShape: misskeyAppInputShape,
+  // No app/update: every change is another app.
+  replaceInputs: ["host", "baseUrl", "name", "description", "permissions", "callbackUrl"],
+  updateInputs: [],
+  secretInputs: ["token"],
+  secretOutputs: [],
+  crossFieldIssues: misskeyAppCrossFieldIssues,
+
+  async register(inputs, ctx: ClientContext) {
+    const origin = originOf(inputs);
+    const unknown = misskey.unknownPermissions(requestedPermissions(inputs));
+    if (unknown.length > 0) {
+      await ctx.diagnostics.warn(
+        `${misskey.SYSTEM} app "${inputs.name}": unknown Misskey permission(s) ${unknown.join(", ")}: Misskey stores them with the app, but no endpoint checks them, so its tokens gain nothing from them (known kinds: read:account, write:notes, …, read:admin:*, write:admin:*)`,
+      );
+    }
+    let app: misskey.MisskeyApp & { secret: string };
+    try {
+      app = await misskey.createApp(
+        origin,
+        {
+          name: inputs.name,
+          description: inputs.description ?? "",
+          permissions: inputs.permissions ?? [],
+          ...(inputs.callbackUrl ? { callbackUrl: inputs.callbackUrl } : {}),
+        },
+        ctx.transport,
+        inputs.token,
+      );
+    } catch (error) {
+      throw explainRefusedToken(error, inputs, "app/create");
+    }
+    ctx.secrets.push(app.secret);
+    const requested = requestedPermissions(inputs);
+    if (!sameSet(requested, app.permission)) {
+      await ctx.diagnostics.warn(
+        `${misskey.SYSTEM} app "${inputs.name}" (${app.id}) was registered with permissions [${app.permission.join(", ")}], not the requested [${requested.join(", ")}]`,
+      );
+    }
+    return recordOf(app, origin);
+  },
+
+  async read(inputs, state, ctx) {
+    const origin = originOf(inputs);
+    let answer: misskey.MisskeyApp | "gone";
+    try {
+      answer = await misskey.showApp(origin, String(state.clientId), ctx.transport, inputs.token);
+    } catch (error) {
+      throw explainRefusedToken(error, inputs, "app/show");
+    }
+    if (answer === "gone") return "gone";
+    if (answer.id !== state.clientId) {
+      throw new AccessTokenError(
+        ErrorCode.INVALID_RESPONSE,
+        `${misskey.SYSTEM} app read (app/show) at ${origin}/api/app/show failed: the server describes app "${answer.id}", not "${String(state.clientId)}"`,
+        { endpoint: `${origin}/api/app/show` },
+      );
+    }
+    if (answer.secret !== undefined) ctx.secrets.push(answer.secret);
+    return recordOf(answer, origin);
+  },
+
+  canUpdate: () => false,
+
+  async update() {
+    throw new AccessTokenError(
+      ErrorCode.INVALID_INPUT,
+      `${misskey.SYSTEM} has no API to update an app: a changed app is registered anew`,
+    );
+  },
+
+  async remove(inputs, state) {
+    return { removed: false, note: undeletableNote(String(state.clientId), originOf(inputs)) };
+  },
+
+  replaceNote(state) {
+    return `the old app stays: ${undeletableNote(String(state.clientId), String(state.origin))}`;
+  },
+
+  driftedInputs(inputs, record) {
+    const out: Record<string, unknown> = {};
+    const server = record.outputs;
+    if (typeof server.registeredName === "string" && server.registeredName !== inputs.name) {
+      out.name = server.registeredName;
+    }
+    const permissions = server.registeredPermissions as string[] | undefined;
+    if (inputs.permissions !== undefined && permissions && !sameSet(requestedPermissions(inputs), permissions)) {
+      out.permissions = permissions;
+    }
+    if (
+      inputs.callbackUrl !== undefined &&
+      typeof server.registeredCallbackUrl === "string" &&
+      server.registeredCallbackUrl !== inputs.callbackUrl
+    ) {
+      out.callbackUrl = server.registeredCallbackUrl;
+    }
+    return out;
+  },
+};
