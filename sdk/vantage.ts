@@ -1,10 +1,11 @@
 /**
- * ABBYY Vantage access tokens.
+ * ABBYY Vantage access tokens, and the API clients that get them (create-only).
  *
  * @packageDocumentation
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { type RotationArgs, TokenResource } from "./access-token";
+import { ClientResource } from "./api-client";
 
 /** A Vantage region: `eu` (`vantage-eu.abbyy.com`), `us` or `au`. */
 export type Region = "eu" | "us" | "au";
@@ -15,8 +16,8 @@ export type GrantType = "client_credentials" | "password" | "refresh_token";
 /** How the client authenticates: in the body (`client_secret_post`, documented), HTTP Basic, or `none` (public client). */
 export type ClientAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
 
-/** Inputs of a Vantage {@link AccessToken}. */
-export interface VantageTokenArgs extends RotationArgs {
+/** Inputs of a Vantage {@link AccessToken} besides the client: see {@link VantageTokenArgs}. */
+export interface VantageTokenBaseArgs extends RotationArgs {
   /** The region whose host issues the token. Set this or {@link baseUrl}. Changing it replaces the token. */
   region?: pulumi.Input<Region>;
   /**
@@ -32,8 +33,6 @@ export interface VantageTokenArgs extends RotationArgs {
   tenantId?: pulumi.Input<string>;
   /** The grant. Default `client_credentials`. Changing it replaces the token. */
   grantType?: pulumi.Input<GrantType>;
-  /** The Vantage API client id. Changing it replaces the token. */
-  clientId: pulumi.Input<string>;
   /**
    * The client secret. Stored encrypted in state (needed to renew); never printed. Set this
    * or {@link clientSecretConfigKey}, or neither for a public client.
@@ -90,6 +89,46 @@ export interface VantageTokenArgs extends RotationArgs {
 }
 
 /**
+ * Inputs of a Vantage {@link AccessToken}: the client is named by `clientId` (with its
+ * secret), or given as `client`, an {@link ApiClient} whose outputs fill `clientId`,
+ * `clientSecret` (`clientAuthMethod: "none"` for a public client), `tenantId` and the host
+ * (`region` or `baseUrl`); inputs set here win. Passing the client also orders it before
+ * the token.
+ */
+export type VantageTokenArgs = VantageTokenBaseArgs &
+  (
+    | {
+        /** The Vantage API client id. Changing it replaces the token. */
+        clientId: pulumi.Input<string>;
+        /** A client created by {@link ApiClient} to take the client id, secret, tenant and host from. */
+        client?: ApiClient;
+      }
+    | {
+        /** A client created by {@link ApiClient} to take the client id, secret, tenant and host from. */
+        client: ApiClient;
+        /** The Vantage API client id; default the client's. Changing it replaces the token. */
+        clientId?: pulumi.Input<string>;
+      }
+  );
+
+/** Token inputs filled from `client`'s outputs, for those not set in `args`. */
+function inputsFromClient(client: ApiClient, args: VantageTokenBaseArgs): Record<string, unknown> {
+  const hostGiven = args.region !== undefined || args.baseUrl !== undefined;
+  const secretGiven =
+    args.clientSecret !== undefined || args.clientSecretConfigKey !== undefined || args.clientAuthMethod === "none";
+  return {
+    clientId: client.clientId,
+    ...(hostGiven ? {} : { region: client.region, baseUrl: client.baseUrl }),
+    ...(args.tenantId !== undefined ? {} : { tenantId: client.tenantId }),
+    ...(secretGiven ? {} : { clientSecret: client.clientSecret }),
+    // A public client (created with requireClientSecret: false) has no secret to send.
+    ...(args.clientAuthMethod !== undefined
+      ? {}
+      : { clientAuthMethod: client.metadata.apply((m) => (m?.requireClientSecret === false ? "none" : undefined)) }),
+  };
+}
+
+/**
  * An ABBYY Vantage access token (a JWT, 24 h), issued by the client_credentials (default),
  * password, or refresh_token grant.
  *
@@ -108,7 +147,7 @@ export interface VantageTokenArgs extends RotationArgs {
  *   endpoint, which Vantage does not document.
  *
  * `accessToken`, `refreshToken`, `initialRefreshToken`, `clientSecret` and `password` are
- * secret outputs.
+ * secret outputs. Pass an {@link ApiClient} as `client` to issue its tokens.
  *
  * @example
  * ```ts
@@ -127,6 +166,156 @@ export class AccessToken extends TokenResource {
   declare readonly tenantId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: VantageTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, "vantage", { ...args }, opts, ["clientId", "tenantId"]);
+    const { client, ...rest } = args;
+    const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    super(name, "vantage", client ? { ...inputsFromClient(client, rest), ...given } : { ...rest }, opts, [
+      "clientId",
+      "tenantId",
+    ]);
+  }
+}
+
+/** The admin API version that creates clients: `v2` (current docs) or `v1` (older docs). */
+export type AdminApiVersion = "v2" | "v1";
+
+/**
+ * Inputs of a Vantage {@link ApiClient}: where to create it, the administrator's token, and
+ * the client's settings (admin API field names). Vantage cannot update a client, so
+ * changing any of them except `accessToken` and `apiVersion` creates a NEW client and
+ * leaves the old one in Vantage.
+ */
+export interface VantageApiClientArgs {
+  /** The region whose host creates the client. Set this or {@link baseUrl}. Changing it creates a new client. */
+  region?: pulumi.Input<Region>;
+  /**
+   * The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this
+   * or {@link region}. HTTPS is required except on loopback. Changing it creates a new client.
+   */
+  baseUrl?: pulumi.Input<string>;
+  /** The tenant the client belongs to. Changing it creates a new client. */
+  tenantId: pulumi.Input<string>;
+  /**
+   * The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing
+   * it later changes nothing: the client is already created.
+   */
+  apiVersion?: pulumi.Input<AdminApiVersion>;
+  /**
+   * A tenant administrator's access token (Bearer), typically `admin.accessToken` of a
+   * {@link AccessToken} of an administrator. Secret. Used only to create the client, so a
+   * renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired
+   * (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
+   */
+  accessToken: pulumi.Input<string>;
+  /**
+   * The client id to ask for. Default: Vantage generates one. It must be free in the
+   * tenant (HTTP 409 otherwise), also after a replacement, because the old client stays.
+   * Changing it creates a new client. (The provider receives it as `requestedClientId`, the
+   * name check errors use; the `clientId` output is the id Vantage created.)
+   */
+  clientId?: pulumi.Input<string>;
+  /** `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client. */
+  clientName?: pulumi.Input<string>;
+  /** `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client. */
+  allowOfflineAccess?: pulumi.Input<boolean>;
+  /**
+   * `requireClientSecret`. Default true; false makes a public client that gets no secret
+   * (and cannot use `client_credentials`). Changing it creates a new client.
+   */
+  requireClientSecret?: pulumi.Input<boolean>;
+  /** `requireConsent`. Default false. Changing it creates a new client. */
+  requireConsent?: pulumi.Input<boolean>;
+  /** `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client. */
+  allowNoPkce?: pulumi.Input<boolean>;
+  /**
+   * `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]`
+   * (needs {@link redirectUris}). Changing it creates a new client.
+   */
+  allowedGrantTypes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client. */
+  allowedCorsOrigins?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client. */
+  allowedScopes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client. */
+  redirectUris?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `postLogoutRedirectUris`. Default none. Changing it creates a new client. */
+  postLogoutRedirectUris?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant.
+   * Default false. Changing it creates a new client.
+   */
+  allowRopc?: pulumi.Input<boolean>;
+  /**
+   * Other fields of the admin API's client body, by their wire name. Fields that have an
+   * input above, and `clientSecret`, are refused. Changing it creates a new client.
+   */
+  extraFields?: pulumi.Input<Record<string, unknown>>;
+}
+
+/**
+ * An ABBYY Vantage API client, created by the admin API
+ * (`POST {base}/api/adminapi2/v2/tenants/{tenantId}/clients/`) with a tenant
+ * administrator's access token. **Create-only**: Vantage documents no API to read, list,
+ * update or delete API clients, or to rotate their secrets.
+ *
+ * - create: creates the client; Vantage shows its secret this once, and it is kept in state
+ *   (secret). Errors say what to do: 401 (the administrator's token expired), 403 (not a
+ *   tenant administrator), 404 (no such tenant), 409 (the client id exists).
+ * - diff: every change (except `accessToken` and `apiVersion`) creates a NEW client, and
+ *   preview warns that the old one is NOT deleted.
+ * - refresh: cannot check the client (Vantage cannot read it) and says so; state is kept.
+ *   If the client was deleted in Vantage, `pulumi up --replace <urn>` creates a new one.
+ * - delete (and replacement): **the client stays in Vantage**, its secret valid, and a
+ *   warning says so: delete it in Vantage as a tenant administrator (the tenant's API
+ *   clients, see ABBYY's "Managing Tenant Vantage API Clients").
+ *
+ * `clientSecret` and `accessToken` are always secret. Pass the resource as `client` to a
+ * {@link AccessToken} to issue its tokens.
+ *
+ * @example
+ * ```ts
+ * const admin = new vantage.AccessToken("admin", {
+ *   region: "eu",
+ *   tenantId,
+ *   clientId: config.require("adminClientId"),
+ *   clientSecret: config.requireSecret("adminClientSecret"),
+ *   rotateAfter: "20h",
+ * });
+ * const client = new vantage.ApiClient("reporting", {
+ *   region: "eu",
+ *   tenantId,
+ *   accessToken: admin.accessToken,
+ *   allowedGrantTypes: ["client_credentials"],
+ * });
+ * const token = new vantage.AccessToken("reporting", { client, rotateAfter: "20h" });
+ * ```
+ */
+export class ApiClient extends ClientResource {
+  /** The region, when given. */
+  declare readonly region: pulumi.Output<Region | undefined>;
+  /** The host, when given. */
+  declare readonly baseUrl: pulumi.Output<string | undefined>;
+  /** The tenant the client belongs to. */
+  declare readonly tenantId: pulumi.Output<string>;
+  /**
+   * The client as Vantage created it (admin API field names, server defaults included,
+   * `clientSecret` left out), e.g. `metadata.allowedGrantTypes`.
+   */
+  declare readonly metadata: pulumi.Output<Record<string, unknown>>;
+
+  constructor(name: string, args: VantageApiClientArgs, opts?: pulumi.CustomResourceOptions) {
+    const { clientId, accessToken, ...rest } = args;
+    super(
+      name,
+      "vantage",
+      {
+        ...rest,
+        ...(clientId !== undefined ? { requestedClientId: clientId } : {}),
+        // Secret from the start, so the input is encrypted in state too, however it was given.
+        accessToken: pulumi.secret(accessToken),
+      },
+      opts,
+      ["region", "baseUrl", "tenantId"],
+      ["accessToken"],
+    );
   }
 }

@@ -6,6 +6,7 @@ import { exastroClientSystem } from "./exastro";
 import { misskeyAppSystem } from "./misskey";
 import { registrationSystem } from "./registration";
 import type { ClientSystem } from "./system";
+import { vantageClientSystem } from "./vantage";
 
 /** Every client system, by the value of the `system` input. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,4 +15,5 @@ export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
   [alphausClientSystem.id]: alphausClientSystem,
   [exastroClientSystem.id]: exastroClientSystem,
   [misskeyAppSystem.id]: misskeyAppSystem,
+  [vantageClientSystem.id]: vantageClientSystem,
 };

@@ -18,10 +18,13 @@
  *   so); a refresh token is revoked (RFC 7009) when the core asks for it (a grant chain
  *   deleted with `revokeOnDelete: true`) and the tenant's discovery lists a revocation
  *   endpoint, which Vantage does not document.
+ * - API clients (admin API): created by `POST {base}/api/adminapi2/v2/tenants/{tenantId}/clients/`
+ *   with a tenant administrator's bearer token; nothing else is documented (no read, list,
+ *   update, delete or secret rotation), so they are create-only (`provider/clients/vantage.ts`).
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
-import { endpointProblem } from "../http/transport";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
 import { type GenericInputs, REAUTHORIZE_HINT, authOf, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
@@ -69,14 +72,16 @@ const rfc3339 = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.
 // ---------------------------------------------------------------------------------------
 // Inputs
 
+/** A Vantage tenant id (a GUID). */
+export const vantageTenantId = z
+  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+  .regex(/^[A-Za-z0-9-]+$/, "must be a tenant id (a GUID such as 3f1b8c2e-5d7a-4e96-9b0c-2a6d4f8e1c57)");
+
 /** Input fields of the Vantage system. */
 export const vantageInputShape = {
   region: z.enum(["eu", "us", "au"], { error: 'must be "eu", "us" or "au"' }).optional(),
   baseUrl: z.string().optional(),
-  tenantId: z
-    .string()
-    .regex(/^[A-Za-z0-9-]+$/, "must be a tenant id (a GUID such as 3f1b8c2e-5d7a-4e96-9b0c-2a6d4f8e1c57)")
-    .optional(),
+  tenantId: vantageTenantId.optional(),
   grantType: z
     .enum(["client_credentials", "password", "refresh_token"], {
       error: 'must be "client_credentials", "password" or "refresh_token"',
@@ -103,7 +108,8 @@ export const vantageInputShape = {
 /** Validated Vantage inputs. */
 export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
 
-function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+/** The rules of the host inputs (`region` xor `baseUrl`), shared by every Vantage resource. */
+export function vantageHostIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
   const set = (k: string) => v[k] !== undefined;
   if (set("region") === set("baseUrl")) {
@@ -117,6 +123,12 @@ function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
     if (problem) issues.push({ path: ["baseUrl"], message: problem });
     else if (new URL(v.baseUrl).search) issues.push({ path: ["baseUrl"], message: "must not have a query" });
   }
+  return issues;
+}
+
+function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues = vantageHostIssues(v);
+  const set = (k: string) => v[k] !== undefined;
 
   const publicClient = v.clientAuthMethod === "none";
   if (set("clientSecret") && set("clientSecretConfigKey")) {
@@ -477,3 +489,165 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
     return at ? [{ what: "the Vantage refresh token (30 days from the original sign-in, not extendable)", at }] : [];
   },
 };
+
+// ---------------------------------------------------------------------------------------
+// Admin API: API clients (create only)
+
+/** Versions of the admin API that create API clients: `v2`, and `v1` of older docs. */
+export type VantageAdminApiVersion = "v2" | "v1";
+
+/** The documented `allowedScopes` of an API client. */
+export const VANTAGE_CLIENT_DEFAULT_SCOPES = ["openid", "permissions", "publicapi.all"];
+
+/**
+ * The admin API route that creates API clients in a tenant, trailing slash as documented:
+ * `{base}/api/adminapi2/{version}/tenants/{tenantId}/clients/`. Only POST is documented there.
+ */
+export function vantageAdminClientsUrl(
+  inputs: Pick<VantageInputs, "region" | "baseUrl">,
+  tenantId: string,
+  apiVersion: VantageAdminApiVersion = "v2",
+): string {
+  return `${vantageBase(inputs)}/api/adminapi2/${apiVersion}/tenants/${encodeURIComponent(tenantId)}/clients/`;
+}
+
+/** An API client as the admin API describes it after creating it. */
+export interface VantageCreatedClient {
+  clientId: string;
+  /** Secret, shown this once. Absent (`null` on the wire) for a public client (`requireClientSecret: false`). */
+  clientSecret?: string;
+  /** Every other field of the answer: the client as created, server defaults included. */
+  client: Record<string, unknown>;
+}
+
+/** What a create request asked for, to explain a refusal. */
+export interface CreateClientFacts {
+  tenantId: string;
+  /** The client id asked for, when not left to the server. */
+  clientId?: string;
+}
+
+/**
+ * Builds the create request: POST the client (admin API field names) as JSON, with a tenant
+ * administrator's access token as the Bearer token.
+ */
+export function createClientRequest(url: string, accessToken: string, client: Record<string, unknown>): HttpRequest {
+  return {
+    method: "POST",
+    url,
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      "content-type": "application/json",
+      accept: "application/json",
+    },
+    body: JSON.stringify(client),
+  };
+}
+
+/** An ASP.NET Core ProblemDetails body (RFC 9457), as the admin API answers errors. */
+const ProblemDetails = z.looseObject({
+  type: z.string().optional(),
+  title: z.string().optional(),
+  status: z.number().optional(),
+  detail: z.string().optional(),
+  errors: z.record(z.string(), z.array(z.string())).optional(),
+});
+
+const CreatedClientBody = z.looseObject({
+  clientId: z.string({ error: "must be a string" }).min(1, "must not be empty"),
+  clientSecret: z.string({ error: "must be a string or null" }).min(1, "must not be empty").nullable().optional(),
+});
+
+function clip(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** What a refusal of the admin API means for the user, by HTTP status. */
+function createClientHint(status: number, facts: CreateClientFacts): string | undefined {
+  switch (status) {
+    case 400:
+      return "Vantage refused a field of the client (named above); fix that input";
+    case 401:
+      return (
+        "the bearer token in accessToken was refused: it has probably expired (Vantage access tokens live 24 h). " +
+        "When it is the accessToken of a vantage.AccessToken, pulumi up renews that token first once it is expired " +
+        "or due (keep its rotateAfter below 24h): run pulumi up again; otherwise set accessToken to a current token " +
+        "of a tenant administrator"
+      );
+    case 403:
+      return `the caller behind accessToken may not manage API clients of tenant ${facts.tenantId}: the token must be a tenant administrator's, issued for this tenant`;
+    case 404:
+      return `no tenant ${facts.tenantId} here: check tenantId and region/baseUrl (or set apiVersion "v1" where the admin API is the older one)`;
+    case 405:
+      return "this route only creates API clients (POST): Vantage documents no other client operation";
+    case 409:
+      return facts.clientId === undefined
+        ? "Vantage says the client already exists"
+        : `a client with clientId "${facts.clientId}" already exists in tenant ${facts.tenantId}: choose another clientId, or leave it unset so Vantage generates one. A client Pulumi replaced is never deleted (Vantage has no API for it): delete the old one in Vantage to reuse its id`;
+    default:
+      return undefined;
+  }
+}
+
+/** The error for a non-2xx answer: the ProblemDetails (or whatever came), with what to do. */
+function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | undefined): AccessTokenError {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body);
+  } catch {
+    json = undefined;
+  }
+  const problem = ProblemDetails.safeParse(json);
+  let what: string;
+  if (problem.success && (problem.data.title !== undefined || problem.data.detail !== undefined)) {
+    const { title, detail, errors } = problem.data;
+    const fields = Object.entries(errors ?? {}).map(([field, messages]) => `${field}: ${messages.join(" ")}`);
+    what = [title && `"${clip(title)}"`, detail && clip(detail), fields.length && `errors: ${clip(fields.join("; "))}`]
+      .filter(Boolean)
+      .join(", ");
+  } else {
+    const challenge = res.headers["www-authenticate"];
+    what = `no ProblemDetails body${challenge ? ` (WWW-Authenticate: ${clip(challenge)})` : ""}`;
+  }
+  return new AccessTokenError(
+    ErrorCode.HTTP_STATUS,
+    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${what}${hint ? `: ${hint}` : ""}`,
+    { status: res.status, endpoint: ctx.endpoint },
+  );
+}
+
+/**
+ * Judges the create response: 201 (200 tolerated) with the client as created, its secret
+ * included once; or a ProblemDetails refusal explained for the user (400 validation with
+ * `errors` per field, 401 expired or foreign token, 403 not an administrator, 404 no such
+ * tenant, 409 the client id is taken).
+ */
+export function processCreateClientResponse(
+  res: HttpResponse,
+  ctx: RemoteContext,
+  facts: CreateClientFacts,
+): VantageCreatedClient {
+  if (res.status !== 200 && res.status !== 201) throw adminApiError(res, ctx, createClientHint(res.status, facts));
+  const body = oauth2.validate(CreatedClientBody, oauth2.parseJsonObject(res, ctx), res, ctx);
+  const { clientId, clientSecret, ...client } = body;
+  return { clientId, ...(typeof clientSecret === "string" ? { clientSecret } : {}), client };
+}
+
+/**
+ * Reads whatever identifies a client the admin API *did* create, from a success answer that
+ * {@link processCreateClientResponse} rejected: enough to record it rather than lose track
+ * of it. Undefined when the answer names no client.
+ */
+export function createdClientHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
+  if (res.status < 200 || res.status > 299) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const { clientId, clientSecret } = body as Record<string, unknown>;
+  if (typeof clientId !== "string" || clientId === "") return undefined;
+  return { clientId, ...(typeof clientSecret === "string" && clientSecret !== "" ? { clientSecret } : {}) };
+}
