@@ -209,8 +209,8 @@ export interface VantageApiClientArgs {
   /**
    * The client id to ask for. Default: Vantage generates one. It must be free in the
    * tenant (HTTP 409 otherwise), also after a replacement, because the old client stays.
-   * Changing it creates a new client. (The provider receives it as `requestedClientId`, the
-   * name check errors use; the `clientId` output is the id Vantage created.)
+   * Changing it creates a new client. (The provider stores it as `requestedClientId`; the
+   * `clientId` output is the id Vantage created.)
    */
   clientId?: pulumi.Input<string>;
   /** `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client. */

@@ -50,6 +50,12 @@ export interface ClientSystem<I = Record<string, unknown>> {
   readonly replaceInputs: readonly string[];
   /** Inputs whose change {@link update} applies at the server. Other inputs are cosmetic: no network call. */
   readonly updateInputs: readonly string[];
+  /**
+   * Inputs the SDK passes under another name (provider name → the argument's name in the
+   * SDK, e.g. an input that would collide with an output), so check failures name what
+   * the user wrote.
+   */
+  readonly argumentNames?: Readonly<Record<string, string>>;
   /** Inputs that hold secrets (secret outputs, redacted from every message). */
   readonly secretInputs: readonly string[];
   /** Outputs that hold secrets besides `clientSecret`. */

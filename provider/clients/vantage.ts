@@ -177,6 +177,7 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
   inputShape: vantageClientInputShape,
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
+  argumentNames: { requestedClientId: "clientId" },
   replaceInputs: ["region", "baseUrl", "tenantId", "requestedClientId", ...VANTAGE_CLIENT_FIELDS, "extraFields"],
   updateInputs: [],
   secretInputs: ["accessToken"],

@@ -114,10 +114,18 @@ export function checkApiClient(news: Record<string, unknown>): pulumi.dynamic.Ch
   const failures = issues
     .filter((i) => !unknownKeys.has(String(i.path[0] ?? "")))
     .map((i) => ({
-      property: i.path.map(String).join(".") || "(inputs)",
+      property: argumentPath(system, i.path) || "(inputs)",
       reason: i.code === "unrecognized_keys" && i.keys ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
     }));
   return failures.length ? { inputs: news, failures } : { inputs: news };
+}
+
+/** A failing input's path as the user wrote it (the SDK argument's name). */
+function argumentPath(system: ClientSystem, path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path.map(String);
+  return [head === undefined ? undefined : (system.argumentNames?.[head] ?? head), ...rest]
+    .filter((p) => p !== undefined)
+    .join(".");
 }
 
 function parseInputs(system: ClientSystem, props: Record<string, unknown>): Record<string, unknown> {

@@ -138,7 +138,7 @@ describe("check", () => {
     expect(by.tenantId).toMatch(/must be a tenant id/);
     expect(by.apiVersion).toBe('must be "v2" or "v1"');
     expect(by.accessToken).toBe("must not be empty");
-    expect(by.requestedClientId).toBe("must not be empty");
+    expect(by.clientId).toBe("must not be empty");
     expect(by["allowedScopes.0"]).toMatch(/single scope name/);
     expect(by["redirectUris.0"]).toBe("must be an absolute URI");
     expect(by["redirectUris.1"]).toBe("must not have a fragment");
