@@ -3,6 +3,30 @@
  * the system, endpoint, HTTP status and OAuth error code, and never a secret.
  */
 
+import { z } from "zod";
+
+/**
+ * Messages for people, for every schema of the provider (inputs and answers alike) that
+ * does not give its own: a value of the wrong type is "must be a string" (not zod's
+ * "Invalid input: expected string, received number"), and a missing one "is required".
+ */
+z.config({
+  customError: (issue) => {
+    if (issue.code !== "invalid_type") return undefined;
+    if (issue.input === undefined) return "is required";
+    const what: Record<string, string> = {
+      string: "a string",
+      number: "a number",
+      int: "an integer",
+      boolean: "true or false",
+      array: "a list",
+      object: "an object",
+      record: "an object",
+    };
+    return `must be ${what[issue.expected] ?? `of type ${issue.expected}`}`;
+  },
+});
+
 /** Stable error codes. */
 export const ErrorCode = {
   /** The server answered with an OAuth 2.0 error body (RFC 6749 §5.2). */

@@ -328,7 +328,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     kind: "AccessToken",
     what: "extraParams value 3600 (a number)",
     set: { extraParams: { max_age: 3600 } },
-    expect: [{ property: "extraParams.max_age", reason: "expected string, received number" }],
+    expect: [{ property: "extraParams.max_age", reason: "must be a string" }],
   },
 
   // --- Rotation and flags -----------------------------------------------------------------
@@ -360,7 +360,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     kind: "AccessToken",
     what: "triggers { build: 42 } (a number)",
     set: { triggers: { build: 42 } },
-    expect: [{ property: "triggers.build", reason: "expected string, received number" }],
+    expect: [{ property: "triggers.build", reason: "must be a string" }],
   },
   {
     id: "recreate-if-invalid-string",

@@ -89,7 +89,7 @@ describe("check", () => {
   it("names every bad input with a reason, without a network call", () => {
     const before = sent.length;
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ name: undefined }, "name", /expected string/i],
+      [{ name: undefined }, "name", /^is required$/],
       [{ name: "" }, "name", /must not be empty/],
       [{ name: "x".repeat(129) }, "name", /at most 128 characters/],
       [{ description: "x".repeat(513) }, "description", /at most 512 characters/],
