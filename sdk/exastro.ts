@@ -119,7 +119,7 @@ export class ServiceAccount extends ClientResource {
       name,
       "exastro",
       // Secret from the start, so the input is encrypted in state too, however it was given.
-      { ...rest, accessToken: pulumi.secret(accessToken) },
+      { ...rest, ...(accessToken !== undefined ? { accessToken: pulumi.secret(accessToken) } : {}) },
       // Usernames are unique: a replacement with the same name can only be created once the old user is gone.
       { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true },
       [

@@ -311,7 +311,7 @@ export class ApiClient extends ClientResource {
         ...rest,
         ...(clientId !== undefined ? { requestedClientId: clientId } : {}),
         // Secret from the start, so the input is encrypted in state too, however it was given.
-        accessToken: pulumi.secret(accessToken),
+        ...(accessToken !== undefined ? { accessToken: pulumi.secret(accessToken) } : {}),
       },
       opts,
       ["region", "baseUrl", "tenantId"],

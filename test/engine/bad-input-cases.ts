@@ -1,5 +1,5 @@
 /**
- * The bad-input matrix: invalid token resource inputs that `check` must reject at
+ * The bad-input matrix: invalid token and API client resource inputs that `check` must reject at
  * `pulumi preview`, each with the property it must name and the reason it must give.
  * Shared by `bad-input.engine.test.ts` and `scripts/reliability-report.ts`.
  *
@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import * as sdk from "../../sdk";
 import { checkInputs } from "../../provider/resources/access-token";
+import { checkApiClient } from "../../provider/resources/api-client";
 import { type FaultServer, startFaultServer } from "../servers/fault-server";
 import { Program, createProgram } from "./harness";
 
@@ -60,6 +61,21 @@ export const BASE_ARGS: Record<string, Record<string, unknown>> = {
   "vantage.AccessToken": { baseUrl: SERVER, clientId: "bad-input-vantage", clientSecret: canary("base-vantage") },
   "exastro.AccessToken": { baseUrl: SERVER, organizationId: "org1", initialRefreshToken: canary("base-exastro") },
   "misskey.AccessToken": { baseUrl: SERVER, token: canary("base-misskey") },
+  ApiClient: { registrationEndpoint: `${SERVER}/reg`, initialAccessToken: canary("base-client"), clientName: "bad" },
+  "alphaus.ApiClient": { name: "bad-input", apiUrl: `${SERVER}/m/blue`, accessToken: canary("base-alphaus-client") },
+  "exastro.ServiceAccount": {
+    baseUrl: SERVER,
+    organizationId: "org1",
+    workspaceId: "ws1",
+    username: "bad-input-agent",
+    accessToken: canary("base-exastro-sa"),
+  },
+  "misskey.App": { baseUrl: SERVER, name: "bad-input" },
+  "vantage.ApiClient": {
+    baseUrl: SERVER,
+    tenantId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    accessToken: canary("base-vantage-client"),
+  },
 };
 
 const SYSTEM_OF: Record<string, string> = {
@@ -68,6 +84,25 @@ const SYSTEM_OF: Record<string, string> = {
   "vantage.AccessToken": "vantage",
   "exastro.AccessToken": "exastro",
   "misskey.AccessToken": "misskey",
+  ApiClient: "oauth2",
+  "alphaus.ApiClient": "alphaus",
+  "exastro.ServiceAccount": "exastro",
+  "misskey.App": "misskey",
+  "vantage.ApiClient": "vantage",
+};
+
+/** Kinds that are API client resources (checked by the ApiClient lifecycle). */
+const CLIENT_KINDS = new Set([
+  "ApiClient",
+  "alphaus.ApiClient",
+  "exastro.ServiceAccount",
+  "misskey.App",
+  "vantage.ApiClient",
+]);
+
+/** SDK arguments the SDK passes to the provider under another name. */
+const PROVIDER_NAMES: Record<string, Record<string, string>> = {
+  "vantage.ApiClient": { clientId: "requestedClientId" },
 };
 
 const DURATION = 'must be a duration such as "90s", "30m", "20h", "7d" or "1h30m"';
@@ -299,7 +334,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     kind: "AccessToken",
     what: 'scopes "api:read" (a string, not a list)',
     set: { scopes: "api:read" },
-    expect: [{ property: "scopes", reason: "expected array, received string" }],
+    expect: [{ property: "scopes", reason: "must be a list" }],
   },
   {
     id: "empty-audience",
@@ -367,21 +402,21 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     kind: "AccessToken",
     what: 'recreateIfInvalid "yes" (a string)',
     set: { recreateIfInvalid: "yes" },
-    expect: [{ property: "recreateIfInvalid", reason: "expected boolean, received string" }],
+    expect: [{ property: "recreateIfInvalid", reason: "must be true or false" }],
   },
   {
     id: "revoke-on-delete-string",
     kind: "AccessToken",
     what: 'revokeOnDelete "no" (a string)',
     set: { revokeOnDelete: "no" },
-    expect: [{ property: "revokeOnDelete", reason: "expected boolean, received string" }],
+    expect: [{ property: "revokeOnDelete", reason: "must be true or false" }],
   },
   {
     id: "allow-insecure-http-string",
     kind: "AccessToken",
     what: 'allowInsecureHttp "true" (a string)',
     set: { allowInsecureHttp: "true" },
-    expect: [{ property: "allowInsecureHttp", reason: "expected boolean, received string" }],
+    expect: [{ property: "allowInsecureHttp", reason: "must be true or false" }],
   },
   {
     id: "unknown-input",
@@ -524,6 +559,144 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     expect: [{ property: "token", reason: "set either token or appAccessToken + appSecret, not both" }],
     canaries: [canary("base-misskey"), canary("mk-app"), canary("mk-app-secret")],
   },
+
+  // --- API clients ------------------------------------------------------------------------
+  {
+    id: "client-no-endpoint",
+    kind: "ApiClient",
+    what: "ApiClient with neither issuer nor registrationEndpoint",
+    unset: ["registrationEndpoint"],
+    expect: [{ property: "registrationEndpoint", reason: "set issuer (the registration endpoint is discovered)" }],
+  },
+  {
+    id: "client-relative-redirect",
+    kind: "ApiClient",
+    what: 'ApiClient redirect URI "/callback" (relative)',
+    set: { redirectUris: ["/callback"] },
+    expect: [{ property: "redirectUris.0", reason: "must be an absolute URI" }],
+  },
+  {
+    id: "client-application-type",
+    kind: "ApiClient",
+    what: 'ApiClient applicationType "desktop"',
+    set: { applicationType: "desktop" },
+    expect: [{ property: "applicationType", reason: 'must be "web" or "native"' }],
+  },
+  {
+    id: "client-extra-metadata-secret",
+    kind: "ApiClient",
+    what: "ApiClient extraMetadata sets client_secret (a secret the server issues)",
+    set: { extraMetadata: { client_secret: canary("client-extra") } },
+    expect: [{ property: "extraMetadata", reason: "must not set" }],
+    canaries: [canary("client-extra"), canary("base-client")],
+  },
+  {
+    id: "client-public-client-credentials",
+    kind: "ApiClient",
+    what: 'ApiClient public ("none") with the client_credentials grant',
+    set: { tokenEndpointAuthMethod: "none", grantTypes: ["client_credentials"] },
+    expect: [{ property: "tokenEndpointAuthMethod", reason: "cannot use the client_credentials grant" }],
+  },
+  {
+    id: "alphaus-client-no-name",
+    kind: "alphaus.ApiClient",
+    what: "Alphaus API client without a name",
+    unset: ["name"],
+    expect: [{ property: "name", reason: "is required" }],
+  },
+  {
+    id: "alphaus-client-environment",
+    kind: "alphaus.ApiClient",
+    what: 'Alphaus API client environment "staging"',
+    set: { environment: "staging" },
+    expect: [{ property: "environment", reason: 'must be "production" or "beta"' }],
+  },
+  {
+    id: "alphaus-client-http-api",
+    kind: "alphaus.ApiClient",
+    what: "Alphaus API client apiUrl http:// to a public host",
+    set: { apiUrl: "http://blue.example.com/m/blue" },
+    secretArgs: ["accessToken"],
+    expect: [{ property: "apiUrl", reason: "must use https for a non-loopback host" }],
+    canaries: [canary("base-alphaus-client")],
+  },
+  {
+    id: "exastro-sa-no-username",
+    kind: "exastro.ServiceAccount",
+    what: "Exastro service account without a username",
+    unset: ["username"],
+    expect: [{ property: "username", reason: "is required" }],
+  },
+  {
+    id: "exastro-sa-type",
+    kind: "exastro.ServiceAccount",
+    what: 'Exastro service account type "robot"',
+    set: { type: "robot" },
+    expect: [{ property: "type", reason: 'must be "ansible-execution-agent" or "oase-agent"' }],
+  },
+  {
+    id: "exastro-sa-description-number",
+    kind: "exastro.ServiceAccount",
+    what: "Exastro service account description 5 (a number)",
+    set: { description: 5 },
+    expect: [{ property: "description", reason: "must be a string" }],
+  },
+  {
+    id: "exastro-sa-no-access-token",
+    kind: "exastro.ServiceAccount",
+    what: "Exastro service account without the workspace administrator's accessToken",
+    unset: ["accessToken"],
+    expect: [{ property: "accessToken", reason: "is required" }],
+  },
+  {
+    id: "misskey-app-no-name",
+    kind: "misskey.App",
+    what: "Misskey app without a name",
+    unset: ["name"],
+    expect: [{ property: "name", reason: "is required" }],
+  },
+  {
+    id: "misskey-app-repeated-permission",
+    kind: "misskey.App",
+    what: "Misskey app permission listed twice",
+    set: { permissions: ["read:account", "read:account"] },
+    expect: [{ property: "permissions.1", reason: 'repeats "read:account"' }],
+  },
+  {
+    id: "misskey-app-callback",
+    kind: "misskey.App",
+    what: 'Misskey app callbackUrl "not a url"',
+    set: { callbackUrl: "not a url" },
+    expect: [{ property: "callbackUrl", reason: "must be an absolute URL" }],
+  },
+  {
+    id: "vantage-client-no-tenant",
+    kind: "vantage.ApiClient",
+    what: "Vantage API client without tenantId",
+    unset: ["tenantId"],
+    expect: [{ property: "tenantId", reason: "is required" }],
+  },
+  {
+    id: "vantage-client-api-version",
+    kind: "vantage.ApiClient",
+    what: 'Vantage API client apiVersion "v3"',
+    set: { apiVersion: "v3" },
+    expect: [{ property: "apiVersion", reason: 'must be "v2" or "v1"' }],
+  },
+  {
+    id: "vantage-client-empty-client-id",
+    kind: "vantage.ApiClient",
+    what: 'Vantage API client clientId "" (named as the SDK argument)',
+    set: { clientId: "" },
+    expect: [{ property: "clientId", reason: "must not be empty" }],
+  },
+  {
+    id: "vantage-client-no-access-token",
+    kind: "vantage.ApiClient",
+    what: "Vantage API client without the administrator's accessToken",
+    unset: ["accessToken"],
+    expect: [{ property: "accessToken", reason: "is required" }],
+  },
 ];
 
 // -----------------------------------------------------------------------------------------
@@ -598,8 +771,11 @@ export function pack(cases: BadInputCase[]): PackedResource[] {
 
 /** `check`'s failures for `args` of `kind`, called directly (no engine). */
 export function directFailures(kind: string, args: Record<string, unknown>): string[] {
-  const inputs = substitute(args, "http://127.0.0.1:9") as Record<string, unknown>;
-  const result = checkInputs({ ...inputs, system: SYSTEM_OF[kind], resourceName: "direct" });
+  const given = substitute(args, "http://127.0.0.1:9") as Record<string, unknown>;
+  const renamed = PROVIDER_NAMES[kind] ?? {};
+  const inputs = Object.fromEntries(Object.entries(given).map(([k, v]) => [renamed[k] ?? k, v]));
+  const check = CLIENT_KINDS.has(kind) ? checkApiClient : checkInputs;
+  const result = check({ ...inputs, system: SYSTEM_OF[kind], resourceName: "direct" });
   return (result.failures ?? []).map((f) => `${f.property}: ${f.reason}`).sort();
 }
 
