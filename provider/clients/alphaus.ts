@@ -286,6 +286,7 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
   displayName: alphaus.SYSTEM,
   inputShape: alphausClientInputShape,
   // Blue has no update: a new name is a new client; another API is another client.
+  inputDefaults: { environment: "production" },
   replaceInputs: ["name", "environment", "apiUrl"],
   updateInputs: [],
   secretInputs: ["accessToken", "ownerClientSecret", "ownerPassword"],

@@ -200,6 +200,7 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
   id: "exastro",
   displayName: exastro.SYSTEM,
   inputShape: exastroClientInputShape,
+  inputDefaults: { type: DEFAULT_TYPE, issueRefreshToken: true, description: "" },
   replaceInputs: ["baseUrl", "organizationId", "workspaceId", "username", "type"],
   updateInputs: ["description", "issueRefreshToken"],
   secretInputs: ["accessToken"],

@@ -109,6 +109,7 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
   displayName: misskey.SYSTEM,
   inputShape: misskeyAppInputShape,
   // No app/update: every change is another app.
+  inputDefaults: { description: "", permissions: [] },
   replaceInputs: ["host", "baseUrl", "name", "description", "permissions", "callbackUrl"],
   updateInputs: [],
   secretInputs: ["token"],

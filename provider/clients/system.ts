@@ -56,6 +56,11 @@ export interface ClientSystem<I = Record<string, unknown>> {
    * the user wrote.
    */
   readonly argumentNames?: Readonly<Record<string, string>>;
+  /**
+   * What an unset input means, for inputs with a default: setting the default explicitly (or
+   * removing an input that held it) is no change, so it never replaces the client.
+   */
+  readonly inputDefaults?: Readonly<Record<string, unknown>>;
   /** Inputs that hold secrets (secret outputs, redacted from every message). */
   readonly secretInputs: readonly string[];
   /** Outputs that hold secrets besides `clientSecret`. */

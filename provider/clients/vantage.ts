@@ -178,6 +178,19 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
   argumentNames: { requestedClientId: "clientId" },
+  inputDefaults: {
+    apiVersion: "v2",
+    allowOfflineAccess: false,
+    requireClientSecret: true,
+    requireConsent: false,
+    allowNoPkce: false,
+    allowedGrantTypes: DEFAULT_GRANTS,
+    allowedCorsOrigins: [],
+    allowedScopes: vantage.VANTAGE_CLIENT_DEFAULT_SCOPES,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    allowRopc: false,
+  },
   replaceInputs: ["region", "baseUrl", "tenantId", "requestedClientId", ...VANTAGE_CLIENT_FIELDS, "extraFields"],
   updateInputs: [],
   secretInputs: ["accessToken"],

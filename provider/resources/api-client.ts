@@ -164,7 +164,8 @@ export async function diffApiClient(
   const system = clientSystemOf(isUnknown(news.system) ? olds : news);
   const diagnostics = deps.diagnostics ?? recordingDiagnostics();
   const now = (deps.now ?? (() => new Date()))();
-  const changed = (k: string) => isUnknown(news[k]) || !sameValue(olds[k], news[k]);
+  const defaults = system.inputDefaults ?? {};
+  const changed = (k: string) => isUnknown(news[k]) || !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k]);
   const replaces = ["system", ...system.replaceInputs].filter(changed);
   const updates = system.updateInputs.filter(changed);
   const handled = new Set(["system", ...system.replaceInputs, ...system.updateInputs, "tokenEndpoint"]);
@@ -361,7 +362,8 @@ export async function updateApiClient(
     if (tokenEndpoint === undefined) delete next.tokenEndpoint;
     else next.tokenEndpoint = tokenEndpoint;
     next.stateVersion = API_CLIENT_STATE_VERSION;
-    if (system.updateInputs.some((k) => !sameValue(olds[k], news[k]))) {
+    const defaults = system.inputDefaults ?? {};
+    if (system.updateInputs.some((k) => !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k]))) {
       try {
         applyRecord(next, await system.update(inputs, olds, ctx), false);
       } catch (error) {

@@ -1,0 +1,64 @@
+/**
+ * Setting an input to its default (or removing one that held it) is no change for any API
+ * client system: it must never replace a client (a new secret, or an orphan where the
+ * system cannot delete) just because a program spelled the default out.
+ */
+import { describe, expect, it } from "vitest";
+import { recordingDiagnostics } from "../../../provider/diagnostics";
+import { diffApiClient } from "../../../provider/resources/api-client";
+
+const TENANT = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+/** Per system: inputs without the defaults, and the defaults spelled out. */
+const SYSTEMS: { system: string; base: Record<string, unknown>; explicit: Record<string, unknown> }[] = [
+  {
+    system: "alphaus",
+    base: { name: "reports", apiUrl: "http://127.0.0.1:9/m/blue" },
+    explicit: { environment: "production" },
+  },
+  {
+    system: "exastro",
+    base: { baseUrl: "http://127.0.0.1:9", organizationId: "org1", workspaceId: "ws1", username: "agent" },
+    explicit: { type: "ansible-execution-agent", issueRefreshToken: true, description: "" },
+  },
+  {
+    system: "misskey",
+    base: { baseUrl: "http://127.0.0.1:9", name: "bot" },
+    explicit: { description: "", permissions: [] },
+  },
+  {
+    system: "vantage",
+    base: { baseUrl: "http://127.0.0.1:9", tenantId: TENANT },
+    explicit: {
+      apiVersion: "v2",
+      requireClientSecret: true,
+      allowRopc: false,
+      allowedGrantTypes: ["client_credentials"],
+      redirectUris: [],
+    },
+  },
+];
+
+describe.each(SYSTEMS)("$system client: defaults spelled out", ({ system, base, explicit }) => {
+  const olds = { ...base, system, resourceName: "c", clientId: "id-1", clientSecret: "s" };
+
+  it("adding the defaults is no change", async () => {
+    const diagnostics = recordingDiagnostics();
+    const d = await diffApiClient(olds, { ...base, ...explicit, system, resourceName: "c" }, { diagnostics });
+    expect(d.replaces).toEqual([]);
+    expect(d.changes).toBe(false);
+  });
+
+  it("removing them again is no change", async () => {
+    const d = await diffApiClient({ ...olds, ...explicit }, { ...base, system, resourceName: "c" });
+    expect(d.replaces).toEqual([]);
+    expect(d.changes).toBe(false);
+  });
+
+  it("a value other than the default still counts", async () => {
+    const [key] = Object.keys(explicit) as [string];
+    const other = typeof explicit[key] === "boolean" ? !explicit[key] : Array.isArray(explicit[key]) ? ["x"] : "beta";
+    const d = await diffApiClient(olds, { ...base, [key]: other, system, resourceName: "c" });
+    expect(d.changes).toBe(true);
+  });
+});
