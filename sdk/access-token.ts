@@ -118,21 +118,26 @@ export interface AccessTokenBaseArgs extends RotationArgs {
  * fill `clientId`, `clientSecret`, `clientAuthMethod` and `issuer` (else `tokenEndpoint`);
  * inputs set here win. Passing the client also orders it before the token.
  */
-export type AccessTokenArgs = AccessTokenBaseArgs &
-  (
-    | {
-        /** The OAuth client id. Changing it replaces the token. */
-        clientId: pulumi.Input<string>;
-        /** A registered client to take the client id, secret and endpoints from. */
-        client?: ApiClient;
-      }
-    | {
-        /** A registered client to take the client id, secret and endpoints from. */
-        client: ApiClient;
-        /** The OAuth client id; default the client's. Changing it replaces the token. */
-        clientId?: pulumi.Input<string>;
-      }
-  );
+export type AccessTokenArgs = AccessTokenBaseArgs & ClientOrId<ApiClient>;
+
+/**
+ * How a token names its client: by `clientId`, or by `client`, an API client resource of
+ * this package whose outputs fill the client id, secret and where it lives (inputs set
+ * beside it win), or both.
+ */
+export type ClientOrId<C> =
+  | {
+      /** The client id. Changing it replaces the token. */
+      clientId: pulumi.Input<string>;
+      /** An API client resource to take the client id, secret and endpoints from. */
+      client?: C;
+    }
+  | {
+      /** An API client resource to take the client id, secret and endpoints from. */
+      client: C;
+      /** The client id; default the client's. Changing it replaces the token. */
+      clientId?: pulumi.Input<string>;
+    };
 
 /** Token inputs filled from `client`'s outputs, for those not set in `args`. */
 function inputsFromClient(client: ApiClient, args: AccessTokenBaseArgs): Record<string, unknown> {

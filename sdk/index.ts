@@ -10,6 +10,7 @@ export {
   TokenResource,
   type AccessTokenArgs,
   type ClientAuthMethod,
+  type ClientOrId,
   type GrantType,
   type RotationArgs,
 } from "./access-token";

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type RotationArgs, TokenResource } from "./access-token";
+import { type ClientOrId, type RotationArgs, TokenResource } from "./access-token";
 import { ClientResource } from "./api-client";
 
 /** A Vantage region: `eu` (`vantage-eu.abbyy.com`), `us` or `au`. */
@@ -95,21 +95,7 @@ export interface VantageTokenBaseArgs extends RotationArgs {
  * (`region` or `baseUrl`); inputs set here win. Passing the client also orders it before
  * the token.
  */
-export type VantageTokenArgs = VantageTokenBaseArgs &
-  (
-    | {
-        /** The Vantage API client id. Changing it replaces the token. */
-        clientId: pulumi.Input<string>;
-        /** A client created by {@link ApiClient} to take the client id, secret, tenant and host from. */
-        client?: ApiClient;
-      }
-    | {
-        /** A client created by {@link ApiClient} to take the client id, secret, tenant and host from. */
-        client: ApiClient;
-        /** The Vantage API client id; default the client's. Changing it replaces the token. */
-        clientId?: pulumi.Input<string>;
-      }
-  );
+export type VantageTokenArgs = VantageTokenBaseArgs & ClientOrId<ApiClient>;
 
 /** Token inputs filled from `client`'s outputs, for those not set in `args`. */
 function inputsFromClient(client: ApiClient, args: VantageTokenBaseArgs): Record<string, unknown> {

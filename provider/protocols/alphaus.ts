@@ -632,13 +632,8 @@ export function processBlueCreateClientResponse(
  * delete it later. Undefined when the answer names none.
  */
 export function blueCreatedHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  if (res.status < 200 || res.status > 299) return undefined;
-  const body = parseJson(res.body) as Record<string, unknown> | undefined;
-  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-  const clientId = str(body?.clientId);
-  if (!clientId) return undefined;
-  const clientSecret = str(body?.clientSecret);
-  return { clientId, ...(clientSecret ? { clientSecret } : {}) };
+  const { clientId, clientSecret } = oauth2.successStrings(res) ?? {};
+  return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
 
 /** Builds a list request: `GET /iam/v1/apiclients` (a server stream of the caller's clients). */

@@ -172,6 +172,20 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown, res: HttpRespo
   );
 }
 
+/**
+ * The non-empty string fields of a 2xx JSON object answer; undefined for any other answer.
+ * For reading, leniently, what identifies something a server did create when its answer
+ * failed full validation (so it can be recorded and deleted later, not orphaned).
+ */
+export function successStrings(res: HttpResponse): Record<string, string> | undefined {
+  if (res.status < 200 || res.status > 299) return undefined;
+  const body = parseJsonOrUndefined(res.body);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  return Object.fromEntries(
+    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
+  );
+}
+
 function parseJsonOrUndefined(body: string): unknown {
   try {
     return JSON.parse(body);

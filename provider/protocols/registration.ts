@@ -17,7 +17,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
 import type { HttpRequest, HttpResponse } from "../http/transport";
-import { checkResponseStatus, parseJsonObject, validate } from "./oauth2";
+import { checkResponseStatus, parseJsonObject, successStrings, validate } from "./oauth2";
 
 /** Name used for this protocol in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -145,21 +145,12 @@ export interface RegistrationHandles {
  * client (not a success, not JSON, or no `client_id`).
  */
 export function registrationHandles(res: HttpResponse): RegistrationHandles | undefined {
-  if (res.status < 200 || res.status > 299) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(res.body);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-  const clientId = str(b.client_id);
-  if (!clientId) return undefined;
-  const uri = httpUrl(str(b.registration_client_uri));
-  const token = str(b.registration_access_token);
-  const secret = str(b.client_secret);
+  const b = successStrings(res);
+  const clientId = b?.client_id;
+  if (!b || !clientId) return undefined;
+  const uri = httpUrl(b.registration_client_uri);
+  const token = b.registration_access_token;
+  const secret = b.client_secret;
   return {
     clientId,
     ...(uri && token ? { registrationClientUri: uri, registrationAccessToken: token } : {}),

@@ -639,15 +639,6 @@ export function processCreateClientResponse(
  * of it. Undefined when the answer names no client.
  */
 export function createdClientHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  if (res.status < 200 || res.status > 299) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(res.body);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  const { clientId, clientSecret } = body as Record<string, unknown>;
-  if (typeof clientId !== "string" || clientId === "") return undefined;
-  return { clientId, ...(typeof clientSecret === "string" && clientSecret !== "" ? { clientSecret } : {}) };
+  const { clientId, clientSecret } = oauth2.successStrings(res) ?? {};
+  return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
