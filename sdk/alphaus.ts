@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type RotationArgs, TokenResource } from "./access-token";
-import { ClientResource } from "./api-client";
+import { ClientResource, type ClientRotationArgs } from "./api-client";
 
 /** The token family: Ripple (also valid on Octo) or Wave (also Wave PRO). Tokens are not interchangeable. */
 export type Product = "ripple" | "wave";
@@ -155,7 +155,7 @@ export class WaveToken extends AccessToken {
  * `pulumi` command; never written to state). None of them is part of what the client is:
  * changing them makes no call and replaces nothing.
  */
-export interface ApiClientArgs {
+export interface ApiClientArgs extends ClientRotationArgs {
   /** The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client. */
   name: pulumi.Input<string>;
   /**
@@ -209,6 +209,9 @@ export interface ApiClientArgs {
  *   leaves state, and the next `pulumi up` creates a new one (and its tokens follow). A list
  *   that fails midway is an error: state is left as it was.
  * - delete: deletes the client (already gone is fine).
+ * - rotation (`rotateAfter`, `triggers`): a new client is created, the tokens given it as
+ *   `client` switch to it in the same `pulumi up`, then the old client is deleted — the
+ *   way to retire a client secret on a schedule.
  *
  * What Alphaus cannot do:
  * - **No token revocation.** Deleting the client is the only lever, and tokens already

@@ -7,8 +7,26 @@ import { shimText } from "./shim";
  */
 export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | (string & {});
 
+/**
+ * Rotation of an API client, for systems that can delete one: a new client is registered,
+ * what uses the old one (e.g. a token given it as `client`) switches to the new one in the
+ * same `pulumi up`, and then the old client is deleted. Decided at plan time, so `pulumi
+ * preview` shows it and says why. Systems that cannot delete a client (Misskey, Vantage),
+ * or must delete it first (Exastro), refuse these inputs at preview.
+ */
+export interface ClientRotationArgs {
+  /**
+   * Register a new client this long after the current one was created, e.g. `"90d"`
+   * (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt`
+   * output), unless the new schedule is already due.
+   */
+  rotateAfter?: pulumi.Input<string>;
+  /** Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`). */
+  triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
 /** Inputs of an {@link ApiClient}: OAuth 2.0 Dynamic Client Registration (RFC 7591). */
-export interface ApiClientArgs {
+export interface ApiClientArgs extends ClientRotationArgs {
   /**
    * The issuer URL; the registration endpoint and the token endpoint come from its
    * discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this
@@ -99,6 +117,8 @@ const CLIENT_OUTPUTS = [
   "issuer",
   "tokenEndpoint",
   "metadata",
+  "createdAt",
+  "rotationDueAt",
 ];
 
 /**
@@ -121,6 +141,10 @@ export abstract class ClientResource extends pulumi.CustomResource {
   declare readonly registrationAccessToken: pulumi.Output<string | undefined>;
   /** The client configuration endpoint (RFC 7592), when the server offers management. */
   declare readonly registrationClientUri: pulumi.Output<string | undefined>;
+  /** When this client was created by this resource (RFC 3339). */
+  declare readonly createdAt: pulumi.Output<string | undefined>;
+  /** When rotation falls due (RFC 3339), when `rotateAfter` is set. */
+  declare readonly rotationDueAt: pulumi.Output<string | undefined>;
   /** The issuer, when given. */
   declare readonly issuer: pulumi.Output<string | undefined>;
   /** The token endpoint: the given one, else the one discovered from {@link issuer}. */
@@ -176,6 +200,8 @@ export abstract class ClientResource extends pulumi.CustomResource {
  * - refresh: reads the client (RFC 7592 GET); a client deleted at the server leaves state,
  *   and the next `pulumi up` registers a new one. Metadata changed at the server shows as a
  *   diff, and `up` puts it back.
+ * - rotation (`rotateAfter`, `triggers`): a new client is registered, the tokens given it
+ *   as `client` switch to it in the same `pulumi up`, then the old client is deleted.
  * - delete: deletes the client (RFC 7592 DELETE). Where the server offers no management
  *   (or refuses deletion), the client stays registered and a warning says so.
  *

@@ -25,5 +25,6 @@ export {
   API_CLIENT_SECRET_OUTPUTS,
   ClientResource,
   type ApiClientArgs,
+  type ClientRotationArgs,
   type TokenEndpointAuthMethod,
 } from "./api-client";

@@ -13,6 +13,10 @@ const client = new ApiClient("reporting-client", {
   grantTypes: ["client_credentials"],
   responseTypes: [],
   scopes,
+  // Rotation: a new client is registered, the token below switches to it in the same
+  // `pulumi up`, then the old client is deleted. On a schedule (e.g. "90d") or on demand.
+  rotateAfter: config.get("rotateAfter"),
+  triggers: config.getObject<Record<string, string>>("triggers"),
 });
 
 // Issue its token: the client id, secret and issuer come from the client's outputs, and
@@ -23,6 +27,7 @@ export const clientId = client.clientId;
 /** Secrets: shown as [secret]. */
 export const clientSecret = client.clientSecret;
 export const registrationClientUri = client.registrationClientUri;
+export const rotationDueAt = client.rotationDueAt.apply((at) => at ?? "no rotateAfter set");
 export const clientSecretExpiresAt = client.clientSecretExpiresAt.apply((at) => at ?? "never");
 export const accessToken = token.accessToken;
 export const expiresAt = token.expiresAt;

@@ -201,6 +201,8 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
   displayName: exastro.SYSTEM,
   inputShape: exastroClientInputShape,
   inputDefaults: { type: DEFAULT_TYPE, issueRefreshToken: true, description: "" },
+  cannotRotate:
+    "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
   replaceInputs: ["baseUrl", "organizationId", "workspaceId", "username", "type"],
   updateInputs: ["description", "issueRefreshToken"],
   secretInputs: ["accessToken"],

@@ -110,6 +110,8 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
   inputShape: misskeyAppInputShape,
   // No app/update: every change is another app.
   inputDefaults: { description: "", permissions: [] },
+  cannotRotate:
+    "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",
   replaceInputs: ["host", "baseUrl", "name", "description", "permissions", "callbackUrl"],
   updateInputs: [],
   secretInputs: ["token"],

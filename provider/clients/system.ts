@@ -57,6 +57,12 @@ export interface ClientSystem<I = Record<string, unknown>> {
    */
   readonly argumentNames?: Readonly<Record<string, string>>;
   /**
+   * Why clients of this system cannot rotate (`rotateAfter`, `triggers`), when they cannot:
+   * rotation registers a new client and deletes the old one, so a system that cannot
+   * delete (or must delete first) refuses it at check with this reason.
+   */
+  readonly cannotRotate?: string;
+  /**
    * What an unset input means, for inputs with a default: setting the default explicitly (or
    * removing an input that held it) is no change, so it never replaces the client.
    */

@@ -178,6 +178,8 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
   argumentNames: { requestedClientId: "clientId" },
+  cannotRotate:
+    "ABBYY Vantage has no API to delete API clients, so every rotation would leave the old client in the tenant with a valid secret",
   inputDefaults: {
     apiVersion: "v2",
     allowOfflineAccess: false,

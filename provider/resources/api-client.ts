@@ -27,7 +27,9 @@ import type { Transport } from "../http/transport";
 import { registrationSystem } from "../clients/registration";
 import { CLIENT_SYSTEMS } from "../clients/registry";
 import { type ClientContext, type ClientRecord, type ClientSystem, incompleteRecordOf } from "../clients/system";
+import type { InputIssue } from "../protocols/system";
 import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
+import { RotationInputs, parseDuration } from "./rotation";
 
 /** Version of the state layout written by this code. */
 export const API_CLIENT_STATE_VERSION = 1;
@@ -55,7 +57,22 @@ const COMMON_SHAPE = {
   system: z.string().optional(),
   /** The resource's name, passed by the SDK so messages can name it. */
   resourceName: z.string().optional(),
+  /** Register a new client (and delete the old one) this long after the current one was created. */
+  rotateAfter: RotationInputs.rotateAfter,
+  /** Any change to this map registers a new client (and deletes the old one). */
+  triggers: RotationInputs.triggers,
 };
+
+/** Inputs that rotate the client: refused (with the system's reason) where it cannot delete one. */
+const ROTATION_INPUTS = ["rotateAfter", "triggers"] as const;
+
+/** When the client falls due for rotation (RFC 3339), from state and the `rotateAfter` input. */
+function clientRotationDueAt(state: Record<string, unknown>, rotateAfter: unknown): string | undefined {
+  const since = typeof state.createdAt === "string" ? state.createdAt : state.clientIdIssuedAt;
+  const ms = typeof rotateAfter === "string" ? parseDuration(rotateAfter) : undefined;
+  if (typeof since !== "string" || ms === undefined || Number.isNaN(Date.parse(since))) return undefined;
+  return new Date(Date.parse(since) + ms).toISOString();
+}
 
 function systemId(props: Record<string, unknown>): string {
   return typeof props.system === "string" && props.system !== UNKNOWN ? props.system : registrationSystem.id;
@@ -110,6 +127,7 @@ export function checkApiClient(news: Record<string, unknown>): pulumi.dynamic.Ch
   const issues: { path: PropertyKey[]; message: string; keys?: string[]; code?: string }[] = [
     ...(parsed.success ? [] : parsed.error.issues),
     ...(unknownKeys.size ? [] : system.crossFieldIssues(known)),
+    ...rotationIssues(system, known),
   ];
   const failures = issues
     .filter((i) => !unknownKeys.has(String(i.path[0] ?? "")))
@@ -118,6 +136,15 @@ export function checkApiClient(news: Record<string, unknown>): pulumi.dynamic.Ch
       reason: i.code === "unrecognized_keys" && i.keys ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
     }));
   return failures.length ? { inputs: news, failures } : { inputs: news };
+}
+
+/** Rotation inputs on a system that cannot rotate its clients: refused, with its reason. */
+function rotationIssues(system: ClientSystem, inputs: Record<string, unknown>): InputIssue[] {
+  if (!system.cannotRotate) return [];
+  return ROTATION_INPUTS.filter((k) => inputs[k] !== undefined).map((k) => ({
+    path: [k],
+    message: `${system.displayName} clients cannot rotate: ${system.cannotRotate}`,
+  }));
 }
 
 /** A failing input's path as the user wrote it (the SDK argument's name). */
@@ -166,9 +193,9 @@ export async function diffApiClient(
   const now = (deps.now ?? (() => new Date()))();
   const defaults = system.inputDefaults ?? {};
   const changed = (k: string) => isUnknown(news[k]) || !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k]);
-  const replaces = ["system", ...system.replaceInputs].filter(changed);
+  const replaces = ["system", ...system.replaceInputs, "triggers"].filter(changed);
   const updates = system.updateInputs.filter(changed);
-  const handled = new Set(["system", ...system.replaceInputs, ...system.updateInputs, "tokenEndpoint"]);
+  const handled = new Set(["system", ...system.replaceInputs, ...system.updateInputs, "tokenEndpoint", "triggers"]);
   const cosmetic = inputKeysOf(system).filter((k) => !handled.has(k) && changed(k));
   if (!sameValue(olds.tokenEndpoint, tokenEndpointOf(news, olds))) cosmetic.push("tokenEndpoint");
 
@@ -177,6 +204,18 @@ export async function diffApiClient(
       `${label(news, system)}: the last registration did not complete; a new client will be registered${system.replaceNote ? "" : " and the incomplete one deleted"}`,
     );
     replaces.push("registrationIncomplete");
+  }
+  if (replaces.includes("triggers")) {
+    await diagnostics.info(
+      `${label(news, system)}: triggers changed; a new client will be registered, what uses this one switches to it, then this one is deleted`,
+    );
+  }
+  const dueAt = isUnknown(news.rotateAfter) ? undefined : clientRotationDueAt(olds, news.rotateAfter);
+  if (dueAt && Date.parse(dueAt) <= now.getTime() && !replaces.length && olds.registrationIncomplete !== true) {
+    await diagnostics.info(
+      `${label(news, system)}: rotation due since ${dueAt} (rotateAfter ${String(news.rotateAfter)}); a new client will be registered, what uses this one switches to it, then this one is deleted`,
+    );
+    replaces.push("rotateAfter");
   }
   if (updates.length && !replaces.length && !system.canUpdate(olds)) {
     await diagnostics.info(
@@ -303,6 +342,9 @@ export async function createApiClient(
     applyRecord(state, record, true);
     const tokenEndpoint = tokenEndpointOf(props, state);
     if (tokenEndpoint !== undefined) state.tokenEndpoint = tokenEndpoint;
+    state.createdAt = ctx.now().toISOString();
+    const dueAt = clientRotationDueAt(state, props.rotateAfter);
+    if (dueAt) state.rotationDueAt = dueAt;
     return { id, outs: state };
   });
 }
@@ -362,6 +404,13 @@ export async function updateApiClient(
     if (tokenEndpoint === undefined) delete next.tokenEndpoint;
     else next.tokenEndpoint = tokenEndpoint;
     next.stateVersion = API_CLIENT_STATE_VERSION;
+    // State written before clients recorded their creation: rotation counts from now.
+    if (news.rotateAfter !== undefined && next.createdAt === undefined && next.clientIdIssuedAt === undefined) {
+      next.createdAt = (deps.now ?? (() => new Date()))().toISOString();
+    }
+    const dueAt = clientRotationDueAt(next, news.rotateAfter);
+    if (dueAt) next.rotationDueAt = dueAt;
+    else delete next.rotationDueAt;
     const defaults = system.inputDefaults ?? {};
     if (system.updateInputs.some((k) => !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k]))) {
       try {

@@ -179,6 +179,47 @@ describe("ApiClient through pulumi", () => {
     first = after;
   });
 
+  it("triggers rotate the client: a new one, the token switches to it, then the old one is deleted", async () => {
+    // Any change of the map rotates, setting it the first time included (as for tokens).
+    await program.config("triggers", JSON.stringify({ quarter: "2027-Q1" }));
+    const preview = await program.preview();
+    expect(preview.stdout).toContain(`+-${CLIENT_TYPE}: (replace)`);
+    expect(preview.stdout + preview.stderr).toContain("triggers changed; a new client will be registered");
+    const before = registrations();
+    const r = await program.up();
+    expect(r.stdout).toMatch(/\+-2 replaced/);
+    expect(registrations()).toBe(before + 1);
+    const rotated = await current(program);
+    expect(rotated.clientId).not.toBe(first.clientId);
+    // The old client is gone at the server (after its token was revoked); the new token is its own.
+    expect((await readAtServer(first)).status).toBe(401);
+    expect((await server.introspect(first.accessToken, observer)).active).toBe(false);
+    expect(await server.introspect(rotated.accessToken, observer)).toMatchObject({
+      active: true,
+      client_id: rotated.clientId,
+    });
+    first = rotated;
+  });
+
+  it("a rotateAfter already due rotates at once; a later one only schedules", async () => {
+    await program.config("rotateAfter", "90d");
+    const scheduled = await program.up();
+    expect(scheduled.stdout).not.toMatch(/replaced/);
+    const due = Date.parse(String((await program.revealedOutputs()).rotationDueAt));
+    expect(due).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+
+    await program.config("rotateAfter", "1s");
+    const preview = await program.preview();
+    expect(preview.stdout + preview.stderr).toMatch(/rotation due since \S+ \(rotateAfter 1s\)/);
+    const r = await program.up();
+    expect(r.stdout).toMatch(/\+-2 replaced/);
+    const rotated = await current(program);
+    expect(rotated.clientId).not.toBe(first.clientId);
+    expect((await readAtServer(first)).status).toBe(401);
+    first = rotated;
+    await program.pulumi(["config", "rm", "rotateAfter"]);
+  });
+
   it("destroy revokes the token, then deletes the client at the server", async () => {
     await program.destroy();
     expect((await resourcesOf(program)).filter((x) => x.type.includes("access-tokens"))).toEqual([]);
