@@ -598,6 +598,20 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     expect: [{ property: "tokenEndpointAuthMethod", reason: "cannot use the client_credentials grant" }],
   },
   {
+    id: "client-rotate-after",
+    kind: "ApiClient",
+    what: 'ApiClient rotateAfter "soon"',
+    set: { rotateAfter: "soon" },
+    expect: [{ property: "rotateAfter", reason: "must be a duration" }],
+  },
+  {
+    id: "misskey-app-rotation",
+    kind: "misskey.App",
+    what: "Misskey app with rotateAfter (Misskey cannot delete the old app)",
+    set: { rotateAfter: "90d" },
+    expect: [{ property: "rotateAfter", reason: "Misskey clients cannot rotate: Misskey has no API to delete apps" }],
+  },
+  {
     id: "alphaus-client-no-name",
     kind: "alphaus.ApiClient",
     what: "Alphaus API client without a name",
