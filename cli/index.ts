@@ -2,7 +2,7 @@
 /**
  * The package's command line: `npx pulumi-access-tokens <command>`.
  *
- * - `status [--stack S] [--json]`: token expiry and rotation for pipelines (exit 0 / 10 / 11).
+ * - `status [--stack S] [--json]`: token and API client expiry and rotation for pipelines (exit 0 / 10 / 11).
  * - `authorize <system> ...`: the interactive authorization, stored as a secret in stack config.
  *
  * @packageDocumentation
@@ -17,7 +17,7 @@ commands:
   authorize oauth2|vantage ...              authorization code + PKCE in a browser; stores the
                                             refresh token as a secret in stack config (or --print)
   authorize misskey --host H ...            MiAuth (or --legacy app) approval; stores the token
-  status [--stack S] [--cwd DIR] [--json]   one line per token: expiry, rotation due, warnings
+  status [--stack S] [--cwd DIR] [--json]   one line per token and API client: expiry, rotation due, warnings
                                             exit 0 nothing due, 10 rotation due, 11 expired/attention
 `;
 

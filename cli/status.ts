@@ -1,9 +1,9 @@
 /**
- * `pulumi-access-tokens status`: one line per token of a stack — system, expiry, when
- * rotation is due, when it last rotated, warnings — read from `pulumi stack export`
- * without decrypting anything, so no secret can be printed. The exit code lets a pipeline
- * branch: 0 nothing to do, 10 something is due (run `pulumi up`), 11 something expired or
- * an upstream credential is about to (a human must act).
+ * `pulumi-access-tokens status`: one line per token and API client of a stack — kind,
+ * system, expiry, when rotation is due, when it last rotated, warnings — read from
+ * `pulumi stack export` without decrypting anything, so no secret can be printed. The exit
+ * code lets a pipeline branch: 0 nothing to do, 10 something is due (run `pulumi up`), 11
+ * something expired or an upstream credential is about to (a human must act).
  */
 import { spawnSync } from "node:child_process";
 
@@ -14,10 +14,13 @@ export const STATUS_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DUE: 10, EXPIRED: 11 }
 const UPSTREAM_WINDOW_MS = 7 * 86_400_000;
 
 const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
+const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
 
-/** What status reports about one token. */
+/** What status reports about one token or API client. */
 export interface TokenStatus {
   name: string;
+  /** `token` (an AccessToken) or `client` (an ApiClient). */
+  kind: "token" | "client";
   system: string;
   expiresAt?: string;
   rotationDueAt?: string;
@@ -69,6 +72,7 @@ export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
   }
   return {
     name: resource.urn.split("::").pop() ?? resource.urn,
+    kind: "token",
     system: str(o.system) ?? "oauth2",
     expiresAt,
     rotationDueAt: due,
@@ -78,12 +82,50 @@ export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
   };
 }
 
+/**
+ * Judges one API client's state at `now`. Only non-secret fields are read. A due rotation
+ * or an expired client secret is DUE: the next `pulumi up` registers a new client. A
+ * secret that ends within 7 days is a warning only.
+ */
+export function clientStatus(resource: StateResource, now: Date): TokenStatus {
+  const o = resource.outputs ?? {};
+  const t = now.getTime();
+  const warnings: string[] = [];
+  let level: number = STATUS_EXIT.OK;
+  const expiresAt = str(o.clientSecretExpiresAt);
+  const due = str(o.rotationDueAt);
+  if (expiresAt) {
+    const left = Date.parse(expiresAt) - t;
+    if (left <= 0) {
+      warnings.push("client secret expired: the next pulumi up registers a new client");
+      level = STATUS_EXIT.DUE;
+    } else if (left <= UPSTREAM_WINDOW_MS) {
+      warnings.push(`client secret expires at ${expiresAt}`);
+    }
+  }
+  if (due && Date.parse(due) <= t) {
+    warnings.push("rotation due");
+    level = STATUS_EXIT.DUE;
+  }
+  return {
+    name: resource.urn.split("::").pop() ?? resource.urn,
+    kind: "client",
+    system: str(o.system) ?? "oauth2",
+    expiresAt,
+    rotationDueAt: due,
+    lastRotatedAt: str(o.createdAt) ?? str(o.clientIdIssuedAt),
+    warnings,
+    level,
+  };
+}
+
 /** Formats statuses as aligned lines. */
 export function formatStatus(statuses: TokenStatus[]): string {
   const rows = [
-    ["TOKEN", "SYSTEM", "EXPIRES", "ROTATION DUE", "LAST ROTATED", "WARNINGS"],
+    ["NAME", "KIND", "SYSTEM", "EXPIRES", "ROTATION DUE", "LAST ROTATED", "WARNINGS"],
     ...statuses.map((s) => [
       s.name,
+      s.kind,
       s.system,
       s.expiresAt ?? "never",
       s.rotationDueAt ?? "-",
@@ -135,8 +177,10 @@ export async function status(argv: string[], io: CommandIO): Promise<number> {
     return STATUS_EXIT.FAILURE;
   }
   const now = new Date();
-  const statuses = resources.filter((r) => r.type === TOKEN_TYPE).map((r) => tokenStatus(r, now));
+  const statuses = resources.flatMap((r) =>
+    r.type === CLIENT_TYPE ? [clientStatus(r, now)] : r.type === TOKEN_TYPE ? [tokenStatus(r, now)] : [],
+  );
   if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
-  else io.stdout(statuses.length ? `${formatStatus(statuses)}\n` : "no tokens in this stack\n");
+  else io.stdout(statuses.length ? `${formatStatus(statuses)}\n` : "no tokens or API clients in this stack\n");
   return Math.max(STATUS_EXIT.OK, ...statuses.map((s) => s.level));
 }

@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../cli/index";
+import { STATUS_EXIT } from "../../cli/status";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
 import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
 
@@ -25,6 +27,23 @@ const initialAccessToken = `iat-canary-${randomUUID()}`;
 
 let server: OAuthServer;
 let program: Program;
+
+/** Runs `pulumi-access-tokens status` on the program's stack. */
+async function status(p: Program): Promise<{ code: number; out: string }> {
+  let out = "";
+  const write = (t: string) => {
+    out += t;
+  };
+  const code = await main(["status", "--stack", p.stack], {
+    stdout: write,
+    stderr: write,
+    env: p.env,
+    cwd: p.dir,
+    isInteractive: false,
+  });
+  exports.push({ label: "status output", text: out });
+  return { code, out };
+}
 /** Every secret seen (client secrets, registration access tokens, tokens): leak canaries. */
 const canaries = new Set<string>([initialAccessToken, observer.client_secret as string]);
 const exports: { label: string; text: string }[] = [];
@@ -217,7 +236,23 @@ describe("ApiClient through pulumi", () => {
     expect(rotated.clientId).not.toBe(first.clientId);
     expect((await readAtServer(first)).status).toBe(401);
     first = rotated;
+
+    // The new client is due a second after its creation: status tells a pipeline so.
+    const dueAt = String((await program.revealedOutputs()).rotationDueAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(dueAt) - Date.now() + 200)));
+    const s = await status(program);
+    expect(s.code).toBe(STATUS_EXIT.DUE);
+    const lines = s.out.split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+KIND\s+SYSTEM\s+EXPIRES\s+ROTATION DUE/);
+    const clientLine = lines.find((l) => l.startsWith("reporting-client "));
+    expect(clientLine).toMatch(/^reporting-client\s+client\s+oauth2\s/);
+    expect(clientLine).toContain(dueAt);
+    expect(clientLine).toMatch(/rotation due$/);
+    expect(lines.find((l) => l.startsWith("reporting-token "))).toMatch(/^reporting-token\s+token\s+oauth2\s/);
+
     await program.pulumi(["config", "rm", "rotateAfter"]);
+    await program.up();
+    expect((await status(program)).code).toBe(STATUS_EXIT.OK);
   });
 
   it("destroy revokes the token, then deletes the client at the server", async () => {
