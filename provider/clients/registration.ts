@@ -205,6 +205,21 @@ function managementProblem(state: Record<string, unknown>, inputs: RegistrationI
   return problem && `the server's registration_client_uri ${String(state.registrationClientUri)} ${problem}`;
 }
 
+/**
+ * Where and how an RFC 7592 call for this client goes: the registration client URI (checked
+ * like any endpoint), its bearer, and the error context naming the operation.
+ */
+function managementCall(state: Record<string, unknown>, inputs: RegistrationInputs, operation: string) {
+  const problem = managementProblem(state, inputs);
+  if (problem) throw new AccessTokenError(ErrorCode.INVALID_INPUT, problem);
+  const uri = state.registrationClientUri as string;
+  return {
+    uri,
+    bearer: state.registrationAccessToken as string,
+    rctx: { system: registration.SYSTEM, operation: `client ${operation} (RFC 7592)`, endpoint: uri },
+  };
+}
+
 function sameSet(a: unknown[], b: unknown[]): boolean {
   const left = new Set(a.map((x) => JSON.stringify(x)));
   const right = new Set(b.map((x) => JSON.stringify(x)));
@@ -307,11 +322,8 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
 
   async read(inputs, state, ctx) {
     if (!hasManagement(state)) return undefined;
-    const problem = managementProblem(state, inputs);
-    if (problem) throw new AccessTokenError(ErrorCode.INVALID_INPUT, problem);
-    const uri = state.registrationClientUri as string;
-    const rctx = { system: registration.SYSTEM, operation: "client read (RFC 7592)", endpoint: uri };
-    const res = await ctx.transport(registration.readRequest(uri, state.registrationAccessToken as string), rctx);
+    const { uri, bearer, rctx } = managementCall(state, inputs, "read");
+    const res = await ctx.transport(registration.readRequest(uri, bearer), rctx);
     const answer = registration.processReadResponse(res, rctx);
     if (answer === "gone") return "gone";
     if (answer.clientId !== state.clientId) {
@@ -330,17 +342,9 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
   canUpdate: hasManagement,
 
   async update(inputs, state, ctx) {
-    const problem = managementProblem(state, inputs);
-    if (problem) throw new AccessTokenError(ErrorCode.INVALID_INPUT, problem);
-    const uri = state.registrationClientUri as string;
-    const rctx = { system: registration.SYSTEM, operation: "client update (RFC 7592)", endpoint: uri };
+    const { uri, bearer, rctx } = managementCall(state, inputs, "update");
     const res = await ctx.transport(
-      registration.updateRequest(
-        uri,
-        state.registrationAccessToken as string,
-        String(state.clientId),
-        metadataOf(inputs),
-      ),
+      registration.updateRequest(uri, bearer, String(state.clientId), metadataOf(inputs)),
       rctx,
     );
     let client: registration.RegisteredClient;
@@ -384,11 +388,8 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
         note: `${NO_MANAGEMENT_NOTE}, so it cannot be deleted by API: client "${String(state.clientId)}" stays registered; remove it with the server's own tools`,
       };
     }
-    const problem = managementProblem(state, inputs);
-    if (problem) throw new AccessTokenError(ErrorCode.INVALID_INPUT, problem);
-    const uri = state.registrationClientUri as string;
-    const rctx = { system: registration.SYSTEM, operation: "client delete (RFC 7592)", endpoint: uri };
-    const res = await ctx.transport(registration.deleteRequest(uri, state.registrationAccessToken as string), rctx);
+    const { uri, bearer, rctx } = managementCall(state, inputs, "delete");
+    const res = await ctx.transport(registration.deleteRequest(uri, bearer), rctx);
     const outcome = registration.processDeleteResponse(res, rctx);
     if (outcome === "unsupported") {
       return {
