@@ -84,8 +84,9 @@ export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
 
 /**
  * Judges one API client's state at `now`. Only non-secret fields are read. A due rotation
- * or an expired client secret is DUE: the next `pulumi up` registers a new client. A
- * secret that ends within 7 days is a warning only.
+ * or an expired client secret is DUE: the next `pulumi up` registers a new client; so is an
+ * ended refresh token of the client's user (the next `up` issues a new one). A secret or
+ * refresh token that ends within 7 days is a warning only.
  */
 export function clientStatus(resource: StateResource, now: Date): TokenStatus {
   const o = resource.outputs ?? {};
@@ -102,6 +103,15 @@ export function clientStatus(resource: StateResource, now: Date): TokenStatus {
     } else if (left <= UPSTREAM_WINDOW_MS) {
       warnings.push(`client secret expires at ${expiresAt}`);
     }
+  }
+  // A refresh token issued for the client's user (Exastro): the next up issues a new one.
+  const refreshEnd = str(o.refreshTokenExpiresAt);
+  if (refreshEnd) {
+    const left = Date.parse(refreshEnd) - t;
+    if (left <= 0) {
+      warnings.push("its refresh token ended: the next pulumi up issues a new one");
+      level = STATUS_EXIT.DUE;
+    } else if (left <= UPSTREAM_WINDOW_MS) warnings.push(`its refresh token ends at ${refreshEnd}`);
   }
   if (due && Date.parse(due) <= t) {
     warnings.push("rotation due");

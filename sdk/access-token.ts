@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ApiClient } from "./api-client";
+import { type ApiClient, givenInput } from "./api-client";
 import { shimText } from "./shim";
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
@@ -150,13 +150,23 @@ function inputsFromClient(client: ApiClient, args: AccessTokenBaseArgs): Record<
     ...(args.clientAuthMethod !== undefined
       ? {}
       : { clientAuthMethod: client.metadata.apply((m) => m?.token_endpoint_auth_method as string | undefined) }),
-    ...(endpointGiven
-      ? {}
-      : {
-          issuer: client.issuer,
-          // The discovered token endpoint only when there is no issuer to discover from.
-          tokenEndpoint: pulumi.all([client.issuer, client.tokenEndpoint]).apply(([i, t]) => (i ? undefined : t)),
-        }),
+    ...(endpointGiven ? {} : endpointsFromClient(client)),
+  };
+}
+
+/**
+ * The client's issuer, or else its token endpoint. The issuer is taken as given to the
+ * client: its output is unknown at preview when it was never set, which would plan an
+ * update of the token on every preview.
+ */
+function endpointsFromClient(client: ApiClient): Record<string, unknown> {
+  const issuer = givenInput<string>(client, "issuer");
+  if (issuer === undefined) return { tokenEndpoint: client.tokenEndpoint };
+  if (!pulumi.Output.isInstance(issuer) && !(issuer instanceof Promise)) return { issuer };
+  // Known only later: the discovered token endpoint only when there is no issuer to discover from.
+  return {
+    issuer,
+    tokenEndpoint: pulumi.all([issuer, client.tokenEndpoint]).apply(([i, t]) => (i ? undefined : t)),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type RotationArgs, TokenResource } from "./access-token";
-import { ClientResource, type ClientRotationArgs } from "./api-client";
+import { ClientResource, type ClientRotationArgs, givenInput } from "./api-client";
 
 /** The token family: Ripple (also valid on Octo) or Wave (also Wave PRO). Tokens are not interchangeable. */
 export type Product = "ripple" | "wave";
@@ -79,7 +79,10 @@ function inputsFromClient(client: ApiClient, args: AlphausTokenArgs): Record<str
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     grantType: "client_credentials",
-    ...(args.environment === undefined && args.authUrl === undefined ? { environment: client.environment } : {}),
+    // As given to the client: its output is unknown at preview when it was never set.
+    ...(args.environment === undefined && args.authUrl === undefined
+      ? { environment: givenInput<Environment>(client, "environment") }
+      : {}),
   };
 }
 

@@ -121,6 +121,19 @@ const CLIENT_OUTPUTS = [
   "rotationDueAt",
 ];
 
+/** The arguments each client resource was constructed with (for chaining, see {@link givenInput}). */
+const GIVEN = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+/**
+ * An argument as the program gave it to `client`, or undefined when it gave none. Chained
+ * tokens take optional settings (an endpoint, `allowInsecureHttp`) from here rather than from
+ * the client's outputs: during preview, an output the provider left unset is unknown, which
+ * would plan an update of every chained token on every preview.
+ */
+export function givenInput<T>(client: ClientResource, key: string): pulumi.Input<T> | undefined {
+  return GIVEN.get(client)?.[key] as pulumi.Input<T> | undefined;
+}
+
 /**
  * The base of every API client resource: the outputs, the shim, and the secret-output rule.
  * Presets (generic OAuth 2.0 and each system) differ only in their arguments.
@@ -183,6 +196,7 @@ export abstract class ClientResource extends pulumi.CustomResource {
       props,
       pulumi.mergeOptions(opts, { additionalSecretOutputs: [...API_CLIENT_SECRET_OUTPUTS, ...extraSecretOutputs] }),
     );
+    GIVEN.set(this, args);
   }
 }
 

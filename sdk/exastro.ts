@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type RotationArgs, TokenResource } from "./access-token";
-import { ClientResource } from "./api-client";
+import { ClientResource, givenInput } from "./api-client";
 
 /** Inputs of an Exastro {@link ServiceAccount}. */
 export interface ServiceAccountArgs {
@@ -67,14 +67,14 @@ export interface ServiceAccountArgs {
  * - refresh: reads the user; one deleted in Exastro leaves the stack and the next `pulumi up`
  *   creates it again with a new refresh token (a chained token follows). A description
  *   changed in Exastro shows as drift. If the issued refresh token was revoked in Exastro, a
- *   warning says so.
+ *   warning says so and it leaves state; the next `pulumi up` issues a new one for the same
+ *   user in place (also once `refreshTokenExpiresAt` has passed), and a chained token follows.
  * - delete: deletes the user; every refresh and access token of it stops working at once,
  *   including tokens used outside this stack.
  *
  * What Exastro cannot do: return the id of a new user (it is looked up by name), change a
  * user's name or type (replace), issue a token with another lifetime, or revoke one of the
- * user's refresh tokens on its own (only all of them). A refresh token revoked in Exastro is
- * not re-issued automatically: replace the resource (`pulumi up --replace <urn>`).
+ * user's refresh tokens on its own (only all of them).
  *
  * `accessToken` and `refreshToken` are always secret. `clientId` is the user's id.
  *
@@ -256,7 +256,8 @@ function inputsFromServiceAccount(account: ServiceAccount, args: Omit<AccessToke
   return {
     baseUrl: account.baseUrl,
     organizationId: account.organizationId,
-    allowInsecureHttp: account.allowInsecureHttp,
+    // As given to the account: its output is unknown at preview when it was never set.
+    allowInsecureHttp: givenInput<boolean>(account, "allowInsecureHttp"),
     ...(signsIn ? {} : { initialRefreshToken: account.refreshToken }),
   };
 }

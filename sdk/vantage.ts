@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type ClientOrId, type RotationArgs, TokenResource } from "./access-token";
-import { ClientResource } from "./api-client";
+import { ClientResource, givenInput } from "./api-client";
 
 /** A Vantage region: `eu` (`vantage-eu.abbyy.com`), `us` or `au`. */
 export type Region = "eu" | "us" | "au";
@@ -104,7 +104,10 @@ function inputsFromClient(client: ApiClient, args: VantageTokenBaseArgs): Record
     args.clientSecret !== undefined || args.clientSecretConfigKey !== undefined || args.clientAuthMethod === "none";
   return {
     clientId: client.clientId,
-    ...(hostGiven ? {} : { region: client.region, baseUrl: client.baseUrl }),
+    // As given to the client (one of the two): an output never set is unknown at preview.
+    ...(hostGiven
+      ? {}
+      : { region: givenInput<string>(client, "region"), baseUrl: givenInput<string>(client, "baseUrl") }),
     ...(args.tenantId !== undefined ? {} : { tenantId: client.tenantId }),
     ...(secretGiven ? {} : { clientSecret: client.clientSecret }),
     // A public client (created with requireClientSecret: false) has no secret to send.

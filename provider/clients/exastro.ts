@@ -195,6 +195,20 @@ function afterCreation(error: unknown, record: ClientRecord): unknown {
 const nameOf = (inputs: ExastroClientInputs, id?: string) =>
   `service-account user "${stored(inputs.username)}"${id ? ` (${id})` : ""} of ${whereOf(inputs)}`;
 
+/** Outputs of the issued refresh token: they leave state together when it stops working. */
+const REFRESH_TOKEN_OUTPUTS = ["refreshToken", "refreshTokenSessionId", "refreshTokenExpiresAt"] as const;
+
+/**
+ * Whether the user needs a refresh token it lacks: the inputs ask for one, and state has
+ * none (a read found it revoked) or holds one past its end.
+ */
+function refreshTokenMissing(state: Record<string, unknown>, inputs: Record<string, unknown>, now: Date): boolean {
+  if (inputs.issueRefreshToken === false || typeof state.clientId !== "string" || state.clientId === "") return false;
+  if (typeof state.refreshToken !== "string") return true;
+  const end = typeof state.refreshTokenExpiresAt === "string" ? Date.parse(state.refreshTokenExpiresAt) : Number.NaN;
+  return end <= now.getTime();
+}
+
 /** Exastro service-account users. */
 export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
   id: "exastro",
@@ -294,14 +308,17 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
       );
       if (!sessions.some((s) => s.id === sid)) {
         await ctx.diagnostics.warn(
-          `${nameOf(inputs, id)}: the refresh token this resource issued (session ${sid}) was revoked or has ended, so the refreshToken output no longer works. To get a new one, replace the resource (pulumi up --replace <its URN>: the user is deleted and created again with a new token), or issue one for the user in Exastro and use that instead`,
+          `${nameOf(inputs, id)}: the refresh token this resource issued (session ${sid}) was revoked or has ended, so it is removed from the stack; the next pulumi up issues a new one in place (the user stays, and what uses the refreshToken output gets the new one)`,
         );
+        return { ...recordOf(inputs, id, metadataOf(answer)), ended: REFRESH_TOKEN_OUTPUTS };
       }
     }
     return recordOf(inputs, id, metadataOf(answer));
   },
 
   canUpdate: (state) => typeof state.clientId === "string" && state.clientId !== "",
+
+  toRestore: (state, inputs, now) => (refreshTokenMissing(state, inputs, now) ? ["refreshToken"] : []),
 
   async update(inputs, state, ctx) {
     const id = String(state.clientId);
@@ -320,7 +337,7 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
       );
       metadata.description = inputs.description ?? "";
     }
-    if (inputs.issueRefreshToken !== false && typeof state.refreshToken !== "string") {
+    if (refreshTokenMissing(state, inputs, ctx.now())) {
       return recordOf(inputs, id, metadata, await issueRefreshToken(inputs, id, ctx));
     }
     if (inputs.issueRefreshToken === false && typeof state.refreshToken === "string") {

@@ -29,6 +29,12 @@ export interface ClientRecord {
   outputs: Record<string, unknown>;
   /** Other secret outputs (e.g. `registrationAccessToken`), listed in the system's `secretOutputs`. */
   secrets: Record<string, string>;
+  /**
+   * Outputs a read found no longer work (e.g. a refresh token revoked at the server): they
+   * leave state, so nothing points at a dead credential, and {@link ClientSystem.toRestore}
+   * has the next `up` issue them again.
+   */
+  ended?: readonly string[];
 }
 
 /** What happened on delete. */
@@ -82,7 +88,13 @@ export interface ClientSystem<I = Record<string, unknown>> {
   read(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<ClientRecord | "gone" | undefined>;
   /** Whether {@link update} can change this client in place; when not, a change of `updateInputs` replaces. */
   canUpdate(state: Record<string, unknown>): boolean;
-  /** Applies the inputs at the server. */
+  /**
+   * Outputs the next `up` must issue again in place (state: the client's outputs; e.g. a
+   * refresh token a read found revoked, or one past its end): the diff plans an update for
+   * them, and {@link update} issues them.
+   */
+  toRestore?(state: Record<string, unknown>, inputs: Record<string, unknown>, now: Date): string[];
+  /** Applies the inputs at the server, and issues what {@link toRestore} names. */
   update(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<ClientRecord>;
   /** Deletes the client where the system allows; says why not where it cannot. */
   remove(inputs: I, state: Record<string, unknown>, ctx: ClientContext): Promise<RemoveOutcome>;

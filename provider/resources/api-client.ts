@@ -217,6 +217,13 @@ export async function diffApiClient(
     );
     replaces.push("rotateAfter");
   }
+  const restore = replaces.length ? [] : (system.toRestore?.(olds, news, now) ?? []);
+  if (restore.length) {
+    await diagnostics.info(
+      `${label(news, system)}: ${restore.join(", ")} no longer works; a new one will be issued in place`,
+    );
+    updates.push(...restore.filter((k) => !updates.includes(k)));
+  }
   if (updates.length && !replaces.length && !system.canUpdate(olds)) {
     await diagnostics.info(
       `${label(news, system)}: ${updates.join(", ")} changed, but the server offers no way to update this client in place; a new client will be registered`,
@@ -375,6 +382,7 @@ export async function readApiClient(
     }
     const next = { ...state, ...(system.driftedInputs?.(inputs, answer) ?? {}) };
     applyRecord(next, answer, false);
+    for (const key of answer.ended ?? []) delete next[key];
     return { id, props: next };
   });
 }
@@ -404,15 +412,19 @@ export async function updateApiClient(
     if (tokenEndpoint === undefined) delete next.tokenEndpoint;
     else next.tokenEndpoint = tokenEndpoint;
     next.stateVersion = API_CLIENT_STATE_VERSION;
+    const now = (deps.now ?? (() => new Date()))();
     // State written before clients recorded their creation: rotation counts from now.
     if (news.rotateAfter !== undefined && next.createdAt === undefined && next.clientIdIssuedAt === undefined) {
-      next.createdAt = (deps.now ?? (() => new Date()))().toISOString();
+      next.createdAt = now.toISOString();
     }
     const dueAt = clientRotationDueAt(next, news.rotateAfter);
     if (dueAt) next.rotationDueAt = dueAt;
     else delete next.rotationDueAt;
     const defaults = system.inputDefaults ?? {};
-    if (system.updateInputs.some((k) => !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k]))) {
+    if (
+      system.updateInputs.some((k) => !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k])) ||
+      (system.toRestore?.(olds, news, now).length ?? 0) > 0
+    ) {
       try {
         applyRecord(next, await system.update(inputs, olds, ctx), false);
       } catch (error) {

@@ -73,6 +73,15 @@ describe("clientStatus", () => {
     expect(soon).toMatchObject({ warnings: ["client secret expires at 2026-01-05T00:00:00.000Z"], level: 0 });
     expect(clientStatus(client({ clientSecretExpiresAt: "2026-02-05T00:00:00.000Z" }), now).warnings).toEqual([]);
   });
+  it("an Exastro user's refresh token: ended is DUE (up issues a new one), ending within 7 days warns", () => {
+    const ended = clientStatus(client({ system: "exastro", refreshTokenExpiresAt: "2026-01-01T00:00:00.000Z" }), now);
+    expect(ended).toMatchObject({
+      warnings: ["its refresh token ended: the next pulumi up issues a new one"],
+      level: STATUS_EXIT.DUE,
+    });
+    const soon = clientStatus(client({ system: "exastro", refreshTokenExpiresAt: "2026-01-03T00:00:00.000Z" }), now);
+    expect(soon).toMatchObject({ warnings: ["its refresh token ends at 2026-01-03T00:00:00.000Z"], level: 0 });
+  });
   it("never reads secret fields", () => {
     const s = clientStatus(
       client({ clientSecret: "cs-should-not-appear", registrationAccessToken: "rat-should-not-appear" }),

@@ -105,6 +105,13 @@ describe("Alphaus API client through pulumi", () => {
     expect(token.dependencies).toContain(client.urn);
   });
 
+  it("a no-change preview plans nothing for the client or what is chained to it (--expect-no-changes)", async () => {
+    // Optional settings a client never had must not turn unknown at preview and plan
+    // updates of the chained tokens.
+    const r = await program.preview(["--expect-no-changes"]);
+    expect(r.stdout).not.toMatch(/\((update|replace|create|delete)\)/);
+  });
+
   it("a client deleted at Alphaus leaves state on refresh; the next up creates a new one and the token follows", async () => {
     expect(server.clients.delete(first.clientId as string)).toBe(true);
     const refreshed = await program.refresh();

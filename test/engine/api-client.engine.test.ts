@@ -172,6 +172,13 @@ describe("ApiClient through pulumi", () => {
     expect(token_.dependencies).toContain(client.urn);
   });
 
+  it("a no-change preview plans nothing for the client or what is chained to it (--expect-no-changes)", async () => {
+    // Optional settings a client never had must not turn unknown at preview and plan
+    // updates of the chained tokens.
+    const r = await program.preview(["--expect-no-changes"]);
+    expect(r.stdout).not.toMatch(/\((update|replace|create|delete)\)/);
+  });
+
   it("a second up changes nothing and registers nothing", async () => {
     const before = server.requests.length;
     const r = await program.up();

@@ -86,6 +86,13 @@ describe("Exastro service account through pulumi", () => {
     expect(chained.outputs?.initialRefreshToken).toMatchObject({ [SECRET_SIG]: expect.any(String) });
   });
 
+  it("a no-change preview plans nothing for the client or what is chained to it (--expect-no-changes)", async () => {
+    // Optional settings a client never had must not turn unknown at preview and plan
+    // updates of the chained tokens.
+    const r = await program.preview(["--expect-no-changes"]);
+    expect(r.stdout).not.toMatch(/\((update|replace|create|delete)\)/);
+  });
+
   it("a new description updates the user in place; its refresh token and the chained token stay", async () => {
     await program.config("description", "agent v2");
     const r = await program.up();
@@ -95,6 +102,33 @@ describe("Exastro service account through pulumi", () => {
     const after = await outputs(program);
     expect(after.agentRefreshToken).toBe(first.agentRefreshToken);
     expect(after.accessToken).toBe(first.accessToken);
+  });
+
+  it("its refresh token revoked in Exastro: refresh drops it, the next up issues a new one for the same user", async () => {
+    const live = server.sessions("org1", "ita-agent").filter((x) => x.active);
+    expect(live.length).toBeGreaterThan(0);
+    for (const session of live) server.revokeSession(session.id);
+    const refreshed = await program.refresh();
+    expect(output(refreshed)).toMatch(
+      /the refresh token this resource issued \(session [0-9a-f-]{36}\) was revoked or has ended, so it is removed from the stack; the next pulumi up issues a new one in place/,
+    );
+    const client = (await resourcesOf(program)).find((x) => x.type === CLIENT_TYPE) as StateResource;
+    expect(client.outputs?.refreshToken).toBeUndefined();
+    expect(client.outputs?.clientId).toBe(first.serviceAccountUserId);
+
+    const preview = await program.preview();
+    expect(output(preview)).toMatch(/refreshToken no longer works; a new one will be issued in place/);
+    expect(preview.stdout).toMatch(new RegExp(`~ ${CLIENT_TYPE}: \\(update\\)`));
+
+    const r = await program.up();
+    expect(r.stdout).not.toMatch(/deleted|replaced/);
+    const again = await outputs(program);
+    expect(again.serviceAccountUserId).toBe(first.serviceAccountUserId);
+    expect(again.agentRefreshToken).not.toBe(first.agentRefreshToken);
+    expect(server.issuedTokens.has(again.agentRefreshToken)).toBe(true);
+    expect(server.verify(again.accessToken)).toMatchObject({ active: true, username: "ita-agent" });
+    await program.preview(["--expect-no-changes"]);
+    first = again;
   });
 
   it("a user deleted in Exastro: refresh drops it, the next up creates it again and the token follows", async () => {

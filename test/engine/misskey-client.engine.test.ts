@@ -159,6 +159,13 @@ describe("Misskey app through pulumi", () => {
     expect(app.outputs).toMatchObject({ clientId: first.id, origin: server.url, system: "misskey" });
   });
 
+  it("a no-change preview plans nothing for the client or what is chained to it (--expect-no-changes)", async () => {
+    // Optional settings a client never had must not turn unknown at preview and plan
+    // updates of the chained tokens.
+    const r = await program.preview(["--expect-no-changes"]);
+    expect(r.stdout).not.toMatch(/\((update|replace|create|delete)\)/);
+  });
+
   it("the owner approves the app with the CLI; the token chained from the app works", async () => {
     const before = server.requests.length;
     await authorize();

@@ -117,6 +117,13 @@ describe("ABBYY Vantage API clients through pulumi", () => {
     expect(token.outputs).toMatchObject({ clientId: first.clientId, tenantId: server.tenantId });
   });
 
+  it("a no-change preview plans nothing for the client or what is chained to it (--expect-no-changes)", async () => {
+    // Optional settings a client never had must not turn unknown at preview and plan
+    // updates of the chained tokens.
+    const r = await program.preview(["--expect-no-changes"]);
+    expect(r.stdout).not.toMatch(/\((update|replace|create|delete)\)/);
+  });
+
   it("refresh cannot check the client: keeps it and says so", async () => {
     const r = await program.refresh();
     expect(all(r)).toContain(

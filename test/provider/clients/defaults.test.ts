@@ -10,7 +10,13 @@ import { diffApiClient } from "../../../provider/resources/api-client";
 const TENANT = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 
 /** Per system: inputs without the defaults, and the defaults spelled out. */
-const SYSTEMS: { system: string; base: Record<string, unknown>; explicit: Record<string, unknown> }[] = [
+const SYSTEMS: {
+  system: string;
+  base: Record<string, unknown>;
+  explicit: Record<string, unknown>;
+  /** Outputs a working client of this system has. */
+  state?: Record<string, unknown>;
+}[] = [
   {
     system: "alphaus",
     base: { name: "reports", apiUrl: "http://127.0.0.1:9/m/blue" },
@@ -20,6 +26,7 @@ const SYSTEMS: { system: string; base: Record<string, unknown>; explicit: Record
     system: "exastro",
     base: { baseUrl: "http://127.0.0.1:9", organizationId: "org1", workspaceId: "ws1", username: "agent" },
     explicit: { type: "ansible-execution-agent", issueRefreshToken: true, description: "" },
+    state: { refreshToken: "rt", refreshTokenExpiresAt: "2999-01-01T00:00:00.000Z" },
   },
   {
     system: "misskey",
@@ -39,8 +46,8 @@ const SYSTEMS: { system: string; base: Record<string, unknown>; explicit: Record
   },
 ];
 
-describe.each(SYSTEMS)("$system client: defaults spelled out", ({ system, base, explicit }) => {
-  const olds = { ...base, system, resourceName: "c", clientId: "id-1", clientSecret: "s" };
+describe.each(SYSTEMS)("$system client: defaults spelled out", ({ system, base, explicit, state }) => {
+  const olds = { ...base, ...state, system, resourceName: "c", clientId: "id-1", clientSecret: "s" };
 
   it("adding the defaults is no change", async () => {
     const diagnostics = recordingDiagnostics();

@@ -142,6 +142,36 @@ describe("diff (plan time, no network)", () => {
     });
     expect(await diffApiClient(olds, inputs())).toMatchObject({ changes: false });
   });
+
+  it("a refresh token that no longer works (removed by a read, or past its end) is issued again in place", async () => {
+    const now = new Date("2026-06-01T00:00:00.000Z");
+    const base = { ...inputs(), clientId: "id-1" };
+    for (const olds of [base, { ...base, refreshToken: "rt", refreshTokenExpiresAt: "2026-05-31T23:59:59.000Z" }]) {
+      const diagnostics = recordingDiagnostics();
+      expect(await diffApiClient(olds, inputs(), { diagnostics, now: () => now })).toMatchObject({
+        changes: true,
+        replaces: [],
+      });
+      expect(diagnostics.messages).toEqual([
+        expect.objectContaining({
+          severity: "info",
+          message: expect.stringMatching(/refreshToken no longer works; a new one will be issued in place/),
+        }),
+      ]);
+    }
+    const valid = { ...base, refreshToken: "rt", refreshTokenExpiresAt: "2026-06-02T00:00:00.000Z" };
+    expect(await diffApiClient(valid, inputs(), { now: () => now })).toMatchObject({ changes: false });
+    // Not asked for: nothing to restore.
+    expect(
+      await diffApiClient({ ...base, issueRefreshToken: false }, inputs({ issueRefreshToken: false }), {
+        now: () => now,
+      }),
+    ).toMatchObject({ changes: false });
+    // A replacement issues its own: no update is planned on top of it.
+    expect(await diffApiClient(base, inputs({ username: "other" }), { now: () => now })).toMatchObject({
+      replaces: ["username"],
+    });
+  });
 });
 
 describe("lifecycle", () => {
@@ -284,10 +314,28 @@ describe("lifecycle", () => {
         expect.objectContaining({
           severity: "warning",
           message: expect.stringMatching(
-            /the refresh token this resource issued \(session [0-9a-f-]{36}\) was revoked or has ended, .*pulumi up --replace/,
+            /the refresh token this resource issued \(session [0-9a-f-]{36}\) was revoked or has ended, so it is removed from the stack; the next pulumi up issues a new one in place/,
           ),
         }),
       ]);
+      // Nothing in state points at the dead session any more.
+      const refreshed = r.props ?? {};
+      for (const key of ["refreshToken", "refreshTokenSessionId", "refreshTokenExpiresAt"]) {
+        expect(refreshed).not.toHaveProperty(key);
+      }
+      expect(refreshed.clientId).toBe(created.outs.clientId);
+
+      // The next up: an update in place issues a new refresh token for the same user.
+      expect(await diffApiClient(refreshed, news())).toMatchObject({ changes: true, replaces: [] });
+      const restored = (await updateApiClient(created.id, refreshed, news(), deps())).outs ?? {};
+      expect(restored.clientId).toBe(created.outs.clientId);
+      expect(typeof restored.refreshToken).toBe("string");
+      expect(restored.refreshToken).not.toBe(created.outs.refreshToken);
+      expect(server.sessions("org1", "agent-rud").filter((x) => x.active)).toEqual([
+        expect.objectContaining({ id: restored.refreshTokenSessionId }),
+      ]);
+      expect(await diffApiClient(restored, news())).toMatchObject({ changes: false });
+      created = { id: created.id, outs: restored };
     });
 
     it("delete: the user is gone and so are its tokens; a second delete finds it gone", async () => {
