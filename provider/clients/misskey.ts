@@ -18,7 +18,11 @@ export const misskeyAppInputShape = {
   name: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters (Misskey's limit)"),
   description: z.string().max(512, "must be at most 512 characters (Misskey's limit)").optional(),
   permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
-  callbackUrl: z.string().min(1, "must not be empty").max(512, "must be at most 512 characters").optional(),
+  callbackUrl: z
+    .string()
+    .min(1, "must not be empty")
+    .max(512, "must be at most 512 characters (Misskey's limit)")
+    .optional(),
   token: z.string().min(1, "must not be empty").optional(),
 };
 

@@ -15,7 +15,9 @@ import * as vantage from "../protocols/vantage";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
 
 const nonEmpty = z.string().min(1, "must not be empty");
-// IdentityServer's store limits client ids and names to 200 characters [inferred].
+// IdentityServer's EF configuration store declares ClientId and ClientName with at most 200
+// characters; the admin API's client fields are IdentityServer's, so Vantage is taken to
+// share the limit [inferred: not in Vantage's documentation].
 const idLike = nonEmpty.max(200, "must be at most 200 characters");
 const scopeToken = z
   .string()
