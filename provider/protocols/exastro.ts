@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
-import { REAUTHORIZE_HINT, runGrant } from "./generic";
+import { runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
 
@@ -380,7 +380,7 @@ const heldElsewhere = (endpoints: ExastroEndpoints, sid: string, accessToken: st
 
 /** What to do when a refresh token is refused. */
 export const EXASTRO_REAUTHORIZE_HINT =
-  "the Exastro refresh token was rejected (its session was revoked or has ended): issue a new one in the Exastro UI (トークン発行) and set it as initialRefreshToken (a new value replaces the resource), or use username + password so the resource can issue its own";
+  "the Exastro refresh token was rejected (its session was revoked or has ended): issue a new one in the Exastro UI (トークン発行) and set it as initialRefreshToken (a new value replaces the resource), or use username + password so the resource can issue its own; for a token given serviceAccount, run pulumi refresh and pulumi up: the service account issues a new one";
 
 async function refreshGrant(
   endpoints: ExastroEndpoints,
@@ -389,21 +389,15 @@ async function refreshGrant(
 ): Promise<oauth2.TokenSet> {
   // Always send a scope (the gateway needs one): the refresh token's own, a subset Keycloak accepts.
   const scope = decodeClaims(refreshToken)?.scope ?? "openid";
-  try {
-    return await runGrant(
-      SYSTEM,
-      endpoints.token,
-      "refresh_token",
-      { refresh_token: refreshToken, scope },
-      oauth2.noClientAuth(endpoints.clientId),
-      ctx,
-    );
-  } catch (error) {
-    if (isAccessTokenError(error) && error.oauthError === "invalid_grant") {
-      error.message = error.message.replace(REAUTHORIZE_HINT, EXASTRO_REAUTHORIZE_HINT);
-    }
-    throw error;
-  }
+  return runGrant(
+    SYSTEM,
+    endpoints.token,
+    "refresh_token",
+    { refresh_token: refreshToken, scope },
+    oauth2.noClientAuth(endpoints.clientId),
+    ctx,
+    EXASTRO_REAUTHORIZE_HINT,
+  );
 }
 
 async function passwordGrant(

@@ -206,7 +206,10 @@ const CLIENT_GONE = "the OAuth client can no longer authenticate (deleted at the
 export const REAUTHORIZE_HINT =
   "the refresh token was rejected (expired, revoked, or already used): obtain a new one (npx pulumi-access-tokens authorize ...) and set it as the resource's refreshToken, then run pulumi up";
 
-/** Runs a grant at `endpoint` and judges the answer. */
+/**
+ * Runs a grant at `endpoint` and judges the answer. A refresh token refused with
+ * `invalid_grant` gets `reauthorizeHint` (the system's own words on what to do) appended.
+ */
 export async function runGrant(
   system: string,
   endpoint: string,
@@ -214,6 +217,7 @@ export async function runGrant(
   params: Record<string, string | string[] | undefined>,
   auth: oauth2.ClientAuth,
   ctx: SystemContext,
+  reauthorizeHint: string = REAUTHORIZE_HINT,
 ): Promise<oauth2.TokenSet> {
   const rctx = { system, operation: `token request (${grantType})`, endpoint };
   try {
@@ -225,7 +229,7 @@ export async function runGrant(
     return tokens;
   } catch (error) {
     if (grantType === "refresh_token" && isAccessTokenError(error) && error.oauthError === "invalid_grant") {
-      error.message = `${error.message}: ${REAUTHORIZE_HINT}`;
+      error.message = `${error.message}: ${reauthorizeHint}`;
     }
     throw error;
   }

@@ -25,7 +25,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
-import { type GenericInputs, REAUTHORIZE_HINT, authOf, runGrant } from "./generic";
+import { type GenericInputs, authOf, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
 
@@ -289,22 +289,16 @@ async function refreshGrant(
   inputs: VantageInputs,
   ctx: SystemContext,
 ): Promise<oauth2.TokenSet> {
-  try {
-    // No scope: the refresh keeps the original grant's scopes (offline_access included).
-    return await runGrant(
-      SYSTEM,
-      endpoint,
-      "refresh_token",
-      { refresh_token: refreshToken },
-      await authFor(inputs, ctx),
-      ctx,
-    );
-  } catch (error) {
-    if (isAccessTokenError(error) && error.oauthError === "invalid_grant") {
-      error.message = error.message.replace(REAUTHORIZE_HINT, VANTAGE_REAUTHORIZE_HINT);
-    }
-    throw error;
-  }
+  // No scope: the refresh keeps the original grant's scopes (offline_access included).
+  return runGrant(
+    SYSTEM,
+    endpoint,
+    "refresh_token",
+    { refresh_token: refreshToken },
+    await authFor(inputs, ctx),
+    ctx,
+    VANTAGE_REAUTHORIZE_HINT,
+  );
 }
 
 function issuedFrom(

@@ -179,6 +179,9 @@ describe("refresh-token flow (token from the Exastro UI)", () => {
     );
     expect(error.message).toMatch(/HTTP 400.*invalid_grant.*Offline session not active/);
     expect(error.message).toMatch(/set it as initialRefreshToken/);
+    expect(error.message).toMatch(/for a token given serviceAccount, run pulumi refresh and pulumi up/);
+    // The system's own hint replaces the generic one, which names another input.
+    expect(error.message).not.toMatch(/set it as the resource's refreshToken/);
     expect(error.message).not.toContain(refreshToken);
   });
 });
