@@ -131,7 +131,10 @@ const GIVEN = new WeakMap<object, Readonly<Record<string, unknown>>>();
  * would plan an update of every chained token on every preview.
  */
 export function givenInput<T>(client: ClientResource, key: string): pulumi.Input<T> | undefined {
-  return GIVEN.get(client)?.[key] as pulumi.Input<T> | undefined;
+  const given = GIVEN.get(client);
+  // A client made by another copy of this package: its output is all there is.
+  if (!given) return (client as unknown as Record<string, pulumi.Input<T> | undefined>)[key];
+  return given[key] as pulumi.Input<T> | undefined;
 }
 
 /**
