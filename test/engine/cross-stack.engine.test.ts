@@ -83,7 +83,7 @@ describe("cross-stack consumers and the status command", () => {
   it("status reports the token with nothing due (exit 0) and never prints a secret", async () => {
     const { code, out } = await status();
     expect(code).toBe(STATUS_EXIT.OK);
-    expect(out).toMatch(/shared-token\s+oauth2\s+\S+Z\s+\S+Z\s+\S+Z\s+-/);
+    expect(out).toMatch(/shared-token\s+token\s+oauth2\s+\S+Z\s+\S+Z\s+\S+Z\s+-/);
   });
 
   let b: string;
