@@ -38,38 +38,47 @@ interface StateResource {
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
-/** Judges one token's state at `now`. Only non-secret fields are read. */
-export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
-  const o = resource.outputs ?? {};
+/** Collects one resource's warnings and the worst exit level they call for. */
+function findings(now: Date) {
   const t = now.getTime();
   const warnings: string[] = [];
   let level: number = STATUS_EXIT.OK;
+  const raise = (warning: string, to: number) => {
+    warnings.push(warning);
+    level = Math.max(level, to);
+  };
+  return {
+    warnings,
+    level: () => level,
+    /** Once `at` has passed. */
+    passed(at: string | undefined, warning: string, to: number) {
+      if (at && Date.parse(at) <= t) raise(warning, to);
+    },
+    /** Once `at` has passed, or (`soon`) within 7 days of it. */
+    ending(at: string | undefined, ended: [string, number], soon: [string, number]) {
+      if (!at) return;
+      const left = Date.parse(at) - t;
+      if (left <= 0) raise(...ended);
+      else if (left <= UPSTREAM_WINDOW_MS) raise(...soon);
+    },
+  };
+}
+
+/** Judges one token's state at `now`. Only non-secret fields are read. */
+export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
+  const o = resource.outputs ?? {};
+  const f = findings(now);
   const expiresAt = str(o.expiresAt);
   const due = str(o.rotationDueAt);
-  if (expiresAt && Date.parse(expiresAt) <= t) {
-    warnings.push("expired");
-    level = STATUS_EXIT.EXPIRED;
-  }
-  if (due && Date.parse(due) <= t) {
-    warnings.push("rotation due");
-    level = Math.max(level, STATUS_EXIT.DUE);
-  }
-  const previousRevokeAt = str(o.previousRevokeAt);
-  if (previousRevokeAt && Date.parse(previousRevokeAt) <= t) {
-    warnings.push("previous token awaits revocation");
-    level = Math.max(level, STATUS_EXIT.DUE);
-  }
+  f.passed(expiresAt, "expired", STATUS_EXIT.EXPIRED);
+  f.passed(due, "rotation due", STATUS_EXIT.DUE);
+  f.passed(str(o.previousRevokeAt), "previous token awaits revocation", STATUS_EXIT.DUE);
   const refreshEnd = str(o.refreshTokenExpiresAt);
-  if (refreshEnd) {
-    const left = Date.parse(refreshEnd) - t;
-    if (left <= 0) {
-      warnings.push(`refresh token expired at ${refreshEnd}: re-authorize`);
-      level = STATUS_EXIT.EXPIRED;
-    } else if (left <= UPSTREAM_WINDOW_MS) {
-      warnings.push(`refresh token expires at ${refreshEnd}: re-authorize before then`);
-      level = STATUS_EXIT.EXPIRED;
-    }
-  }
+  f.ending(
+    refreshEnd,
+    [`refresh token expired at ${refreshEnd}: re-authorize`, STATUS_EXIT.EXPIRED],
+    [`refresh token expires at ${refreshEnd}: re-authorize before then`, STATUS_EXIT.EXPIRED],
+  );
   return {
     name: resource.urn.split("::").pop() ?? resource.urn,
     kind: "token",
@@ -77,8 +86,8 @@ export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
     expiresAt,
     rotationDueAt: due,
     lastRotatedAt: str(o.issuedAt),
-    warnings,
-    level,
+    warnings: f.warnings,
+    level: f.level(),
   };
 }
 
@@ -90,33 +99,22 @@ export function tokenStatus(resource: StateResource, now: Date): TokenStatus {
  */
 export function clientStatus(resource: StateResource, now: Date): TokenStatus {
   const o = resource.outputs ?? {};
-  const t = now.getTime();
-  const warnings: string[] = [];
-  let level: number = STATUS_EXIT.OK;
+  const f = findings(now);
   const expiresAt = str(o.clientSecretExpiresAt);
   const due = str(o.rotationDueAt);
-  if (expiresAt) {
-    const left = Date.parse(expiresAt) - t;
-    if (left <= 0) {
-      warnings.push("client secret expired: the next pulumi up registers a new client");
-      level = STATUS_EXIT.DUE;
-    } else if (left <= UPSTREAM_WINDOW_MS) {
-      warnings.push(`client secret expires at ${expiresAt}`);
-    }
-  }
+  f.ending(
+    expiresAt,
+    ["client secret expired: the next pulumi up registers a new client", STATUS_EXIT.DUE],
+    [`client secret expires at ${expiresAt}`, STATUS_EXIT.OK],
+  );
   // A refresh token issued for the client's user (Exastro): the next up issues a new one.
   const refreshEnd = str(o.refreshTokenExpiresAt);
-  if (refreshEnd) {
-    const left = Date.parse(refreshEnd) - t;
-    if (left <= 0) {
-      warnings.push("its refresh token ended: the next pulumi up issues a new one");
-      level = STATUS_EXIT.DUE;
-    } else if (left <= UPSTREAM_WINDOW_MS) warnings.push(`its refresh token ends at ${refreshEnd}`);
-  }
-  if (due && Date.parse(due) <= t) {
-    warnings.push("rotation due");
-    level = STATUS_EXIT.DUE;
-  }
+  f.ending(
+    refreshEnd,
+    ["its refresh token ended: the next pulumi up issues a new one", STATUS_EXIT.DUE],
+    [`its refresh token ends at ${refreshEnd}`, STATUS_EXIT.OK],
+  );
+  f.passed(due, "rotation due", STATUS_EXIT.DUE);
   return {
     name: resource.urn.split("::").pop() ?? resource.urn,
     kind: "client",
@@ -124,8 +122,8 @@ export function clientStatus(resource: StateResource, now: Date): TokenStatus {
     expiresAt,
     rotationDueAt: due,
     lastRotatedAt: str(o.createdAt) ?? str(o.clientIdIssuedAt),
-    warnings,
-    level,
+    warnings: f.warnings,
+    level: f.level(),
   };
 }
 

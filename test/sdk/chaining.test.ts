@@ -33,15 +33,18 @@ async function settled(...resources: pulumi.CustomResource[]): Promise<void> {
   await new Promise<void>((resolve) => pulumi.all(resources.map((r) => r.urn)).apply(() => resolve()));
 }
 
+const serviceAccount = (name: string, args: { baseUrl: string; allowInsecureHttp?: boolean }) =>
+  new sdk.exastro.ServiceAccount(name, {
+    ...args,
+    organizationId: "org1",
+    workspaceId: "ws1",
+    username: "agent",
+    accessToken: "admin-token",
+  });
+
 describe("chained tokens take optional client settings as given", () => {
   it("exastro: allowInsecureHttp is left out when the service account was given none", async () => {
-    const account = new sdk.exastro.ServiceAccount("sa-a", {
-      baseUrl: "https://ita.example",
-      organizationId: "org1",
-      workspaceId: "ws1",
-      username: "agent",
-      accessToken: "admin-token",
-    });
+    const account = serviceAccount("sa-a", { baseUrl: "https://ita.example" });
     const token = new sdk.exastro.AccessToken("sa-a-token", { serviceAccount: account });
     await settled(account, token);
     expect(registered.get("sa-a-token")).not.toHaveProperty("allowInsecureHttp");
@@ -49,14 +52,7 @@ describe("chained tokens take optional client settings as given", () => {
   });
 
   it("exastro: and passed on when it was", async () => {
-    const account = new sdk.exastro.ServiceAccount("sa-b", {
-      baseUrl: "http://ita.internal",
-      organizationId: "org1",
-      workspaceId: "ws1",
-      username: "agent",
-      accessToken: "admin-token",
-      allowInsecureHttp: true,
-    });
+    const account = serviceAccount("sa-b", { baseUrl: "http://ita.internal", allowInsecureHttp: true });
     const token = new sdk.exastro.AccessToken("sa-b-token", { serviceAccount: account });
     await settled(account, token);
     expect(registered.get("sa-b-token")).toMatchObject({ allowInsecureHttp: true });
