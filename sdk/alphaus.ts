@@ -210,7 +210,9 @@ export interface ApiClientArgs extends ClientRotationArgs {
  *   of the client (changing them makes no call).
  * - refresh: lists the owner's clients and looks for this one. A client deleted at Alphaus
  *   leaves state, and the next `pulumi up` creates a new one (and its tokens follow). A list
- *   that fails midway is an error: state is left as it was.
+ *   that fails midway is an error: state is left as it was. A stale
+ *   {@link ApiClientArgs.accessToken} (expired, or refused) is a warning, not an error: the
+ *   client is kept unchecked until `pulumi up` renews the token that feeds it.
  * - delete: deletes the client (already gone is fine).
  * - rotation (`rotateAfter`, `triggers`): a new client is created, the tokens given it as
  *   `client` switch to it in the same `pulumi up`, then the old client is deleted — the

@@ -168,6 +168,14 @@ function resolveOwner(inputs: AlphausClientInputs): alphaus.AlphausResolution | 
   );
 }
 
+const ACCESS_TOKEN_SOURCE = "the accessToken input";
+
+/** The client as messages name it: its resource name, else its id. */
+function clientLabel(state: Record<string, unknown>): string {
+  const name = typeof state.resourceName === "string" ? state.resourceName : String(state.clientId);
+  return `${alphaus.SYSTEM} API client "${name}"`;
+}
+
 /**
  * The owner's bearer: the `accessToken` input while its JWT is unexpired, else a token issued
  * from the owner's credentials (inputs, else environment), cached per provider process.
@@ -179,7 +187,7 @@ export async function ownerBearer(inputs: AlphausClientInputs, ctx: ClientContex
     if (exp === undefined || exp > ctx.now().getTime()) {
       return {
         token: inputs.accessToken,
-        source: "the accessToken input",
+        source: ACCESS_TOKEN_SOURCE,
         remedy:
           "it may have expired (Alphaus access tokens live 24 h) or belong to another environment: pulumi up renews the alphaus.AccessToken that feeds it; or leave accessToken unset so the provider issues the owner's token itself from the ALPHAUS_* environment variables",
         owner: jwtAudience(inputs.accessToken),
@@ -318,16 +326,39 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
 
   async read(inputs, state, ctx) {
     const base = stateBase(inputs, state);
-    const bearer = await ownerBearer(inputs, ctx);
+    // A refresh must not fail on a stale owner token that the next pulumi up renews (it may
+    // feed from a token resource of the same stack): say so and keep the state.
+    const notChecked = async (error: unknown) => {
+      await ctx.diagnostics.warn(`${clientLabel(state)} was not checked: ${(error as Error).message}`);
+      return undefined;
+    };
+    let bearer: Bearer;
+    try {
+      bearer = await ownerBearer(inputs, ctx);
+    } catch (error) {
+      // With an accessToken input, this is "expired, and no owner credentials to replace it".
+      if (inputs.accessToken !== undefined && isAccessTokenError(error) && error.code === ErrorCode.INVALID_INPUT) {
+        return notChecked(error);
+      }
+      throw error;
+    }
     const rctx = { system: alphaus.SYSTEM, operation: "API client list", endpoint: alphaus.blueClientsUrl(base) };
-    const list = await blueCall(
-      bearer,
-      alphaus.blueListClientsRequest(base, bearer.token),
-      rctx,
-      ctx,
-      alphaus.processBlueListClientsResponse,
-      16 << 20,
-    );
+    let list: alphaus.BlueClientList;
+    try {
+      list = await blueCall(
+        bearer,
+        alphaus.blueListClientsRequest(base, bearer.token),
+        rctx,
+        ctx,
+        alphaus.processBlueListClientsResponse,
+        16 << 20,
+      );
+    } catch (error) {
+      if (bearer.source === ACCESS_TOKEN_SOURCE && isAccessTokenError(error) && error.status === 401) {
+        return notChecked(error);
+      }
+      throw error;
+    }
     const found = list.clients.find((c) => c.clientId === state.clientId);
     if (found) return recordOf(found, base);
     // Only a complete list proves the client is gone.
@@ -358,7 +389,7 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
       ctx,
       alphaus.processBlueDeleteClientResponse,
     );
-    const label = `${alphaus.SYSTEM} API client "${typeof state.resourceName === "string" ? state.resourceName : clientId}"`;
+    const label = clientLabel(state);
     if (outcome === "gone") {
       await ctx.diagnostics.info(
         `${label}: client "${clientId}" was already gone at the server (HTTP 404 from ${url})`,

@@ -295,6 +295,19 @@ describe("the lifecycle against the Alphaus server", () => {
       `Alphaus API client create at ${server.blueApiBase}/iam/v1/apiclients failed: HTTP 401, gRPC UNAUTHENTICATED (16): "invalid or expired access token": the Blue API refused the accessToken input; it may have expired (Alphaus access tokens live 24 h) or belong to another environment: pulumi up renews the alphaus.AccessToken that feeds it; or leave accessToken unset so the provider issues the owner's token itself from the ALPHAUS_* environment variables`,
     );
     expect(isAccessTokenError(e) && e.status).toBe(401);
+
+    // On refresh, the same refusal keeps the state with a warning.
+    const created = (await createApiClient(inputs({ accessToken: await ownerToken() }), deps())).outs as Record<
+      string,
+      unknown
+    >;
+    const d = deps();
+    const kept = await readApiClient("id", { ...created, accessToken: token, __provider: SHIM }, d);
+    expect(kept.props?.clientId).toBe(created.clientId);
+    expect(d.diagnostics.messages[0]?.message).toMatch(
+      /^Alphaus API client "reports" was not checked: .*HTTP 401.*the Blue API refused the accessToken input; .*pulumi up renews/,
+    );
+    await deleteApiClient({ ...created, __provider: SHIM }, deps());
   });
 
   it("refused owner credentials name the inputs and the token endpoint, and never the secret", async () => {
@@ -319,10 +332,23 @@ describe("the lifecycle against the Alphaus server", () => {
     const token = await ownerToken();
     const created = (await createApiClient(inputs({ accessToken: token }), deps())).outs as Record<string, unknown>;
     const later = () => new Date(Date.now() + 2 * 86_400_000);
-    const e = await caught(readApiClient("id", { ...created, __provider: SHIM }, deps(later)));
-    expect(e.message).toMatch(
-      /^Alphaus Blue API: the accessToken input expired at \S+, and no owner credentials are there to issue a new one: run pulumi up so the alphaus.AccessToken that feeds it renews it, or give the owner's API client credentials \(no client id/,
-    );
+    // Refresh: not checked, state kept (the next pulumi up renews the token that feeds it).
+    const stale = deps(later);
+    const kept = await readApiClient("id", { ...created, __provider: SHIM }, stale);
+    expect(kept.id).toBe("id");
+    expect(kept.props?.clientId).toBe(created.clientId);
+    expect(stale.diagnostics.messages).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        message: expect.stringMatching(
+          /^Alphaus API client "reports" was not checked: Alphaus Blue API: the accessToken input expired at \S+, and no owner credentials are there to issue a new one: run pulumi up so the alphaus.AccessToken that feeds it renews it, or give the owner's API client credentials \(no client id/,
+        ),
+      }),
+    ]);
+    // Delete cannot do without: the same words, as an error.
+    const e = await caught(deleteApiClient({ ...created, __provider: SHIM }, deps(later)));
+    expect(e.message).toMatch(/^Alphaus Blue API: the accessToken input expired at \S+, and no owner credentials/);
+    expect(server.clients.get(created.clientId as string)).toBeDefined();
 
     const d = deps(later);
     await deleteApiClient({ ...created, ...ownerInputs(), __provider: SHIM }, d);
