@@ -21,6 +21,7 @@ import {
   unknownPermissions,
 } from "../provider/protocols/misskey";
 import { parseDuration } from "../provider/resources/rotation";
+import { API_CLIENT_TYPE } from "../sdk/shim";
 
 /** Exit codes of the authorize command. */
 export const AUTHORIZE_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, NOT_INTERACTIVE: 3 } as const;
@@ -229,8 +230,6 @@ async function storeSecret(opts: Options, io: AuthorizeIO, key: string, value: s
   );
   return r.code === 0 ? undefined : redact(r.stderr.trim() || r.stdout.trim() || `exit ${r.code}`, [value]);
 }
-
-const API_CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
 
 /**
  * The secret of the misskey.App resource named `name`, from `pulumi stack export

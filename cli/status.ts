@@ -6,15 +6,13 @@
  * something expired or an upstream credential is about to (a human must act).
  */
 import { spawnSync } from "node:child_process";
+import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../sdk/shim";
 
 /** Exit codes of the status command. */
 export const STATUS_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DUE: 10, EXPIRED: 11 } as const;
 
 /** How soon before an upstream credential's end status warns. */
 const UPSTREAM_WINDOW_MS = 7 * 86_400_000;
-
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
 
 /** What status reports about one token or API client. */
 export interface TokenStatus {
@@ -186,7 +184,7 @@ export async function status(argv: string[], io: CommandIO): Promise<number> {
   }
   const now = new Date();
   const statuses = resources.flatMap((r) =>
-    r.type === CLIENT_TYPE ? [clientStatus(r, now)] : r.type === TOKEN_TYPE ? [tokenStatus(r, now)] : [],
+    r.type === API_CLIENT_TYPE ? [clientStatus(r, now)] : r.type === ACCESS_TOKEN_TYPE ? [tokenStatus(r, now)] : [],
   );
   if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
   else io.stdout(statuses.length ? `${formatStatus(statuses)}\n` : "no tokens or API clients in this stack\n");

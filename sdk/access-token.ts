@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type ApiClient, givenInput } from "./api-client";
-import { shimText } from "./shim";
+import { ACCESS_TOKEN_TYPE, shimText } from "./shim";
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
@@ -170,8 +170,7 @@ function endpointsFromClient(client: ApiClient): Record<string, unknown> {
   };
 }
 
-/** The Pulumi type token of every token resource (a dynamic resource served by the shim). */
-export const ACCESS_TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
+export { ACCESS_TOKEN_TYPE };
 
 /** Outputs that are always secret, whatever the caller's options say. */
 export const ACCESS_TOKEN_SECRET_OUTPUTS = [

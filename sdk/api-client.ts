@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shimText } from "./shim";
+import { API_CLIENT_TYPE, shimText } from "./shim";
 
 /**
  * How the client authenticates at the token endpoint (RFC 7591 §2). The three named here
@@ -100,8 +100,7 @@ export interface ApiClientArgs extends ClientRotationArgs {
   allowInsecureHttp?: pulumi.Input<boolean>;
 }
 
-/** The Pulumi type token of every API client resource (a dynamic resource served by the shim). */
-export const API_CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
+export { API_CLIENT_TYPE };
 
 /** Outputs that are always secret, whatever the caller's options say. */
 export const API_CLIENT_SECRET_OUTPUTS = ["clientSecret", "registrationAccessToken", "initialAccessToken"];

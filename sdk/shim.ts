@@ -16,3 +16,9 @@ export const SHIM_VERSION = 1;
 export function shimText(kind: string): string {
   return `exports.handler=()=>require("pulumi-access-tokens/provider").handler(${JSON.stringify(kind)},${SHIM_VERSION});`;
 }
+
+/** The Pulumi type token of every token resource (a dynamic resource served by the shim). */
+export const ACCESS_TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
+
+/** The Pulumi type token of every API client resource (a dynamic resource served by the shim). */
+export const API_CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";

@@ -24,7 +24,13 @@ import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } f
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import * as alphaus from "../protocols/alphaus";
 import type { InputIssue } from "../protocols/system";
-import { type ClientContext, type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
+import {
+  type ClientContext,
+  type ClientRecord,
+  type ClientSystem,
+  incompleteRegistration,
+  staleOwnerCredential,
+} from "./system";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 
@@ -86,6 +92,8 @@ interface Bearer {
   source: string;
   /** What to do about a 401. */
   remedy: string;
+  /** True when `pulumi up` renews it (the `accessToken` input): a 401 is then a stale owner credential. */
+  renewedByUp?: boolean;
   /** The limiter key: the owner's client id, when known (the documented limit is per user). */
   owner?: string;
   /** Forgets a cached token (after Blue refused it). */
@@ -168,14 +176,6 @@ function resolveOwner(inputs: AlphausClientInputs): alphaus.AlphausResolution | 
   );
 }
 
-const ACCESS_TOKEN_SOURCE = "the accessToken input";
-
-/** The client as messages name it: its resource name, else its id. */
-function clientLabel(state: Record<string, unknown>): string {
-  const name = typeof state.resourceName === "string" ? state.resourceName : String(state.clientId);
-  return `${alphaus.SYSTEM} API client "${name}"`;
-}
-
 /**
  * The owner's bearer: the `accessToken` input while its JWT is unexpired, else a token issued
  * from the owner's credentials (inputs, else environment), cached per provider process.
@@ -187,7 +187,8 @@ export async function ownerBearer(inputs: AlphausClientInputs, ctx: ClientContex
     if (exp === undefined || exp > ctx.now().getTime()) {
       return {
         token: inputs.accessToken,
-        source: ACCESS_TOKEN_SOURCE,
+        source: "the accessToken input",
+        renewedByUp: true,
         remedy:
           "it may have expired (Alphaus access tokens live 24 h) or belong to another environment: pulumi up renews the alphaus.AccessToken that feeds it; or leave accessToken unset so the provider issues the owner's token itself from the ALPHAUS_* environment variables",
         owner: jwtAudience(inputs.accessToken),
@@ -201,10 +202,12 @@ export async function ownerBearer(inputs: AlphausClientInputs, ctx: ClientContex
     const given = expired
       ? `the accessToken input expired at ${expired}, and no owner credentials are there to issue a new one: run pulumi up so the alphaus.AccessToken that feeds it renews it, or`
       : "no owner credential: set the accessToken input (e.g. an alphaus.AccessToken's accessToken), or";
-    throw new AccessTokenError(
+    const error = new AccessTokenError(
       ErrorCode.INVALID_INPUT,
       `${alphaus.SYSTEM} Blue API: ${given} give the owner's API client credentials (${resolved.problem})`,
     );
+    // An expired accessToken input is renewed by the next pulumi up.
+    throw expired ? staleOwnerCredential(error) : error;
   }
   ctx.secrets.push(resolved.clientSecret, ...(resolved.password ? [resolved.password] : []));
   if (expired) {
@@ -250,6 +253,7 @@ async function blueCall<T>(
     if (isAccessTokenError(error) && error.status === 401) {
       bearer.forget();
       error.message = `${error.message}: the Blue API refused ${bearer.source}; ${bearer.remedy}`;
+      if (bearer.renewedByUp) staleOwnerCredential(error);
     } else if (isAccessTokenError(error) && error.status === 403) {
       error.message = `${error.message}: the owner behind ${bearer.source} may not manage API clients`;
     }
@@ -326,39 +330,16 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
 
   async read(inputs, state, ctx) {
     const base = stateBase(inputs, state);
-    // A refresh must not fail on a stale owner token that the next pulumi up renews (it may
-    // feed from a token resource of the same stack): say so and keep the state.
-    const notChecked = async (error: unknown) => {
-      await ctx.diagnostics.warn(`${clientLabel(state)} was not checked: ${(error as Error).message}`);
-      return undefined;
-    };
-    let bearer: Bearer;
-    try {
-      bearer = await ownerBearer(inputs, ctx);
-    } catch (error) {
-      // With an accessToken input, this is "expired, and no owner credentials to replace it".
-      if (inputs.accessToken !== undefined && isAccessTokenError(error) && error.code === ErrorCode.INVALID_INPUT) {
-        return notChecked(error);
-      }
-      throw error;
-    }
+    const bearer = await ownerBearer(inputs, ctx);
     const rctx = { system: alphaus.SYSTEM, operation: "API client list", endpoint: alphaus.blueClientsUrl(base) };
-    let list: alphaus.BlueClientList;
-    try {
-      list = await blueCall(
-        bearer,
-        alphaus.blueListClientsRequest(base, bearer.token),
-        rctx,
-        ctx,
-        alphaus.processBlueListClientsResponse,
-        16 << 20,
-      );
-    } catch (error) {
-      if (bearer.source === ACCESS_TOKEN_SOURCE && isAccessTokenError(error) && error.status === 401) {
-        return notChecked(error);
-      }
-      throw error;
-    }
+    const list = await blueCall(
+      bearer,
+      alphaus.blueListClientsRequest(base, bearer.token),
+      rctx,
+      ctx,
+      alphaus.processBlueListClientsResponse,
+      16 << 20,
+    );
     const found = list.clients.find((c) => c.clientId === state.clientId);
     if (found) return recordOf(found, base);
     // Only a complete list proves the client is gone.
@@ -389,7 +370,7 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
       ctx,
       alphaus.processBlueDeleteClientResponse,
     );
-    const label = clientLabel(state);
+    const label = `${alphaus.SYSTEM} API client "${typeof state.resourceName === "string" ? state.resourceName : clientId}"`;
     if (outcome === "gone") {
       await ctx.diagnostics.info(
         `${label}: client "${clientId}" was already gone at the server (HTTP 404 from ${url})`,

@@ -16,7 +16,13 @@ import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } from "../errors";
 import * as exastro from "../protocols/exastro";
 import type { InputIssue } from "../protocols/system";
-import { type ClientContext, type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
+import {
+  type ClientContext,
+  type ClientRecord,
+  type ClientSystem,
+  incompleteRegistration,
+  staleOwnerCredential,
+} from "./system";
 
 const pathSegment = z
   .string({ error: "is required" })
@@ -90,6 +96,7 @@ function withAdvice(error: unknown, inputs: ExastroClientInputs): unknown {
   if (!isAccessTokenError(error)) return error;
   if (error.status === 401) {
     error.message += `: the admin access token (accessToken) was refused, probably expired (Exastro access tokens live 24 h): run pulumi up so the exastro.AccessToken that feeds it renews, then retry`;
+    return staleOwnerCredential(error);
   } else if (error.status === 403) {
     error.message += `: the admin access token (accessToken) belongs to a user without the role _${inputs.workspaceId}-admin, which managing the service-account users of ${whereOf(inputs)} needs`;
   } else if (error.status === 498) {
@@ -270,24 +277,15 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
     const id = typeof state.clientId === "string" ? state.clientId : "";
     if (!id) return undefined;
     const endpoints = endpointsOf(inputs);
-    let answer: exastro.ServiceAccountRow | "gone";
-    try {
-      answer = await call(
-        inputs,
-        ctx,
-        "service-account user read",
-        "GET",
-        endpoints.user(id),
-        exastro.processServiceAccountResponse,
-      );
-    } catch (error) {
-      // A refresh should not fail on an expired admin token: say so and keep the state.
-      if (isAccessTokenError(error) && error.status === 401) {
-        await ctx.diagnostics.warn(`${nameOf(inputs, id)} was not checked: ${error.message}`);
-        return undefined;
-      }
-      throw error;
-    }
+    // A refused admin token is a stale owner credential: the lifecycle keeps the state and warns.
+    const answer = await call(
+      inputs,
+      ctx,
+      "service-account user read",
+      "GET",
+      endpoints.user(id),
+      exastro.processServiceAccountResponse,
+    );
     if (answer === "gone") return "gone";
     if (stored(answer.username) !== stored(inputs.username)) {
       throw new AccessTokenError(

@@ -110,6 +110,24 @@ export interface ClientSystem<I = Record<string, unknown>> {
   driftedInputs?(inputs: I, record: ClientRecord): Record<string, unknown>;
 }
 
+const STALE_OWNER = Symbol.for("pulumi-access-tokens.StaleOwnerCredential");
+
+/**
+ * Marks `error` as a refusal of the owner's (administrator's) credential that the next
+ * `pulumi up` renews, typically a token resource of the same stack: a read does not fail on
+ * it (the lifecycle keeps the state and warns), so `pulumi up --refresh` is not blocked by
+ * the very token that `up` would renew. Other operations fail with it as usual.
+ */
+export function staleOwnerCredential(error: unknown): unknown {
+  if (error instanceof Error) Object.defineProperty(error, STALE_OWNER, { value: true, enumerable: false });
+  return error;
+}
+
+/** Whether {@link staleOwnerCredential} marked `error`. */
+export function isStaleOwnerCredential(error: unknown): boolean {
+  return error instanceof Error && (error as unknown as Record<symbol, unknown>)[STALE_OWNER] === true;
+}
+
 const INCOMPLETE = Symbol.for("pulumi-access-tokens.IncompleteRegistration");
 
 /**

@@ -26,7 +26,13 @@ import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
 import { registrationSystem } from "../clients/registration";
 import { CLIENT_SYSTEMS } from "../clients/registry";
-import { type ClientContext, type ClientRecord, type ClientSystem, incompleteRecordOf } from "../clients/system";
+import {
+  type ClientContext,
+  type ClientRecord,
+  type ClientSystem,
+  incompleteRecordOf,
+  isStaleOwnerCredential,
+} from "../clients/system";
 import type { InputIssue } from "../protocols/system";
 import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
 import { RotationInputs, parseDuration } from "./rotation";
@@ -372,7 +378,16 @@ export async function readApiClient(
     const state = stripProvider(props);
     if (state.registrationIncomplete === true) return { id, props: state };
     const inputs = parseInputs(system, state);
-    const answer = await system.read(inputs, state, ctx);
+    let answer: Awaited<ReturnType<ClientSystem["read"]>>;
+    try {
+      answer = await system.read(inputs, state, ctx);
+    } catch (error) {
+      if (!isStaleOwnerCredential(error)) throw error;
+      await ctx.diagnostics.warn(
+        `${label(state, system)} was not checked: ${redactError(error as Error, secrets).message}`,
+      );
+      return { id, props: state };
+    }
     if (answer === undefined) return { id, props: state };
     if (answer === "gone") {
       await ctx.diagnostics.info(

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
 import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 const canary: TestClient = {
   client_id: "canary-client",
@@ -14,7 +15,6 @@ const canary: TestClient = {
   scope: SCOPES.join(" "),
 };
 
-const TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
 let server: OAuthServer;
 let program: Program;
 let copy: Program | undefined;
@@ -53,7 +53,7 @@ describe("AccessToken through pulumi", () => {
   it("preview plans a create without calling the token endpoint", async () => {
     const before = server.requests.length;
     const r = await program.preview();
-    expect(r.stdout).toContain(`${TYPE}: (create)`);
+    expect(r.stdout).toContain(`${ACCESS_TOKEN_TYPE}: (create)`);
     expect(server.requests.length).toBe(before);
   });
 
@@ -116,7 +116,7 @@ describe("AccessToken through pulumi", () => {
     await program.config("revokeOnDelete", "true");
     // The example passes revokeOnDelete through only when set; see index.ts.
     const preview = await program.preview();
-    expect(preview.stdout).toContain(`~ ${TYPE}: (update)`);
+    expect(preview.stdout).toContain(`~ ${ACCESS_TOKEN_TYPE}: (update)`);
     expect(preview.stdout).toContain("~ 1 to update");
     const before = tokenRequests();
     await program.up();
@@ -128,7 +128,7 @@ describe("AccessToken through pulumi", () => {
   it("a material change (scopes) replaces the token and revokes the old one", async () => {
     await program.pulumi(["config", "set", "--path", "scopes[0]", "api:write"]);
     const preview = await program.preview();
-    expect(preview.stdout).toContain(`+-${TYPE}: (replace)`);
+    expect(preview.stdout).toContain(`+-${ACCESS_TOKEN_TYPE}: (replace)`);
     expect(preview.stdout).toContain("+-1 to replace");
     await program.up();
     third = await currentToken(program);

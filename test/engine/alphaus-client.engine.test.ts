@@ -7,11 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const owner = { clientId: "engine-owner", clientSecret: `alphaus-owner-secret-${randomUUID()}`, name: "owner" };
 
 let server: AlphausServer;
@@ -70,8 +68,8 @@ describe("Alphaus API client through pulumi", () => {
 
   it("preview plans the client and its token without calling Alphaus", async () => {
     const r = await program.preview();
-    expect(r.stdout).toContain(`+ ${CLIENT_TYPE}: (create)`);
-    expect(r.stdout).toContain(`+ ${TOKEN_TYPE}: (create)`);
+    expect(r.stdout).toContain(`+ ${API_CLIENT_TYPE}: (create)`);
+    expect(r.stdout).toContain(`+ ${ACCESS_TOKEN_TYPE}: (create)`);
     expect(server.requests).toEqual([]);
   });
 
@@ -88,7 +86,7 @@ describe("Alphaus API client through pulumi", () => {
     first = await expectWorkingPair();
 
     const state = await resources();
-    const client = state.find((x) => x.type === CLIENT_TYPE) as StateResource;
+    const client = state.find((x) => x.type === API_CLIENT_TYPE) as StateResource;
     const outs = client.outputs as Record<string, unknown>;
     expect(outs.clientSecret).toMatchObject({ [SECRET_SIG]: expect.any(String) });
     expect(outs).toMatchObject({
@@ -101,7 +99,7 @@ describe("Alphaus API client through pulumi", () => {
     });
     // Credentials read from the environment never reach state.
     for (const key of ["accessToken", "ownerClientId", "ownerClientSecret"]) expect(outs[key]).toBeUndefined();
-    const token = state.find((x) => x.type === TOKEN_TYPE) as StateResource & { dependencies?: string[] };
+    const token = state.find((x) => x.type === ACCESS_TOKEN_TYPE) as StateResource & { dependencies?: string[] };
     expect(token.dependencies).toContain(client.urn);
   });
 
@@ -118,7 +116,7 @@ describe("Alphaus API client through pulumi", () => {
     expect(all(refreshed)).toContain(
       `Alphaus API client "reports-client": client "${first.clientId}" no longer exists at the server; the next pulumi up registers a new one`,
     );
-    expect((await resources()).find((x) => x.type === CLIENT_TYPE)).toBeUndefined();
+    expect((await resources()).find((x) => x.type === API_CLIENT_TYPE)).toBeUndefined();
 
     const up = await program.up();
     expect(blueRequests("POST")).toHaveLength(2);
@@ -142,7 +140,7 @@ describe("Alphaus API client through pulumi", () => {
     } finally {
       server.failListAfter = undefined;
     }
-    const client = (await resources()).find((x) => x.type === CLIENT_TYPE);
+    const client = (await resources()).find((x) => x.type === API_CLIENT_TYPE);
     expect(client?.outputs?.clientId).toBe(first.clientId);
     expect(server.clients.get(first.clientId as string)).toBeDefined();
   });

@@ -8,10 +8,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { API_CLIENT_TYPE } from "../../sdk/shim";
 
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const owner = { clientId: "engine-owner", clientSecret: `alphaus-owner-secret-${randomUUID()}`, name: "owner" };
 
 let server: AlphausServer;
@@ -24,7 +23,7 @@ const blueRequests = () => server.requests.filter((r) => r.path.startsWith("/m/b
 async function clientState(): Promise<StateResource | undefined> {
   const text = await program.exportState();
   exports.push({ label: `stack export after ${program.transcript.length} commands`, text });
-  return ((JSON.parse(text).deployment.resources ?? []) as StateResource[]).find((x) => x.type === CLIENT_TYPE);
+  return ((JSON.parse(text).deployment.resources ?? []) as StateResource[]).find((x) => x.type === API_CLIENT_TYPE);
 }
 
 async function outputs(): Promise<Record<string, string>> {

@@ -8,10 +8,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
 import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 const client = { clientId: "engine-alphaus", clientSecret: `alphaus-engine-secret-${randomUUID()}` };
 const user = { username: "engine-user", password: `alphaus-engine-password-${randomUUID()}` };
-const TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
 
 let server: AlphausServer;
 let program: Program;
@@ -26,7 +26,7 @@ const sleepUntil = async (iso: string) => {
 async function state(): Promise<StateResource | undefined> {
   const text = await program.exportState();
   exports.push({ label: `stack export after ${program.transcript.length} commands`, text });
-  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === TYPE);
+  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === ACCESS_TOKEN_TYPE);
 }
 
 async function outputs(): Promise<Record<string, string | undefined>> {
@@ -54,7 +54,7 @@ describe("Alphaus tokens through pulumi", () => {
   it("preview plans a create without a request, and warns when the environment has no credentials", async () => {
     const before = server.requests.length;
     const bare = await program.preview([], { env: { ALPHAUS_CLIENT_ID: "", ALPHAUS_CLIENT_SECRET: "" } });
-    expect(bare.stdout).toContain(`${TYPE}: (create)`);
+    expect(bare.stdout).toContain(`${ACCESS_TOKEN_TYPE}: (create)`);
     expect(all(bare)).toContain(
       "no client id: set the clientId input, or one of ALPHAUS_WAVE_CLIENT_ID, ALPHAUS_CLIENT_ID in the environment of the pulumi process; issuing or rotating this token will fail",
     );

@@ -10,11 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/index";
 import { STATUS_EXIT } from "../../cli/status";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
-
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
 /** A static client of the server, to introspect tokens as someone else. */
 const observer: TestClient = {
@@ -73,7 +70,7 @@ async function current(p: Program): Promise<Registered> {
   const outputs = await p.revealedOutputs();
   const state = JSON.parse(
     (await p.pulumi(["stack", "export", "--show-secrets"], { revealsSecrets: true })).stdout,
-  ).deployment.resources.find((r: StateResource) => r.type === CLIENT_TYPE);
+  ).deployment.resources.find((r: StateResource) => r.type === API_CLIENT_TYPE);
   const found = {
     clientId: outputs.clientId as string,
     clientSecret: outputs.clientSecret as string,
@@ -133,8 +130,8 @@ describe("ApiClient through pulumi", () => {
 
   it("preview plans the client and its token without registering anything", async () => {
     const r = await program.preview();
-    expect(r.stdout).toContain(`+ ${CLIENT_TYPE}: (create)`);
-    expect(r.stdout).toContain(`+ ${TOKEN_TYPE}: (create)`);
+    expect(r.stdout).toContain(`+ ${API_CLIENT_TYPE}: (create)`);
+    expect(r.stdout).toContain(`+ ${ACCESS_TOKEN_TYPE}: (create)`);
     expect(registrations()).toBe(0);
   });
 
@@ -155,7 +152,7 @@ describe("ApiClient through pulumi", () => {
     expect(atServer.body).toMatchObject({ client_name: "reporting", grant_types: ["client_credentials"] });
 
     const resources = await resourcesOf(program);
-    const client = resources.find((x) => x.type === CLIENT_TYPE) as StateResource;
+    const client = resources.find((x) => x.type === API_CLIENT_TYPE) as StateResource;
     const outputs = client.outputs as Record<string, unknown>;
     for (const key of ["clientSecret", "registrationAccessToken", "initialAccessToken"]) {
       expect(outputs[key]).toMatchObject({ [SECRET_SIG]: expect.any(String) });
@@ -168,7 +165,7 @@ describe("ApiClient through pulumi", () => {
       'exports.handler=()=>require("pulumi-access-tokens/provider").handler("ApiClient",1);',
     );
     // The token depends on the client (outputs flowed as inputs).
-    const token_ = resources.find((x) => x.type === TOKEN_TYPE) as StateResource & { dependencies?: string[] };
+    const token_ = resources.find((x) => x.type === ACCESS_TOKEN_TYPE) as StateResource & { dependencies?: string[] };
     expect(token_.dependencies).toContain(client.urn);
   });
 
@@ -189,8 +186,8 @@ describe("ApiClient through pulumi", () => {
   it("changed metadata updates the client in place (RFC 7592 PUT) and keeps its token", async () => {
     await program.config("clientName", "reporting v2");
     const preview = await program.preview();
-    expect(preview.stdout).toContain(`~ ${CLIENT_TYPE}: (update)`);
-    expect(preview.stdout).not.toContain(`+-${CLIENT_TYPE}: (replace)`);
+    expect(preview.stdout).toContain(`~ ${API_CLIENT_TYPE}: (update)`);
+    expect(preview.stdout).not.toContain(`+-${API_CLIENT_TYPE}: (replace)`);
     // Preview cannot know the client's outputs before the update runs, so it shows the
     // token (whose client id comes from them) as replaced; the up itself keeps it.
     const r = await program.up();
@@ -209,7 +206,7 @@ describe("ApiClient through pulumi", () => {
     // Any change of the map rotates, setting it the first time included (as for tokens).
     await program.config("triggers", JSON.stringify({ quarter: "2027-Q1" }));
     const preview = await program.preview();
-    expect(preview.stdout).toContain(`+-${CLIENT_TYPE}: (replace)`);
+    expect(preview.stdout).toContain(`+-${API_CLIENT_TYPE}: (replace)`);
     expect(preview.stdout + preview.stderr).toContain("triggers changed; a new client will be registered");
     const before = registrations();
     const r = await program.up();
@@ -305,7 +302,7 @@ describe("an ApiClient deleted at the server", () => {
 
     const refreshed = await other.refresh(["--target", clientUrn()]);
     expect(refreshed.stdout).toContain("no longer exists at the server; the next pulumi up registers a new one");
-    expect((await resourcesOf(other)).find((x) => x.type === CLIENT_TYPE)).toBeUndefined();
+    expect((await resourcesOf(other)).find((x) => x.type === API_CLIENT_TYPE)).toBeUndefined();
 
     const before = registrations();
     await other.up(["--target", clientUrn()]);
@@ -397,7 +394,7 @@ describe("a registration the server completed differently than asked", () => {
     expect(r.stdout).toContain(
       'registered client "substituted-client", but the server did not register the requested grant type(s) client_credentials',
     );
-    const client = (await resourcesOf(failed)).find((x) => x.type === CLIENT_TYPE) as StateResource;
+    const client = (await resourcesOf(failed)).find((x) => x.type === API_CLIENT_TYPE) as StateResource;
     expect(client).toBeDefined();
     expect(client.outputs?.clientId).toBe("substituted-client");
     expect(client.outputs?.registrationIncomplete).toBe(true);
@@ -408,7 +405,7 @@ describe("a registration the server completed differently than asked", () => {
   it("destroy deletes the recorded client at the server: nothing is orphaned", async () => {
     await failed.destroy();
     expect(sub.deletes).toEqual([`Bearer ${sub.secrets.rat}`]);
-    expect((await resourcesOf(failed)).find((x) => x.type === CLIENT_TYPE)).toBeUndefined();
+    expect((await resourcesOf(failed)).find((x) => x.type === API_CLIENT_TYPE)).toBeUndefined();
   });
 
   it("leaks neither the client secret nor the registration access token", () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/index";
 import { STATUS_EXIT } from "../../cli/status";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
 
 const client: TestClient = {
   client_id: "shared-client",
@@ -77,7 +77,7 @@ describe("cross-stack consumers and the status command", () => {
     const outputs = JSON.parse(state).deployment.resources.find(
       (r: { type: string }) => r.type === "pulumi:pulumi:Stack",
     ).outputs;
-    expect(outputs.accessToken).toMatchObject({ "4dabf18193072939515e22adb298388d": expect.any(String) });
+    expect(outputs.accessToken).toMatchObject({ [SECRET_SIG]: expect.any(String) });
   });
 
   it("status reports the token with nothing due (exit 0) and never prints a secret", async () => {

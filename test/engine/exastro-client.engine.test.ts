@@ -6,11 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExastroServer, startExastroServer } from "../servers/exastro-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const ADMIN = { org: "org1", username: "ws-admin", password: `admin-pass-${Date.now()}`, roles: ["_ws1-admin"] };
 
 let server: ExastroServer;
@@ -50,8 +48,8 @@ describe("Exastro service account through pulumi", () => {
 
   it("preview plans the admin token, the service account and its token without calling Exastro", async () => {
     const r = await program.preview();
-    expect(r.stdout).toContain(`+ ${CLIENT_TYPE}: (create)`);
-    expect(r.stdout.split(`+ ${TOKEN_TYPE}: (create)`)).toHaveLength(3);
+    expect(r.stdout).toContain(`+ ${API_CLIENT_TYPE}: (create)`);
+    expect(r.stdout.split(`+ ${ACCESS_TOKEN_TYPE}: (create)`)).toHaveLength(3);
     expect(server.requests).toEqual([]);
   });
 
@@ -74,7 +72,7 @@ describe("Exastro service account through pulumi", () => {
     expect(Date.parse(first.agentRefreshTokenExpiresAt) - Date.now()).toBeGreaterThan(364 * 86_400_000);
 
     const resources = await resourcesOf(program);
-    const client = resources.find((x) => x.type === CLIENT_TYPE) as StateResource;
+    const client = resources.find((x) => x.type === API_CLIENT_TYPE) as StateResource;
     for (const key of ["accessToken", "refreshToken"]) {
       expect(client.outputs?.[key]).toMatchObject({ [SECRET_SIG]: expect.any(String) });
     }
@@ -112,13 +110,13 @@ describe("Exastro service account through pulumi", () => {
     expect(output(refreshed)).toMatch(
       /the refresh token this resource issued \(session [0-9a-f-]{36}\) was revoked or has ended, so it is removed from the stack; the next pulumi up issues a new one in place/,
     );
-    const client = (await resourcesOf(program)).find((x) => x.type === CLIENT_TYPE) as StateResource;
+    const client = (await resourcesOf(program)).find((x) => x.type === API_CLIENT_TYPE) as StateResource;
     expect(client.outputs?.refreshToken).toBeUndefined();
     expect(client.outputs?.clientId).toBe(first.serviceAccountUserId);
 
     const preview = await program.preview();
     expect(output(preview)).toMatch(/refreshToken no longer works; a new one will be issued in place/);
-    expect(preview.stdout).toMatch(new RegExp(`~ ${CLIENT_TYPE}: \\(update\\)`));
+    expect(preview.stdout).toMatch(new RegExp(`~ ${API_CLIENT_TYPE}: \\(update\\)`));
 
     const r = await program.up();
     expect(r.stdout).not.toMatch(/deleted|replaced/);
@@ -138,7 +136,7 @@ describe("Exastro service account through pulumi", () => {
     expect(output(refreshed)).toContain(
       `client "${first.serviceAccountUserId}" no longer exists at the server; the next pulumi up registers a new one`,
     );
-    expect((await resourcesOf(program)).find((x) => x.type === CLIENT_TYPE)).toBeUndefined();
+    expect((await resourcesOf(program)).find((x) => x.type === API_CLIENT_TYPE)).toBeUndefined();
 
     await program.up();
     const again = await outputs(program);

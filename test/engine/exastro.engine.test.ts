@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExastroServer, startExastroServer } from "../servers/exastro-server";
 import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
-const TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
 const OPS = { org: "org1", username: "ops", password: `ops-pass-${Date.now()}`, totp: "90817263" };
 const DEV = { org: "org1", username: "dev", password: `dev-pass-${Date.now()}` };
 
@@ -24,7 +24,7 @@ const liveSessions = (username: string) => server.sessions("org1", username).fil
 async function stateOf(p: Program): Promise<StateResource | undefined> {
   const text = await p.exportState();
   exports.push({ label: `stack export after ${p.transcript.length} commands`, text });
-  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === TYPE);
+  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === ACCESS_TOKEN_TYPE);
 }
 
 async function outputs(p: Program): Promise<Record<string, string | undefined>> {
@@ -70,7 +70,7 @@ describe("Exastro token through pulumi", () => {
     it("preview plans a create without calling Exastro", async () => {
       const before = server.requests.length;
       const r = await password.preview();
-      expect(r.stdout).toContain(`${TYPE}: (create)`);
+      expect(r.stdout).toContain(`${ACCESS_TOKEN_TYPE}: (create)`);
       expect(server.requests.length).toBe(before);
     });
 

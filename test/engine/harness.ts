@@ -11,6 +11,9 @@ import { join, resolve } from "node:path";
 /** The repository root. */
 export const REPO = resolve(__dirname, "../..");
 
+/** The key `pulumi stack export` marks an encrypted (secret) value with. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
 /** One finished command. */
 export interface CommandResult {
   args: string[];

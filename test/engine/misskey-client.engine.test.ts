@@ -8,11 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTHORIZE_EXIT, type AuthorizeIO, authorizeMisskey } from "../../cli/authorize-misskey";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
-
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
 let server: MisskeyServer;
 let program: Program;
@@ -122,8 +119,8 @@ describe("Misskey app through pulumi", () => {
 
   it("preview plans the app without calling Misskey", async () => {
     const r = await program.preview();
-    expect(r.stdout).toContain(`+ ${CLIENT_TYPE}: (create)`);
-    expect(r.stdout).not.toContain(TOKEN_TYPE);
+    expect(r.stdout).toContain(`+ ${API_CLIENT_TYPE}: (create)`);
+    expect(r.stdout).not.toContain(ACCESS_TOKEN_TYPE);
     expect(apiCalls()).toBe(0);
   });
 
@@ -151,7 +148,7 @@ describe("Misskey app through pulumi", () => {
       appSecret: first.secret,
       registeredPermissions: ["read:account", "write:account", "write:note"],
     });
-    const app = (await resources()).find((x) => x.type === CLIENT_TYPE) as StateResource;
+    const app = (await resources()).find((x) => x.type === API_CLIENT_TYPE) as StateResource;
     for (const key of ["clientSecret", "token"]) {
       expect(app.outputs?.[key]).toMatchObject({ [SECRET_SIG]: expect.any(String) });
     }
@@ -179,8 +176,8 @@ describe("Misskey app through pulumi", () => {
     expect(username).toBe("owner");
     expect(await i(accessToken as string)).toEqual({ status: 200, username: "owner" });
     const state = await resources();
-    const app = state.find((x) => x.type === CLIENT_TYPE) as StateResource;
-    const token = state.find((x) => x.type === TOKEN_TYPE) as StateResource & { dependencies?: string[] };
+    const app = state.find((x) => x.type === API_CLIENT_TYPE) as StateResource;
+    const token = state.find((x) => x.type === ACCESS_TOKEN_TYPE) as StateResource & { dependencies?: string[] };
     expect(token.dependencies).toContain(app.urn);
     expect(token.outputs).toMatchObject({
       baseUrl: server.url,
@@ -206,7 +203,7 @@ describe("Misskey app through pulumi", () => {
     expect(apps).toHaveLength(1);
     second = apps[0] as { id: string; secret: string };
     expect(second.id).not.toBe(first.id);
-    expect((await resources()).find((x) => x.type === CLIENT_TYPE)?.outputs?.clientId).toBe(second.id);
+    expect((await resources()).find((x) => x.type === API_CLIENT_TYPE)?.outputs?.clientId).toBe(second.id);
 
     await authorize();
     await program.up();
@@ -221,7 +218,7 @@ describe("Misskey app through pulumi", () => {
     await program.config("appName", "Notes bot v2");
     const before = apiCalls();
     const r = await program.preview();
-    expect(r.stdout).toContain(`+-${CLIENT_TYPE}: (replace)`);
+    expect(r.stdout).toContain(`+-${API_CLIENT_TYPE}: (replace)`);
     expect(output(r)).toContain(
       `name changed, so a new client will be registered; the old app stays: Misskey has no API to delete apps: app "${second.id}" stays registered at ${server.url}`,
     );

@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newMiAuthSession } from "../../provider/protocols/misskey";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
-
-const TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 let server: MisskeyServer;
 let program: Program;
@@ -24,7 +23,7 @@ const approve = () =>
 async function stateOf(): Promise<StateResource | undefined> {
   const text = await program.exportState();
   exports.push({ label: `stack export after ${program.transcript.length} commands`, text });
-  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === TYPE);
+  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === ACCESS_TOKEN_TYPE);
 }
 
 async function revealed(): Promise<Record<string, string | undefined>> {
@@ -52,7 +51,7 @@ describe("Misskey token through pulumi", () => {
     await program.pulumi(["config", "set", "--path", "permissions[1]", "write:note"]);
     const before = server.requests.length;
     const r = await program.preview();
-    expect(r.stdout).toContain(`${TYPE}: (create)`);
+    expect(r.stdout).toContain(`${ACCESS_TOKEN_TYPE}: (create)`);
     expect(output(r)).toMatch(/unknown Misskey permission\(s\) write:note/);
     expect(server.requests.length).toBe(before);
   });
@@ -65,7 +64,7 @@ describe("Misskey token through pulumi", () => {
     expect(out).toMatchObject({ username: "owner", userId: owner.id });
     const state = (await stateOf())?.outputs as Record<string, unknown>;
     for (const key of ["accessToken", "token"]) {
-      expect(state[key]).toMatchObject({ "4dabf18193072939515e22adb298388d": expect.any(String) });
+      expect(state[key]).toMatchObject({ [SECRET_SIG]: expect.any(String) });
     }
     expect(server.requests.filter((q) => q.path === "/api/i")).toHaveLength(1);
   });

@@ -9,11 +9,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type VantageServer, startVantageServer } from "../servers/vantage-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
-const CLIENT_TYPE = "pulumi-nodejs:dynamic/access-tokens:ApiClient";
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 /** A client of the tenant allowed to administer it (the server's default for its own clients). */
 const admin = { clientId: "engine-vantage-admin", clientSecret: `vantage-admin-secret-${randomUUID()}` };
 
@@ -77,8 +75,8 @@ describe("ABBYY Vantage API clients through pulumi", () => {
 
   it("preview plans the client and both tokens without calling the admin API", async () => {
     const r = await program.preview();
-    expect(r.stdout).toContain(`+ ${CLIENT_TYPE}: (create)`);
-    expect(r.stdout.split(`+ ${TOKEN_TYPE}: (create)`)).toHaveLength(3);
+    expect(r.stdout).toContain(`+ ${API_CLIENT_TYPE}: (create)`);
+    expect(r.stdout.split(`+ ${ACCESS_TOKEN_TYPE}: (create)`)).toHaveLength(3);
     expect(adminCalls()).toBe(0);
     expect(server.clients.list()).toHaveLength(1);
   });
@@ -101,7 +99,7 @@ describe("ABBYY Vantage API clients through pulumi", () => {
     expect(clientOf(first.accessToken)).toBe(first.clientId);
 
     const state = await resources();
-    const client = state.find((x) => x.type === CLIENT_TYPE) as StateResource & { urn: string };
+    const client = state.find((x) => x.type === API_CLIENT_TYPE) as StateResource & { urn: string };
     for (const key of ["clientSecret", "accessToken"]) {
       expect(client.outputs?.[key]).toMatchObject({ [SECRET_SIG]: expect.any(String) });
     }
@@ -129,7 +127,7 @@ describe("ABBYY Vantage API clients through pulumi", () => {
     expect(all(r)).toContain(
       `ABBYY Vantage API client "reporting-client": Vantage has no API to read or list API clients, so refresh cannot check client "${first.clientId}" in tenant ${server.tenantId}; it is kept in state as created`,
     );
-    const client = (await resources()).find((x) => x.type === CLIENT_TYPE);
+    const client = (await resources()).find((x) => x.type === API_CLIENT_TYPE);
     expect(client?.outputs?.clientId).toBe(first.clientId);
     expect(adminCalls()).toBe(1);
   });
@@ -138,7 +136,7 @@ describe("ABBYY Vantage API clients through pulumi", () => {
   it("a changed field: preview says replace and that the old client stays; up creates a second client", async () => {
     await program.config("clientName", "reporting v2");
     const preview = await program.preview();
-    expect(preview.stdout).toContain(`+-${CLIENT_TYPE}: (replace)`);
+    expect(preview.stdout).toContain(`+-${API_CLIENT_TYPE}: (replace)`);
     expect(all(preview)).toContain(
       `clientName changed, so a new client will be registered; ABBYY Vantage has no API to delete API clients, so the old client "${first.clientId}" is NOT deleted: it stays in tenant ${server.tenantId}`,
     );

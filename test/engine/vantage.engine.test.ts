@@ -8,7 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../servers/vantage-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 const client = {
   clientId: "engine-vantage",
@@ -17,7 +18,6 @@ const client = {
   allowOfflineAccess: true,
 };
 const user = { username: "engine@example.com", password: `vantage-engine-password-${randomUUID()}` };
-const TYPE = "pulumi-nodejs:dynamic/access-tokens:AccessToken";
 const DAY = 86_400_000;
 
 let server: VantageServer;
@@ -35,10 +35,8 @@ const all = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 async function state(): Promise<StateResource | undefined> {
   const text = await program.exportState();
   exports.push({ label: `stack export after ${program.transcript.length} commands`, text });
-  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === TYPE);
+  return (JSON.parse(text).deployment.resources ?? []).find((r: StateResource) => r.type === ACCESS_TOKEN_TYPE);
 }
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Secret envelopes of `stack export --show-secrets` replaced by their values. */
 function reveal(value: unknown): unknown {
@@ -54,7 +52,9 @@ function reveal(value: unknown): unknown {
 /** The token's state outputs, secrets decrypted (this command is left out of the leak scan). */
 async function snapshot(): Promise<Record<string, string | undefined>> {
   const r = await program.pulumi(["stack", "export", "--show-secrets"], { revealsSecrets: true });
-  const resource = (JSON.parse(r.stdout).deployment.resources ?? []).find((x: StateResource) => x.type === TYPE);
+  const resource = (JSON.parse(r.stdout).deployment.resources ?? []).find(
+    (x: StateResource) => x.type === ACCESS_TOKEN_TYPE,
+  );
   return reveal(resource?.outputs ?? {}) as Record<string, string | undefined>;
 }
 

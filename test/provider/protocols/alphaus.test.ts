@@ -512,7 +512,8 @@ describe("rate limit (100 requests per second per user, documented)", () => {
       if (i >= 3) expect(t - (started[i - 3] as number)).toBeGreaterThanOrEqual(200);
     }
     expect(started[6]).toBeGreaterThanOrEqual(400);
-    expect(started[2]).toBeLessThan(50);
+    // The first `limit` did not wait for a window (a bound loose enough for a loaded machine).
+    expect(started[2]).toBeLessThan(200);
   });
 
   it(`keeps one client under the documented 100 requests per second (limiter: ${ALPHAUS_REQUESTS_PER_SECOND} per rolling second) with no 429 across many tokens`, async () => {
