@@ -12,6 +12,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import * as clock from "../provider/clock";
 import { AccessTokenError, ErrorCode } from "../provider/errors";
 import { redact } from "../provider/http/redact";
 import { createTransport, endpointProblem } from "../provider/http/transport";
@@ -186,7 +187,7 @@ export async function authorize(argv: string[], io: CommandIO): Promise<number> 
     storeConfig(opts, opts.configKey as string, tokens.refreshToken, true, io);
     // When the authorization happened: systems with an absolute refresh-token lifetime
     // (ABBYY Vantage: 30 days) warn before it ends.
-    storeConfig(opts, `${opts.configKey}IssuedAt`, new Date().toISOString(), false, io);
+    storeConfig(opts, `${opts.configKey}IssuedAt`, clock.now(io.env).toISOString(), false, io);
     io.stderr(
       `Stored the refresh token as a secret in ${opts.stack ? `stack ${opts.stack}` : "the current stack"}, config key ${opts.configKey} (and ${opts.configKey}IssuedAt).\n`,
     );

@@ -6,6 +6,7 @@
  * something expired or an upstream credential is about to (a human must act).
  */
 import { spawnSync } from "node:child_process";
+import * as clock from "../provider/clock";
 import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../sdk/shim";
 
 /** Exit codes of the status command. */
@@ -182,7 +183,7 @@ export async function status(argv: string[], io: CommandIO): Promise<number> {
     io.stderr("status: could not parse the output of pulumi stack export\n");
     return STATUS_EXIT.FAILURE;
   }
-  const now = new Date();
+  const now = clock.now(io.env);
   const statuses = resources.flatMap((r) =>
     r.type === API_CLIENT_TYPE ? [clientStatus(r, now)] : r.type === ACCESS_TOKEN_TYPE ? [tokenStatus(r, now)] : [],
   );

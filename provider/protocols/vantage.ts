@@ -23,6 +23,7 @@
  *   update, delete or secret rotation), so they are create-only (`provider/clients/vantage.ts`).
  */
 import { z } from "zod";
+import { nowMs } from "../clock";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
 import { type GenericInputs, authOf, runGrant } from "./generic";
@@ -173,7 +174,7 @@ function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   only("offlineAccess", ["password"]);
   only("initialRefreshToken", ["refresh_token"]);
   only("refreshTokenIssuedAt", ["refresh_token"]);
-  if (typeof v.refreshTokenIssuedAt === "string" && Date.parse(v.refreshTokenIssuedAt) > Date.now() + 300_000) {
+  if (typeof v.refreshTokenIssuedAt === "string" && Date.parse(v.refreshTokenIssuedAt) > nowMs() + 300_000) {
     issues.push({ path: ["refreshTokenIssuedAt"], message: "must not be in the future" });
   }
   if (grant === "client_credentials" && publicClient) {

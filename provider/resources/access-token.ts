@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import * as clock from "../clock";
 import type { ConfigSlot } from "../config";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
@@ -206,7 +207,7 @@ export async function diffAccessToken(
   deps: Pick<AccessTokenDeps, "diagnostics" | "now"> = {},
 ): Promise<pulumi.dynamic.DiffResult> {
   const system = systemOf(isUnknown(news.system) ? olds : news);
-  const now = (deps.now ?? (() => new Date()))();
+  const now = (deps.now ?? clock.now)();
   const diagnostics = deps.diagnostics ?? recordingDiagnostics();
   const material = ["system", ...system.materialInputs];
   const changed = (k: string) => isUnknown(news[k]) || !sameValue(oldInput(olds, k), news[k]);
@@ -277,7 +278,7 @@ function contextFor(deps: AccessTokenDeps, secrets: string[], props: Record<stri
       : deps.transport,
     config: deps.config,
     diagnostics: deps.diagnostics ?? recordingDiagnostics(),
-    now: deps.now ?? (() => new Date()),
+    now: deps.now ?? clock.now,
     secrets,
   };
 }

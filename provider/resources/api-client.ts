@@ -20,6 +20,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import * as clock from "../clock";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { redact, redactError } from "../http/redact";
@@ -196,7 +197,7 @@ export async function diffApiClient(
 ): Promise<pulumi.dynamic.DiffResult> {
   const system = clientSystemOf(isUnknown(news.system) ? olds : news);
   const diagnostics = deps.diagnostics ?? recordingDiagnostics();
-  const now = (deps.now ?? (() => new Date()))();
+  const now = (deps.now ?? clock.now)();
   const defaults = system.inputDefaults ?? {};
   const changed = (k: string) => isUnknown(news[k]) || !sameValue(olds[k] ?? defaults[k], news[k] ?? defaults[k]);
   const replaces = ["system", ...system.replaceInputs, "triggers"].filter(changed);
@@ -278,7 +279,7 @@ function contextFor(deps: ApiClientDeps, secrets: string[]): ClientContext {
   return {
     transport: deps.transport,
     diagnostics: deps.diagnostics ?? recordingDiagnostics(),
-    now: deps.now ?? (() => new Date()),
+    now: deps.now ?? clock.now,
     secrets,
   };
 }
@@ -427,7 +428,7 @@ export async function updateApiClient(
     if (tokenEndpoint === undefined) delete next.tokenEndpoint;
     else next.tokenEndpoint = tokenEndpoint;
     next.stateVersion = API_CLIENT_STATE_VERSION;
-    const now = (deps.now ?? (() => new Date()))();
+    const now = (deps.now ?? clock.now)();
     // State written before clients recorded their creation: rotation counts from now.
     if (news.rotateAfter !== undefined && next.createdAt === undefined && next.clientIdIssuedAt === undefined) {
       next.createdAt = now.toISOString();
