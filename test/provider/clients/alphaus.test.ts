@@ -24,6 +24,7 @@ import {
 } from "../../../provider/resources/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type AlphausServer, startAlphausServer } from "../../servers/alphaus-server";
+import { caught, nonEmpty } from "../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const owner = { clientId: "unit-owner", clientSecret: `owner-secret-${randomUUID()}`, name: "owner" };
@@ -78,15 +79,6 @@ const ownerInputs = () => ({
 
 function deps(now?: () => Date) {
   return { transport: createTransport(), diagnostics: recordingDiagnostics(), ...(now ? { now } : {}) };
-}
-
-async function caught(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("did not throw");
 }
 
 /** An owner access token, as an alphaus.AccessToken would hold it. */
@@ -374,6 +366,6 @@ describe("the lifecycle against the Alphaus server", () => {
       server.failListAfter = undefined;
     }
     for (const o of [a, b]) await deleteApiClient({ ...o, __provider: SHIM }, d);
-    expect(blueRequests().every((r) => r.status !== undefined)).toBe(true);
+    expect(nonEmpty(blueRequests(), "API requests").every((r) => r.status !== undefined)).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import {
 } from "../../../provider/resources/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
+import { caught } from "../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const ADMIN = { org: "org1", username: "ws-admin", password: "admin-pass", roles: ["_ws1-admin"] };
@@ -87,15 +88,6 @@ function deps(fail?: (req: HttpRequest) => { status: number; body: unknown } | u
     return base(req, ctx);
   };
   return { transport, diagnostics: recordingDiagnostics() };
-}
-
-async function caught(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("did not throw");
 }
 
 const agentsNamed = (username: string) => server.serviceAccounts("org1", "ws1").filter((a) => a.username === username);

@@ -23,6 +23,7 @@ import {
 } from "../../../provider/resources/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
+import { caught } from "../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const RCTX = { system: "Misskey", operation: "app read (app/show)", endpoint: "https://misskey.example/api/app/show" };
@@ -68,15 +69,6 @@ function showing(body: Record<string, unknown>): Transport {
     req.url.endsWith("/api/app/show")
       ? { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
       : base(req, ctx);
-}
-
-async function caught(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("did not throw");
 }
 
 const response = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { vantageClientSystem } from "../../../provider/clients/vantage";
 import { ConfigSlot } from "../../../provider/config";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
+import { ErrorCode } from "../../../provider/errors";
 import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
 import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../provider/protocols/vantage";
 import { createAccessToken } from "../../../provider/resources/access-token";
@@ -26,6 +26,7 @@ import {
 } from "../../../provider/resources/api-client";
 import { shimText } from "../../../sdk/shim";
 import { DEFAULT_VANTAGE_TENANT, type VantageServer, startVantageServer } from "../../servers/vantage-server";
+import { failure as failureWithout, json } from "../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const OTHER_TENANT = "0a7e5c1d-2b3f-4a6e-8d9c-1f2e3d4c5b6a";
@@ -83,16 +84,8 @@ const adminPosts = () => server.requests.filter((r) => r.path.startsWith("/api/a
 /** Every secret a message must not carry. */
 const secrets = () => [adminToken, plainToken, adminClient.clientSecret, ...server.issuedSecrets];
 
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isAccessTokenError(error)).toBe(true);
-  const e = error as Error & { code: string; status?: number; id?: string; properties?: Record<string, unknown> };
-  for (const secret of secrets()) expect(`${e.message}\n${e.stack}`).not.toContain(secret);
-  return e;
-}
+/** The AccessTokenError a call fails with, carrying no secret. */
+const failure = (promise: Promise<unknown>) => failureWithout(promise, secrets());
 
 /** A transport that answers every request with `answer` and records what was sent. */
 function scripted(answer: HttpResponse) {
@@ -103,12 +96,6 @@ function scripted(answer: HttpResponse) {
   };
   return { transport, sent };
 }
-
-const json = (status: number, body: unknown): HttpResponse => ({
-  status,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
 
 describe("check", () => {
   it("accepts valid inputs, with no network call", () => {

@@ -7,9 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConfigSlot } from "../../../provider/config";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
+import { ErrorCode } from "../../../provider/errors";
 import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
 import {
   ALPHAUS_HTTP_POLICY,
@@ -34,6 +32,7 @@ import {
   updateAccessToken,
 } from "../../../provider/resources/access-token";
 import { type AlphausServer, parseMultipart, startAlphausServer } from "../../servers/alphaus-server";
+import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
 
 const client = { clientId: "canary-alphaus", clientSecret: `alphaus-secret-${randomUUID()}` };
 const rippleOnly = {
@@ -77,28 +76,11 @@ afterEach(() => {
   }
 });
 
-function deps(now?: () => Date, transport: Transport = createTransport()) {
-  const config = new ConfigSlot();
-  config.set({ get: () => undefined });
-  return { transport, config, diagnostics: recordingDiagnostics(), ...(now ? { now } : {}) };
-}
+const deps = (now?: () => Date, transport?: Transport) => tokenDeps({ now, transport });
+const ctxOf = (transport?: Transport): SystemContext => systemContext({ transport });
 
-function ctxOf(transport: Transport = createTransport()): SystemContext {
-  const config = new ConfigSlot();
-  config.set({ get: () => undefined });
-  return { transport, config, diagnostics: recordingDiagnostics(), now: () => new Date(), secrets: [] };
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isAccessTokenError(error)).toBe(true);
-  const e = error as Error & { code: string; status?: number; oauthError?: string };
-  for (const secret of SECRETS) expect(`${e.message}\n${e.stack}`).not.toContain(secret);
-  return e;
-}
+/** The AccessTokenError a call fails with, carrying no secret. */
+const failure = (promise: Promise<unknown>) => failureWithout(promise, SECRETS);
 
 const props = (extra: Record<string, unknown>) => ({ system: "alphaus", resourceName: "t", ...extra });
 const inWave = () => ({ authUrl: server.waveTokenEndpoint });

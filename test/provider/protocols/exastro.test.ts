@@ -4,10 +4,7 @@
  * and Exastro's error envelope.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigSlot } from "../../../provider/config";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { isAccessTokenError } from "../../../provider/errors";
-import { type HttpRequest, type HttpResponse, createTransport } from "../../../provider/http/transport";
+import { type HttpRequest, type HttpResponse } from "../../../provider/http/transport";
 import {
   decodeClaims,
   exastroEndpoints,
@@ -16,7 +13,6 @@ import {
 } from "../../../provider/protocols/exastro";
 import type { SystemContext, TokenState } from "../../../provider/protocols/system";
 import {
-  type AccessTokenDeps,
   checkAccessToken,
   createAccessToken,
   deleteAccessToken,
@@ -25,21 +21,13 @@ import {
   updateAccessToken,
 } from "../../../provider/resources/access-token";
 import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
+import { nonEmpty, recording, thrown, tokenDeps } from "../../kit/helpers";
 
 let server: ExastroServer;
 const sent: HttpRequest[] = [];
 
-function deps(): AccessTokenDeps & { diagnostics: ReturnType<typeof recordingDiagnostics> } {
-  const base = createTransport();
-  return {
-    transport: (req, ctx) => {
-      sent.push(req);
-      return base(req, ctx);
-    },
-    config: new ConfigSlot(),
-    diagnostics: recordingDiagnostics(),
-  };
-}
+/** Dependencies whose transport records every request in `sent`. */
+const deps = () => tokenDeps({ transport: recording(sent) });
 
 function ctxOf(d: ReturnType<typeof deps>): SystemContext {
   return { transport: d.transport, config: d.config, diagnostics: d.diagnostics, now: () => new Date(), secrets: [] };
@@ -64,16 +52,6 @@ async function uiRefreshToken(org: string, username: string, password: string): 
 
 const formOf = (req: HttpRequest | undefined) => new URLSearchParams(req?.body ?? "");
 const lastTokenRequest = () => [...sent].reverse().find((r) => r.url.endsWith("/openid-connect/token"));
-
-async function thrown(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAccessTokenError(error)) return error;
-    throw error;
-  }
-  throw new Error("did not throw");
-}
 
 beforeAll(async () => {
   server = await startExastroServer({ organizations: ["org1"], language: "ja" });
@@ -354,7 +332,7 @@ describe("delete", () => {
         now: later,
       });
       expect(outcome).toEqual({ revoked: true });
-      expect(own.sessions("o", "u").every((s) => !s.active)).toBe(true);
+      expect(nonEmpty(own.sessions("o", "u"), "sessions").every((s) => !s.active)).toBe(true);
     } finally {
       await own.close();
     }

@@ -5,10 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigSlot } from "../../../provider/config";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { isAccessTokenError } from "../../../provider/errors";
-import { type HttpRequest, type HttpResponse, createTransport } from "../../../provider/http/transport";
+import { type HttpRequest, type HttpResponse } from "../../../provider/http/transport";
 import {
   ApprovalTimeoutError,
   MISSKEY_PERMISSIONS,
@@ -26,7 +23,6 @@ import {
   userKey,
 } from "../../../provider/protocols/misskey";
 import {
-  type AccessTokenDeps,
   checkAccessToken,
   createAccessToken,
   deleteAccessToken,
@@ -34,36 +30,18 @@ import {
   readAccessToken,
 } from "../../../provider/resources/access-token";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
+import { recording, thrown, tokenDeps } from "../../kit/helpers";
 
 let server: MisskeyServer;
 let alice: { id: string; username: string; nativeToken: string };
 const sent: HttpRequest[] = [];
 
-function deps(): AccessTokenDeps & { diagnostics: ReturnType<typeof recordingDiagnostics> } {
-  const base = createTransport();
-  return {
-    transport: (req, ctx) => {
-      sent.push(req);
-      return base(req, ctx);
-    },
-    config: new ConfigSlot(),
-    diagnostics: recordingDiagnostics(),
-  };
-}
+/** Dependencies whose transport records every request in `sent`. */
+const deps = () => tokenDeps({ transport: recording(sent) });
 
 /** A MiAuth token approved by alice with `permission`. */
 function miauthToken(permission: string[]): string {
   return server.approveMiAuth(newMiAuthSession(), alice.id, { permission }).token;
-}
-
-async function thrown(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAccessTokenError(error)) return error;
-    throw error;
-  }
-  throw new Error("did not throw");
 }
 
 const props = (extra: Record<string, unknown>) => ({

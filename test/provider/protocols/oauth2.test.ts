@@ -1,24 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
+import { ErrorCode } from "../../../provider/errors";
 import type { HttpResponse } from "../../../provider/http/transport";
 import * as oauth2 from "../../../provider/protocols/oauth2";
+import { json, thrownSync } from "../../kit/helpers";
 
 const ctx = { system: "OAuth 2.0", operation: "token request", endpoint: "https://as.example/token" };
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
-  status,
-  headers: { "content-type": "application/json", ...headers },
-  body: typeof body === "string" ? body : JSON.stringify(body),
-});
-
-function thrown(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (isAccessTokenError(error)) return error;
-    throw error;
-  }
-  throw new Error("did not throw");
-}
 
 describe("client authentication", () => {
   it("client_secret_basic form-encodes id and secret before Base64 (RFC 6749 §2.3.1)", () => {
@@ -81,7 +67,7 @@ describe("processTokenResponse", () => {
   });
 
   it("maps an RFC 6749 §5.2 error body to a clear error with endpoint, status and code", () => {
-    const e = thrown(() =>
+    const e = thrownSync(() =>
       oauth2.processTokenResponse(
         json(401, { error: "invalid_client", error_description: "client authentication failed" }),
         ctx,
@@ -96,7 +82,7 @@ describe("processTokenResponse", () => {
   });
 
   it("reports a non-OAuth error status with the status and no body", () => {
-    const e = thrown(() =>
+    const e = thrownSync(() =>
       oauth2.processTokenResponse({ status: 502, headers: { "content-type": "text/html" }, body: "<h1>bad</h1>" }, ctx),
     );
     expect(e.code).toBe(ErrorCode.HTTP_STATUS);
@@ -121,7 +107,7 @@ describe("processTokenResponse", () => {
   ];
   for (const [name, res, message] of malformed) {
     it(`rejects ${name} as INVALID_RESPONSE without echoing values`, () => {
-      const e = thrown(() => oauth2.processTokenResponse(res, ctx));
+      const e = thrownSync(() => oauth2.processTokenResponse(res, ctx));
       expect(e.code).toBe(ErrorCode.INVALID_RESPONSE);
       expect(e.message).toMatch(message);
       expect(e.message).toContain("https://as.example/token");
@@ -138,7 +124,7 @@ describe("discovery", () => {
   });
 
   it("refuses metadata for another issuer", () => {
-    const e = thrown(() =>
+    const e = thrownSync(() =>
       oauth2.processDiscoveryResponse(
         json(200, { issuer: "https://evil.example", token_endpoint: "https://evil.example/token" }),
         "https://as.example",
@@ -150,7 +136,7 @@ describe("discovery", () => {
   });
 
   it("requires a token_endpoint", () => {
-    const e = thrown(() =>
+    const e = thrownSync(() =>
       oauth2.processDiscoveryResponse(json(200, { issuer: "https://as.example" }), "https://as.example", ctx),
     );
     expect(e.message).toContain("no token_endpoint");
@@ -164,14 +150,14 @@ describe("introspection and revocation", () => {
   });
 
   it("requires a boolean active", () => {
-    const e = thrown(() => oauth2.processIntrospectionResponse(json(200, { active: "yes" }), ctx));
+    const e = thrownSync(() => oauth2.processIntrospectionResponse(json(200, { active: "yes" }), ctx));
     expect(e.message).toContain('"active"');
   });
 
   it("accepts 200 and 204 for revocation and maps errors", () => {
     oauth2.processRevocationResponse({ status: 200, headers: {}, body: "" }, ctx);
     oauth2.processRevocationResponse({ status: 204, headers: {}, body: "" }, ctx);
-    const e = thrown(() => oauth2.processRevocationResponse(json(400, { error: "unsupported_token_type" }), ctx));
+    const e = thrownSync(() => oauth2.processRevocationResponse(json(400, { error: "unsupported_token_type" }), ctx));
     expect(e.oauthError).toBe("unsupported_token_type");
   });
 });

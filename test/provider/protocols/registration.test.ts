@@ -2,17 +2,13 @@
  * RFC 7591 registration and RFC 7592 management, judged on plain response objects.
  */
 import { describe, expect, it } from "vitest";
-import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
+import { ErrorCode } from "../../../provider/errors";
 import type { HttpResponse } from "../../../provider/http/transport";
 import * as registration from "../../../provider/protocols/registration";
+import { json, thrownSync } from "../../kit/helpers";
 
 const ctx = { system: "OAuth 2.0", operation: "client registration", endpoint: "https://as.example/reg" };
 const manage = { system: "OAuth 2.0", operation: "client read (RFC 7592)", endpoint: "https://as.example/reg/c1" };
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
-  status,
-  headers: { "content-type": "application/json", ...headers },
-  body: typeof body === "string" ? body : JSON.stringify(body),
-});
 
 const SECRET = "client-secret-canary-0123456789";
 const RAT = "registration-access-token-canary-0123456789";
@@ -29,16 +25,6 @@ const registered = {
   grant_types: ["client_credentials"],
   token_endpoint_auth_method: "client_secret_basic",
 };
-
-function thrown(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (isAccessTokenError(error)) return error;
-    throw error;
-  }
-  throw new Error("did not throw");
-}
 
 describe("registration request (RFC 7591 §3.1)", () => {
   it("POSTs the metadata as JSON, with the initial access token as a Bearer token", () => {
@@ -86,7 +72,7 @@ describe("registration response (RFC 7591 §3.2)", () => {
     ["invalid_software_statement", /software statement/],
     ["unapproved_software_statement", /does not approve the software statement/],
   ])("explains %s, naming endpoint, status and code", (code, hint) => {
-    const error = thrown(() =>
+    const error = thrownSync(() =>
       registration.processRegistrationResponse(
         json(400, { error: code, error_description: "redirect_uris must be https" }),
         ctx,
@@ -102,16 +88,16 @@ describe("registration response (RFC 7591 §3.2)", () => {
 
   it("tells whether an initial access token is missing or refused on 401", () => {
     const answer = json(401, { error: "invalid_token", error_description: "invalid initial access token value" });
-    expect(thrown(() => registration.processRegistrationResponse(answer, ctx, false)).message).toMatch(
+    expect(thrownSync(() => registration.processRegistrationResponse(answer, ctx, false)).message).toMatch(
       /requires an initial access token: set initialAccessToken$/,
     );
-    expect(thrown(() => registration.processRegistrationResponse(answer, ctx, true)).message).toMatch(
+    expect(thrownSync(() => registration.processRegistrationResponse(answer, ctx, true)).message).toMatch(
       /refused the initial access token \(initialAccessToken\)/,
     );
   });
 
   it("says plainly when there is no registration at the URL", () => {
-    const error = thrown(() => registration.processRegistrationResponse(json(404, "not found"), ctx));
+    const error = thrownSync(() => registration.processRegistrationResponse(json(404, "not found"), ctx));
     expect(error.code).toBe(ErrorCode.HTTP_STATUS);
     expect(error.message).toMatch(/HTTP 404, no OAuth error body: no registration here/);
   });
@@ -135,7 +121,7 @@ describe("registration response (RFC 7591 §3.2)", () => {
       ],
     ];
     for (const [res, message] of cases) {
-      const error = thrown(() => registration.processRegistrationResponse(res, ctx));
+      const error = thrownSync(() => registration.processRegistrationResponse(res, ctx));
       expect(error.code).toBe(ErrorCode.INVALID_RESPONSE);
       expect(error.message).toMatch(message);
       expect(error.message).toContain("https://as.example/reg");
@@ -179,7 +165,7 @@ describe("management (RFC 7592)", () => {
   });
 
   it("explains a refused read (403) instead of calling the client gone", () => {
-    const error = thrown(() =>
+    const error = thrownSync(() =>
       registration.processReadResponse(json(403, { error: "invalid_request", error_description: "no" }), manage),
     );
     expect(error.status).toBe(403);
@@ -212,9 +198,9 @@ describe("management (RFC 7592)", () => {
 
   it("explains an update refused for a gone client or bad metadata", () => {
     expect(
-      thrown(() => registration.processUpdateResponse(json(401, { error: "invalid_token" }), manage)).message,
+      thrownSync(() => registration.processUpdateResponse(json(401, { error: "invalid_token" }), manage)).message,
     ).toMatch(/no longer exists at the server.*pulumi refresh/);
-    const error = thrown(() =>
+    const error = thrownSync(() =>
       registration.processUpdateResponse(json(400, { error: "invalid_redirect_uri" }), manage),
     );
     expect(error.oauthError).toBe("invalid_redirect_uri");
@@ -227,7 +213,7 @@ describe("management (RFC 7592)", () => {
     expect(registration.processDeleteResponse(json(401, { error: "invalid_token" }), manage)).toBe("gone");
     expect(registration.processDeleteResponse(json(404, ""), manage)).toBe("gone");
     expect(registration.processDeleteResponse(json(405, ""), manage)).toBe("unsupported");
-    const error = thrown(() => registration.processDeleteResponse(json(500, "oops"), manage));
+    const error = thrownSync(() => registration.processDeleteResponse(json(500, "oops"), manage));
     expect(error.code).toBe(ErrorCode.HTTP_STATUS);
     expect(error.message).toBe(
       `OAuth 2.0 client read (RFC 7592) at https://as.example/reg/c1 failed: HTTP 500, no OAuth error body`,

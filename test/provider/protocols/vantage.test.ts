@@ -7,9 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigSlot } from "../../../provider/config";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
+import { ErrorCode } from "../../../provider/errors";
 import { type Transport, createTransport } from "../../../provider/http/transport";
 import type { SystemContext } from "../../../provider/protocols/system";
 import {
@@ -27,6 +25,7 @@ import {
   updateAccessToken,
 } from "../../../provider/resources/access-token";
 import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../../servers/vantage-server";
+import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
 
 const DAY = 86_400_000;
 const client = {
@@ -50,28 +49,11 @@ afterAll(async () => {
   await bare?.close();
 });
 
-function deps(now?: () => Date, transport: Transport = createTransport()) {
-  const config = new ConfigSlot();
-  config.set({ get: () => undefined });
-  return { transport, config, diagnostics: recordingDiagnostics(), ...(now ? { now } : {}) };
-}
+const deps = (now?: () => Date, transport?: Transport) => tokenDeps({ now, transport });
+const ctxOf = (transport?: Transport): SystemContext => systemContext({ transport });
 
-function ctxOf(transport: Transport = createTransport()): SystemContext {
-  const config = new ConfigSlot();
-  config.set({ get: () => undefined });
-  return { transport, config, diagnostics: recordingDiagnostics(), now: () => new Date(), secrets: [] };
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isAccessTokenError(error)).toBe(true);
-  const e = error as Error & { code: string; status?: number; oauthError?: string };
-  for (const secret of [...SECRETS, ...server.issuedTokens]) expect(`${e.message}\n${e.stack}`).not.toContain(secret);
-  return e;
-}
+/** The AccessTokenError a call fails with, carrying no secret. */
+const failure = (promise: Promise<unknown>) => failureWithout(promise, [...SECRETS, ...server.issuedTokens]);
 
 const props = (extra: Record<string, unknown>) => ({ system: "vantage", resourceName: "v", ...extra });
 const cc = () => props({ baseUrl: server.origin, clientId: client.clientId, clientSecret: client.clientSecret });

@@ -21,6 +21,7 @@ import {
 } from "../../../provider/resources/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type OAuthServer, startOAuthServer } from "../../servers/oauth-server";
+import { caught } from "../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const IAT = `iat-${randomUUID()}`;
@@ -56,15 +57,6 @@ function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
 function deps() {
   const diagnostics = recordingDiagnostics();
   return { transport: createTransport(), diagnostics };
-}
-
-async function caught(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("did not throw");
 }
 
 /** A client_credentials token request as the registered client: the HTTP status. */
