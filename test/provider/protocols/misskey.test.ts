@@ -396,6 +396,7 @@ describe("MiAuth helpers", () => {
     );
     expect(error).toBeInstanceOf(ApprovalTimeoutError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // It gave up at its deadline instead of polling on (a bound loose enough for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
