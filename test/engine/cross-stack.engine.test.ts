@@ -2,7 +2,8 @@
  * Secrets passed to other stacks, and the status command a pipeline branches on: a
  * consumer reads the producer's token by StackReference (encrypted in its own state),
  * picks up a rotated token on its next `up`, while the previous token works until the
- * producer's grace period ends.
+ * producer's grace period ends. Time moves only by the provider's test clock (shared by both
+ * stacks and the status command), so no real delay makes anything due.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,10 +24,6 @@ let producer: Program;
 let consumer: Program;
 const texts: { label: string; text: string }[] = [];
 
-const sleepUntil = async (iso: string) => {
-  const wait = Date.parse(iso) - Date.now() + 300;
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-};
 const active = async (token: string) => (await server.introspect(token, client)).active;
 
 async function status(): Promise<{ code: number; out: string }> {
@@ -48,14 +45,15 @@ async function status(): Promise<{ code: number; out: string }> {
 
 describe("cross-stack consumers and the status command", () => {
   beforeAll(async () => {
-    server = await startOAuthServer({ clients: [client] });
+    // Tokens outlive every move of the test clock, so only the rotation policy makes them due.
+    server = await startOAuthServer({ clients: [client], accessTokenTtl: 86_400 });
     producer = await createProgram("cross-stack/producer", "test");
     consumer = await createProgram("cross-stack/consumer", "test", producer);
     await producer.config("issuer", server.issuer);
     await producer.config("clientId", client.client_id);
     await producer.config("clientSecret", client.client_secret as string, true);
-    await producer.config("rotateAfter", "30s");
-    await producer.config("gracePeriod", "40s");
+    await producer.config("rotateAfter", "1h");
+    await producer.config("gracePeriod", "90m");
     await consumer.config("producerStack", "organization/cross-stack-producer/test");
   });
 
@@ -88,7 +86,7 @@ describe("cross-stack consumers and the status command", () => {
 
   let b: string;
   it("once due, status exits 10; the producer rotates and the previous token keeps working", async () => {
-    await sleepUntil((await producer.revealedOutputs()).rotationDueAt as string);
+    producer.clock.passTo((await producer.revealedOutputs()).rotationDueAt as string);
     const due = await status();
     expect(due.code).toBe(STATUS_EXIT.DUE);
     expect(due.out).toContain("rotation due");
@@ -109,8 +107,9 @@ describe("cross-stack consumers and the status command", () => {
   });
 
   it("the producer's first up after the grace period revokes the old token", async () => {
-    await producer.config("rotateAfter", "1h");
-    await sleepUntil((await producer.revealedOutputs()).previousRevokeAt as string);
+    // Move the next rotation out of the way, so only the grace period's end is due next.
+    await producer.config("rotateAfter", "1d");
+    producer.clock.passTo((await producer.revealedOutputs()).previousRevokeAt as string);
     expect((await status()).code).toBe(STATUS_EXIT.DUE); // "previous token awaits revocation"
     await producer.up();
     expect(await active(a)).toBe(false);

@@ -4,9 +4,11 @@
  * every command's output so tests can scan it for secrets.
  */
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { TEST_CLOCK_ENV, clockOffsetMs } from "../../provider/clock";
 
 /** The repository root. */
 export const REPO = resolve(__dirname, "../..");
@@ -31,17 +33,56 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * The provider's test clock (provider/clock.ts) for every `pulumi` command of a program and
+ * of the programs sharing its backend: tests move time forward explicitly, so no verdict
+ * depends on how long a command takes. Real time still runs underneath.
+ */
+export class TestClock {
+  constructor(readonly file: string) {}
+
+  /** The current offset from real time, in milliseconds. */
+  offsetMs(): number {
+    return clockOffsetMs({ [TEST_CLOCK_ENV]: this.file });
+  }
+
+  /** "Now" as the provider (and the CLI given the program's environment) sees it. */
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs());
+  }
+
+  /** Moves the clock forward by `ms`. */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new Error(`the test clock only moves forward, not by ${ms} ms`);
+    writeFileSync(this.file, String(this.offsetMs() + Math.ceil(ms)));
+  }
+
+  /** Moves the clock one second past `iso` (no move when it is already past). */
+  passTo(iso: string): void {
+    const at = Date.parse(iso);
+    if (Number.isNaN(at)) throw new Error(`not an instant: ${iso}`);
+    const needed = at + 1000 - this.now().getTime();
+    if (needed > 0) this.advance(needed);
+  }
+}
+
 /** A program copy bound to a stack on a local backend. */
 export class Program {
   /** Every command run (except those that reveal secrets on purpose), for leak scans. */
   readonly transcript: CommandResult[] = [];
+  /** The provider's clock for this program's commands (shared with programs on its backend). */
+  readonly clock: TestClock;
 
   constructor(
     readonly dir: string,
     readonly stack: string,
     readonly env: NodeJS.ProcessEnv,
     private readonly cleanupRoot?: string,
-  ) {}
+  ) {
+    const file = env[TEST_CLOCK_ENV];
+    if (!file) throw new Error(`a program's environment must name its test clock (${TEST_CLOCK_ENV})`);
+    this.clock = new TestClock(file);
+  }
 
   /** Runs `pulumi <args>` in the program directory. */
   async pulumi(args: string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -148,6 +189,8 @@ export async function createProgram(example: string, stack = "test", shareBacken
         // Examples are type-checked by `npm run typecheck`; skip it per run for speed.
         PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         NO_COLOR: "1",
+        // Test only: the provider's clock, moved forward by the tests (offset 0 until then).
+        [TEST_CLOCK_ENV]: join(root, "clock-offset-ms"),
       };
   const program = new Program(dir, stack, env, root);
   await program.pulumi(["stack", "init", stack]);

@@ -1,7 +1,8 @@
 /**
  * Rotation through `pulumi up`, as a scheduled pipeline runs it: only due tokens rotate,
  * `preview` says which and why, the consumer gets the new token before the old one is
- * revoked, grace periods keep the previous token alive until they end.
+ * revoked, grace periods keep the previous token alive until they end. Time moves only by
+ * the provider's test clock: periods are hours, so no real delay makes anything due.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -23,10 +24,6 @@ let tokenFile: string;
 const exports: { label: string; text: string }[] = [];
 
 const tokenRequests = () => server.requests.filter((r) => r.method === "POST" && r.path === "/token").length;
-const sleepUntil = async (iso: string) => {
-  const wait = Date.parse(iso) - Date.now() + 300;
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-};
 
 async function outputs(): Promise<Record<string, string | undefined>> {
   return (await program.revealedOutputs()) as Record<string, string | undefined>;
@@ -42,13 +39,14 @@ const active = async (token: string) => (await server.introspect(token, client))
 
 describe("rotation through pulumi up", () => {
   beforeAll(async () => {
-    server = await startOAuthServer({ clients: [client] });
+    // Tokens outlive every move of the test clock, so only the rotation policy makes them due.
+    server = await startOAuthServer({ clients: [client], accessTokenTtl: 86_400 });
     program = await createProgram("rotation-pipeline");
     tokenFile = join(program.dir, "service.env");
     await program.config("issuer", server.issuer);
     await program.config("clientId", client.client_id);
     await program.config("clientSecret", client.client_secret as string, true);
-    await program.config("rotateAfter", "30s");
+    await program.config("rotateAfter", "1h");
     await program.config("tokenFile", tokenFile);
   });
 
@@ -65,7 +63,7 @@ describe("rotation through pulumi up", () => {
     a = out.serviceToken as string;
     reporting = out.reportingToken as string;
     expect(await active(a)).toBe(true);
-    expect(Date.parse(out.serviceRotationDueAt as string) - Date.parse(out.serviceIssuedAt as string)).toBe(30_000);
+    expect(Date.parse(out.serviceRotationDueAt as string) - Date.parse(out.serviceIssuedAt as string)).toBe(3_600_000);
     expect(readFileSync(tokenFile, "utf8")).toBe(`ACCESS_TOKEN=${a}\n`);
   });
 
@@ -81,11 +79,11 @@ describe("rotation through pulumi up", () => {
 
   let b: string;
   it("once due, preview says which token rotates and why, without a request; up rotates only it", async () => {
-    await sleepUntil((await outputs()).serviceRotationDueAt as string);
+    program.clock.passTo((await outputs()).serviceRotationDueAt as string);
     const before = tokenRequests();
     const preview = await program.preview();
     expect(preview.stdout + preview.stderr).toMatch(
-      /token "service-token" will rotate \(replaced\): rotation due at \S+ \(rotateAfter 30s elapsed\)/,
+      /token "service-token" will rotate \(replaced\): rotation due at \S+ \(rotateAfter 1h elapsed\)/,
     );
     expect(preview.stdout + preview.stderr).not.toContain('"reporting-token" will rotate');
     expect(preview.stdout).toContain("+-1 to replace");
@@ -112,11 +110,11 @@ describe("rotation through pulumi up", () => {
 
   let c: string;
   it("with a grace period, the previous token stays valid and exposed until the grace ends", async () => {
-    await program.config("gracePeriod", "10s");
+    await program.config("gracePeriod", "10m");
     await program.up(); // policy change only: updated in place, same token
     expect((await outputs()).serviceToken).toBe(b);
 
-    await sleepUntil((await outputs()).serviceRotationDueAt as string);
+    program.clock.passTo((await outputs()).serviceRotationDueAt as string);
     const preview = await program.preview();
     expect(preview.stdout + preview.stderr).toMatch(/token "service-token" will rotate \(renewed in place\)/);
     await program.up();
@@ -128,9 +126,8 @@ describe("rotation through pulumi up", () => {
     expect(await active(c)).toBe(true);
     expect(readFileSync(tokenFile, "utf8")).toBe(`ACCESS_TOKEN=${c}\n`);
 
-    // Move the next rotation out of the way, so only the grace period's end is due next.
-    await program.config("rotateAfter", "1h");
-    await sleepUntil(out.servicePreviousRevokeAt as string);
+    // The grace period (10m) ends well before the next rotation (1h): only its end is due.
+    program.clock.passTo(out.servicePreviousRevokeAt as string);
     const after = await program.preview();
     expect(after.stdout + after.stderr).toMatch(/grace period ended at \S+; it will be revoked/);
     await program.up();
@@ -153,10 +150,12 @@ describe("rotation through pulumi up", () => {
 
   it("destroy revokes the current and the previous token", async () => {
     const out = await outputs();
+    // The trigger's rotation kept c for the grace period: all three are live before destroy.
+    expect(out.servicePreviousToken).toBe(c);
+    const tokens = [out.serviceToken, out.servicePreviousToken, out.reportingToken] as string[];
+    for (const token of tokens) expect(await active(token)).toBe(true);
     await program.destroy();
-    for (const token of [out.serviceToken, out.servicePreviousToken, out.reportingToken]) {
-      if (token) expect(await active(token)).toBe(false);
-    }
+    for (const token of tokens) expect(await active(token)).toBe(false);
   });
 
   it("no secret appears in any output, log or state export", () => {
