@@ -1,11 +1,37 @@
 import { defineConfig } from "vitest/config";
 
+/** Tests that run the real `pulumi` CLI: everything under test/engine, and `*.engine.test.ts` anywhere. */
+const ENGINE = ["test/engine/**/*.test.ts", "test/**/*.engine.test.ts"];
+
+/**
+ * Two lanes. `fast`: units, the provider called directly, the local servers, the SDK and
+ * the CLI — in-process, a slow test there is a bug, so the timeout is seconds. `engine`:
+ * every test that drives the real `pulumi` CLI — minutes, not milliseconds. `npm test` runs
+ * both; `npm run test:fast` (or `npm test -- --project fast`) only the first.
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // Engine tests run the real CLI: minutes, not milliseconds.
-    testTimeout: 240_000,
-    hookTimeout: 120_000,
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "fast",
+          include: ["test/**/*.test.ts"],
+          exclude: ENGINE,
+          testTimeout: 15_000,
+          hookTimeout: 15_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "engine",
+          include: ENGINE,
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });
