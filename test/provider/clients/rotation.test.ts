@@ -108,6 +108,7 @@ describe("update", () => {
     const r = await updateApiClient("id", olds, { ...base, rotateAfter: "1d" }, { transport: noNetwork });
     expect(r.outs?.rotationDueAt).toBe("2026-11-02T00:00:00.000Z");
     const cleared = await updateApiClient("id", { ...olds, rotateAfter: "1d" }, base, { transport: noNetwork });
+    expect(cleared.outs).toBeDefined();
     expect(cleared.outs?.rotationDueAt).toBeUndefined();
   });
 });
