@@ -24,7 +24,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CLIENTS, startOAuthServer, type OAuthServer } from "../test/servers/oauth-server";
+import { DEFAULT_CLIENTS, startOAuthServer, type OAuthServer } from "../test/kit/oauth-server";
 import { type Footprint, type Machine, type Measurement, type Results, SCENARIOS, VARIANTS } from "./lib/model";
 import { evaluate, writeReport } from "./lib/report";
 import { BenchStack, REPO, type Run, running, summaryCounts } from "./lib/stack";

@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CLIENTS, startOAuthServer } from "../test/servers/oauth-server";
+import { DEFAULT_CLIENTS, startOAuthServer } from "../test/kit/oauth-server";
 import { VARIANTS } from "./lib/model";
 import { BenchStack } from "./lib/stack";
 

@@ -14,7 +14,7 @@ import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { DEFAULT_CLIENTS, startOAuthServer } from "../test/servers/oauth-server";
+import { DEFAULT_CLIENTS, startOAuthServer } from "../test/kit/oauth-server";
 
 interface ChildReport {
   ms: number;

@@ -32,7 +32,7 @@ pulumi_stack() { pulumi --non-interactive --stack demo "$@"; }
 
 # The token server keeps its tokens in .demo/oauth-store.json, so a later run (refresh,
 # destroy) talks to the same tokens.
-node -r ts-node/register/transpile-only test/servers/oauth-server.ts --port "$PORT" \
+node -r ts-node/register/transpile-only test/kit/oauth-server.ts --port "$PORT" \
   --store "$DEMO/oauth-store.json" >"$DEMO/oauth-server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT

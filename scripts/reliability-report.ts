@@ -1,8 +1,8 @@
 /**
  * Writes docs/RELIABILITY.md: every network fault and every bad input tried, and what
  * happened — attempts, the error as the user sees it, whether a secret showed. Runs the
- * same case tables as the tests (test/provider/http/fault-cases.ts,
- * test/engine/bad-input-cases.ts): the faults in process against local servers, the bad
+ * same case tables as the tests (test/kit/fault-cases.ts,
+ * test/kit/bad-input-cases.ts): the faults in process against local servers, the bad
  * inputs through `pulumi preview`.
  *
  *   npm run reliability
@@ -16,8 +16,8 @@ import { format, resolveConfig } from "prettier";
 import { closeDispatchers } from "../provider/http/dispatcher";
 import { HTTP_POLICY_DEFAULTS, MAX_ATTEMPTS } from "../provider/http/transport";
 import { RETRY_DEFAULTS } from "../provider/http/retry";
-import { type BadInputReport, runBadInputMatrix } from "../test/engine/bad-input-cases";
-import { REPO } from "../test/engine/harness";
+import { type BadInputReport, runBadInputMatrix } from "../test/kit/bad-input-cases";
+import { REPO } from "../test/kit/harness";
 import {
   FAST_POLICY,
   FAULT_CANARY_SECRET,
@@ -25,7 +25,7 @@ import {
   type FaultResult,
   runFaultCase,
   startFaultEnv,
-} from "../test/provider/http/fault-cases";
+} from "../test/kit/fault-cases";
 
 const COMMAND = "npm run reliability";
 const OUT = join(REPO, "docs", "RELIABILITY.md");
@@ -57,7 +57,7 @@ function faultSection(results: FaultResult[]): string[] {
     "",
     `${results.length} faults, each driving the real transport and the real core (\`createAccessToken\`:` +
       " input parsing, the generic OAuth 2.0 system, redaction) against a local fault server" +
-      " (test/servers/fault-server.ts). The client secret is a random canary; every message, stack," +
+      " (test/kit/fault-server.ts). The client secret is a random canary; every message, stack," +
       ` cause and diagnostic was searched for it (plain, form-encoded, Base64, inside a Basic header).` +
       ` ${recovered} ended in a token after a bounded retry, ${errors} in an error,` +
       ` ${ran.length - recovered - errors} succeeded at once, ${results.length - ran.length} were skipped.`,
@@ -101,7 +101,7 @@ function badInputSection(report: BadInputReport): string[] {
   report.results.forEach((r, i) => {
     const properties = [...new Set(r.found.map((f) => f.property))].join(", ");
     const printed = r.found.map((f) => f.line ?? `(missing) ${f.property}: ${f.reason}`).join(" / ");
-    const leak = r.leaked.length ? `**yes** (${r.knownLeak ?? "unexpected"})` : "no";
+    const leak = r.leaked.length ? "**yes**" : "no";
     lines.push(
       `| ${i + 1} | ${r.kind} \`${r.resource}\` | ${cell(r.what)} (\`${r.id}\`) | ${cell(properties)} | ${cell(printed)} | ${leak} | ${r.problems.length ? `**no**: ${cell(r.problems.join("; "))}` : "yes"} |`,
     );

@@ -1,6 +1,6 @@
 /**
  * One benchmark stack: a copy of `bench/programs/<variant>` (node_modules symlinked to the
- * repository's, as test/engine/harness.ts does) on its own local file backend with a
+ * repository's, as test/kit/harness.ts does) on its own local file backend with a
  * passphrase secrets provider, driven through the real `pulumi` CLI. Every command is
  * timed and its process tree watched (see proc.ts).
  */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTHORIZE_EXIT, type AuthorizeIO, authorizeMisskey } from "../../cli/authorize-misskey";
 import { deriveI } from "../../provider/protocols/misskey";
-import { type Program, createProgram } from "../engine/harness";
+import { type Program, createProgram } from "../kit/harness";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
 
 let server: MisskeyServer;

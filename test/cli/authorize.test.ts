@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorize, parseAuthorizeArgs, pkcePair } from "../../cli/authorize";
 import { handler } from "../../provider";
 import { approveInBrowser } from "../servers/browser";
-import { type OAuthServer, type TestClient, startOAuthServer } from "../servers/oauth-server";
+import { type OAuthServer, type TestClient, startOAuthServer } from "../kit/oauth-server";
 
 const cli: TestClient = {
   client_id: "cli-app",

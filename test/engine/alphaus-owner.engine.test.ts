@@ -8,7 +8,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { API_CLIENT_TYPE } from "../../sdk/shim";
 
 const owner = { clientId: "engine-owner", clientSecret: `alphaus-owner-secret-${randomUUID()}`, name: "owner" };

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 const client = { clientId: "engine-alphaus", clientSecret: `alphaus-engine-secret-${randomUUID()}` };

@@ -9,8 +9,15 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/index";
 import { STATUS_EXIT } from "../../cli/status";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
 /** A static client of the server, to introspect tokens as someone else. */
@@ -113,7 +120,12 @@ function registrations(): number {
 }
 
 beforeAll(async () => {
-  server = await startOAuthServer({ clients: [observer], registration: { initialAccessToken } });
+  // Tokens outlive every move of the test clock, so only the client's rotation makes them change.
+  server = await startOAuthServer({
+    clients: [observer],
+    registration: { initialAccessToken },
+    accessTokenTtl: 86_400,
+  });
 });
 afterAll(() => server?.close());
 
@@ -229,11 +241,13 @@ describe("ApiClient through pulumi", () => {
     const scheduled = await program.up();
     expect(scheduled.stdout).not.toMatch(/replaced/);
     const due = Date.parse(String((await program.revealedOutputs()).rotationDueAt));
-    expect(due).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+    expect(due).toBeGreaterThan(program.clock.now().getTime() + 89 * 86_400_000);
 
-    await program.config("rotateAfter", "1s");
+    // The client is older than 1h by the provider's test clock, whatever real time did.
+    await program.config("rotateAfter", "1h");
+    program.clock.advance(3_600_000 + 60_000);
     const preview = await program.preview();
-    expect(preview.stdout + preview.stderr).toMatch(/rotation due since \S+ \(rotateAfter 1s\)/);
+    expect(preview.stdout + preview.stderr).toMatch(/rotation due since \S+ \(rotateAfter 1h\)/);
     const r = await program.up();
     expect(r.stdout).toMatch(/\+-2 replaced/);
     const rotated = await current(program);
@@ -241,9 +255,9 @@ describe("ApiClient through pulumi", () => {
     expect((await readAtServer(first)).status).toBe(401);
     first = rotated;
 
-    // The new client is due a second after its creation: status tells a pipeline so.
+    // The new client is due an hour after its creation: once the clock passes it, status tells a pipeline so.
     const dueAt = String((await program.revealedOutputs()).rotationDueAt);
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(dueAt) - Date.now() + 200)));
+    program.clock.passTo(dueAt);
     const s = await status(program);
     expect(s.code).toBe(STATUS_EXIT.DUE);
     const lines = s.out.split("\n");

@@ -1,13 +1,14 @@
 /**
  * A refresh token from the interactive authorization, stored in stack config by the CLI,
  * renews the access token through `pulumi up` — across three successive rotations of a
- * server that rotates refresh tokens (a reused one would fail with invalid_grant).
+ * server that rotates refresh tokens (a reused one would fail with invalid_grant). Each
+ * rotation is made due by the provider's test clock, not by waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorize } from "../../cli/authorize";
 import { approveInBrowser } from "../servers/browser";
-import { type OAuthServer, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type OAuthServer, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import { type Program, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
 const cli: TestClient = {
   client_id: "cli-app",
@@ -28,11 +29,12 @@ const userinfo = async (token: string) =>
 
 describe("refresh token from the authorize command, renewed through pulumi up", () => {
   beforeAll(async () => {
-    server = await startOAuthServer({ clients: [cli], interactive: true });
+    // Tokens outlive every move of the test clock, so only rotateAfter makes them due.
+    server = await startOAuthServer({ clients: [cli], interactive: true, accessTokenTtl: 86_400 });
     program = await createProgram("authorization-code");
     await program.config("issuer", server.issuer);
     await program.config("clientId", cli.client_id);
-    await program.config("rotateAfter", "4s");
+    await program.config("rotateAfter", "1h");
   });
   afterAll(async () => {
     await server?.close();
@@ -87,8 +89,7 @@ describe("refresh token from the authorize command, renewed through pulumi up", 
       seen.add(token);
       expect(await userinfo(token)).toBe(200);
       if (rotation === 3) break;
-      const wait = Date.parse(out.rotationDueAt as string) - Date.now() + 300;
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      program.clock.passTo(out.rotationDueAt as string);
       const up = await program.up();
       expect(up.stdout).toContain("~ 1 updated");
     }

@@ -9,8 +9,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/index";
 import { STATUS_EXIT } from "../../cli/status";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import { type Program, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "../kit/harness";
 
 const client: TestClient = {
   client_id: "shared-client",

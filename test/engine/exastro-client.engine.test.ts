@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExastroServer, startExastroServer } from "../servers/exastro-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
 const ADMIN = { org: "org1", username: "ws-admin", password: `admin-pass-${Date.now()}`, roles: ["_ws1-admin"] };

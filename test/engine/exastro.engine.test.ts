@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExastroServer, startExastroServer } from "../servers/exastro-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 const OPS = { org: "org1", username: "ops", password: `ops-pass-${Date.now()}`, totp: "90817263" };

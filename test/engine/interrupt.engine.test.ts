@@ -6,8 +6,8 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import { type Program, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
 const COUNT = 50;
 const client: TestClient = {

@@ -8,7 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTHORIZE_EXIT, type AuthorizeIO, authorizeMisskey } from "../../cli/authorize-misskey";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
 let server: MisskeyServer;

@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newMiAuthSession } from "../../provider/protocols/misskey";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 let server: MisskeyServer;

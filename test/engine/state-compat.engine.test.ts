@@ -10,8 +10,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../provider";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, createProgram } from "./harness";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import { type Program, createProgram } from "../kit/harness";
 
 const client: TestClient = {
   client_id: "compat-client",

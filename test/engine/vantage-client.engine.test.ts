@@ -9,7 +9,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type VantageServer, startVantageServer } from "../servers/vantage-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { ACCESS_TOKEN_TYPE, API_CLIENT_TYPE } from "../../sdk/shim";
 
 /** A client of the tenant allowed to administer it (the server's default for its own clients). */

@@ -8,7 +8,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../servers/vantage-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts, SECRET_SIG } from "./harness";
+import {
+  type Program,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+  SECRET_SIG,
+} from "../kit/harness";
 import { ACCESS_TOKEN_TYPE } from "../../sdk/shim";
 
 const client = {

@@ -21,7 +21,7 @@ import {
   statusVerdict,
 } from "../../../provider/http/retry";
 import { type AttemptEvent, HTTP_POLICY_DEFAULTS, createTransport } from "../../../provider/http/transport";
-import { type FaultServer, startFaultServer } from "../../servers/fault-server";
+import { type FaultServer, startFaultServer } from "../../kit/fault-server";
 
 const ctx = { system: "OAuth 2.0", operation: "token request (client_credentials)", endpoint: "" };
 

@@ -7,7 +7,7 @@ import { handler } from "../../../provider";
 import { isAccessTokenError } from "../../../provider/errors";
 import { UNKNOWN, checkInputs, diffAccessToken } from "../../../provider/resources/access-token";
 import { shimText } from "../../../sdk/shim";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../servers/oauth-server";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../kit/oauth-server";
 
 const basic: TestClient = {
   client_id: "direct-basic",

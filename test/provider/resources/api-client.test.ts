@@ -20,7 +20,7 @@ import {
   updateApiClient,
 } from "../../../provider/resources/api-client";
 import { shimText } from "../../../sdk/shim";
-import { type OAuthServer, startOAuthServer } from "../../servers/oauth-server";
+import { type OAuthServer, startOAuthServer } from "../../kit/oauth-server";
 import { caught } from "../../kit/helpers";
 
 const SHIM = shimText("ApiClient");

@@ -213,12 +213,20 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
   });
 }
 
-/** Every place in `texts` where one of `secrets` appears (empty when none leaked). */
+/**
+ * Every place in `texts` where one of `secrets` appears (empty when none leaked). A scan
+ * that cannot find anything is refused: no texts, no secrets, or a secret that is not a
+ * non-empty string (a canary the test never captured) throw instead of returning [].
+ */
 export function findLeaks(texts: { label: string; text: string }[], secrets: string[]): string[] {
+  if (!texts.length) throw new Error("findLeaks: no texts to scan");
+  if (!secrets.length) throw new Error("findLeaks: no secrets to scan for");
+  const missing = secrets.filter((s) => typeof s !== "string" || s.length === 0).length;
+  if (missing) throw new Error(`findLeaks: ${missing} of ${secrets.length} secrets are missing or empty`);
   const leaks: string[] = [];
   for (const { label, text } of texts) {
     for (const secret of secrets) {
-      if (secret && text.includes(secret)) leaks.push(`${label} contains secret ${secret.slice(0, 4)}…`);
+      if (text.includes(secret)) leaks.push(`${label} contains secret ${secret.slice(0, 4)}…`);
     }
   }
   return leaks;

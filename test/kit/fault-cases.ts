@@ -6,11 +6,11 @@
  * system, redaction) over the real transport, and records what the user would see.
  */
 import { randomUUID } from "node:crypto";
-import { ConfigSlot } from "../../../provider/config";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
-import { type AttemptEvent, type TransportOptions, createTransport } from "../../../provider/http/transport";
-import { createAccessToken } from "../../../provider/resources/access-token";
+import { ConfigSlot } from "../../provider/config";
+import { recordingDiagnostics } from "../../provider/diagnostics";
+import { ErrorCode, isAccessTokenError } from "../../provider/errors";
+import { type AttemptEvent, type TransportOptions, createTransport } from "../../provider/http/transport";
+import { createAccessToken } from "../../provider/resources/access-token";
 import {
   type FaultServer,
   type SilentListener,
@@ -21,7 +21,7 @@ import {
   startFaultServer,
   startSilentListener,
   startTestProxy,
-} from "../../servers/fault-server";
+} from "./fault-server";
 
 /** The client id every case uses. */
 export const FAULT_CLIENT_ID = "fault-client";

@@ -4,7 +4,7 @@
  * (RFC 7009), discovery. Used by the tests and by the demo (`npm run demo`).
  *
  * Run directly to serve the demo client until killed:
- *   node -r ts-node/register/transpile-only test/servers/oauth-server.ts --port 9580 --store .demo/oauth.json
+ *   node -r ts-node/register/transpile-only test/kit/oauth-server.ts --port 9580 --store .demo/oauth.json
  */
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
