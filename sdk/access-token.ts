@@ -273,8 +273,11 @@ export abstract class TokenResource extends pulumi.CustomResource {
  * - diff (every preview/up): a material change replaces the token; rotation
  *   (`rotateAfter`, `rotateBeforeExpiry`, `triggers`, expiry) is decided here, so
  *   `pulumi preview` shows it, with no network call when nothing is due.
- * - refresh: asks RFC 7662 introspection (when offered) whether the token is active; a
- *   revoked or expired token is reported gone, and the next `pulumi up` issues a new one.
+ * - refresh: asks RFC 7662 introspection (when offered, and calibrated for this client:
+ *   see {@link TokenResource.liveness}) whether the token is active; a revoked or expired
+ *   token is reported gone (with a warning, revoked where it may still work), and the next
+ *   `pulumi up` issues a new one. A server that will not judge this client's tokens never
+ *   makes a live token leave state.
  * - delete: revokes the token (RFC 7009) when the server offers revocation.
  *
  * `accessToken` is always a secret output.
