@@ -553,8 +553,11 @@ async function withLiveness(
   return liveness ? { ...state, liveness } : state;
 }
 
-/** What a read concluded: dead (with why), or alive (with what to update in state). */
-type Verdict = { dead: string } | { dead?: undefined; updates: Record<string, unknown> };
+/**
+ * What a read concluded: dead (with why, and whether the evidence is certain: expiry, or
+ * the token itself refused), or alive (with what to update in state).
+ */
+type Verdict = { dead: string; certain: boolean } | { dead?: undefined; updates: Record<string, unknown> };
 
 /**
  * The one rule for "does this token still work?", for every system: expiry is certain;
@@ -569,7 +572,7 @@ async function judge(
   state: Record<string, unknown>,
   ctx: SystemContext,
 ): Promise<Verdict> {
-  if (isExpired(state.expiresAt, ctx.now())) return { dead: `expired at ${String(state.expiresAt)}` };
+  if (isExpired(state.expiresAt, ctx.now())) return { dead: `expired at ${String(state.expiresAt)}`, certain: true };
   const inputs = inputsOf();
   const updates: Record<string, unknown> = {};
   if (system.introspect && state.liveness !== "expiry") {
@@ -578,7 +581,7 @@ async function judge(
       return { updates: { liveness: "introspection", ...(answer.expiresAt ? { expiresAt: answer.expiresAt } : {}) } };
     }
     if (answer?.verdict === "inactive" && state.liveness === "introspection") {
-      return { dead: `the ${system.displayName} server reports it inactive (revoked)` };
+      return { dead: `the ${system.displayName} server reports it inactive (revoked)`, certain: false };
     }
     if (answer?.verdict === "inactive") {
       // Never calibrated (older state): revoked, or a server that will not tell this client
@@ -603,26 +606,30 @@ async function judge(
   }
   const liveness = await system.check(inputs, state as TokenState, ctx);
   if (liveness && !liveness.active) {
-    return { dead: `the ${system.displayName} server reports it inactive (revoked)` };
+    return { dead: `the ${system.displayName} server reports it inactive (revoked)`, certain: true };
   }
   return { updates: { ...updates, ...(liveness?.expiresAt ? { expiresAt: liveness.expiresAt } : {}) } };
 }
 
 /**
- * A token leaves state (refresh found it dead): says so, and revokes what may still work
- * (a token judged dead by an introspection that was wrong would otherwise stay valid,
- * unrecorded). Tokens of a grant chain are not revoked (that could end the authorization).
+ * A token leaves state (refresh found it dead): says so, and revokes what may still work:
+ * the token, when only introspection called it dead (were that wrong, it would stay valid,
+ * unrecorded), and a previous token still in its grace period. Not where `revokeOnDelete`
+ * is false, nor tokens of a grant chain (that could end the authorization).
  */
 async function retireLeaving(
   system: TokenSystem,
   inputsOf: () => Record<string, unknown>,
   state: Record<string, unknown>,
-  why: string,
+  verdict: { dead: string; certain: boolean },
   ctx: SystemContext,
 ): Promise<void> {
-  await ctx.diagnostics.warn(`${label(state, system)} leaves state: ${why}; the next pulumi up issues a new one`);
+  await ctx.diagnostics.warn(
+    `${label(state, system)} leaves state: ${verdict.dead}; the next pulumi up issues a new one`,
+  );
+  if (state.revokeOnDelete === false) return;
   const targets: [string, unknown, unknown][] = [
-    ["token", state.accessToken, state.expiresAt],
+    ["token", verdict.certain ? undefined : state.accessToken, state.expiresAt],
     ["previous token", state.previousAccessToken, state.previousExpiresAt],
   ];
   for (const [what, token, expiresAt] of targets) {
@@ -672,7 +679,7 @@ export async function readAccessToken(
         );
         return { id, props: state };
       }
-      await retireLeaving(system, inputs, state, verdict.dead, ctx);
+      await retireLeaving(system, inputs, state, verdict, ctx);
       return { id: "", props: {} };
     }
     return { id, props: { ...state, ...verdict.updates } };

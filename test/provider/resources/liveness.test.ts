@@ -216,6 +216,33 @@ describe("refresh", () => {
     expect(server.revokedAt.has(outs.accessToken)).toBe(true);
   });
 
+  it("a previous token still in its grace period is revoked when the current one leaves state", async () => {
+    const inputs = inputsFor(trusted, { gracePeriod: "1h", triggers: { at: "1" } });
+    const first = (await createAccessToken(inputs, deps())).outs as Record<string, unknown>;
+    const next = (await updateAccessToken(first, { ...inputs, triggers: { at: "2" } }, deps())).outs as Record<
+      string,
+      string
+    >;
+    expect(next.previousAccessToken).toBe(first.accessToken);
+    await server.revoke(next.accessToken, trusted);
+    expect((await readAccessToken("t", next, deps())).id).toBe("");
+    expect(server.revokedAt.has(next.previousAccessToken)).toBe(true);
+  });
+
+  it("revokeOnDelete false: a token leaving state is not revoked", async () => {
+    const outs = (await createAccessToken(inputsFor(trusted, { revokeOnDelete: false }), deps())).outs as Record<
+      string,
+      string
+    >;
+    const lying: Transport = (req, rctx, o) =>
+      req.url.endsWith("/token/introspection")
+        ? Promise.resolve({ status: 200, headers: {}, body: JSON.stringify({ active: false }) })
+        : createTransport()(req, rctx, o);
+    expect((await readAccessToken("t", outs, deps(lying))).id).toBe("");
+    expect(server.revokedAt.has(outs.accessToken)).toBe(false);
+    expect((await server.introspect(outs.accessToken, trusted)).active).toBe(true);
+  });
+
   it("recreateIfInvalid false keeps a revoked token, as before", async () => {
     const outs = (await createAccessToken(inputsFor(trusted, { recreateIfInvalid: false }), deps())).outs as Record<
       string,
