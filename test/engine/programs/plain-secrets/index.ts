@@ -1,10 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
 import { AccessToken, ApiClient, alphaus, exastro, misskey, vantage } from "pulumi-access-tokens";
 
-// Test program: every resource kind of every system, each secret input a plain string
-// (read with requireObject, never requireSecret): the SDK alone must keep them secret.
-const config = new pulumi.Config();
-const v = config.requireObject<Record<string, string>>("values");
+// Test program: every resource kind of every system, each secret input a plain string:
+// the SDK alone must keep them secret. The values come from the environment, not from
+// stack config (the engine records plaintext config in state by itself).
+const given = process.env.PLAIN_SECRETS_VALUES;
+if (!given) throw new Error("set PLAIN_SECRETS_VALUES to the program's values (JSON)");
+const v = JSON.parse(given) as Record<string, string>;
 
 // Generic OAuth 2.0: client_credentials at oidc-provider; password and refresh_token at
 // the Vantage server's token endpoint (an IdentityServer-style OAuth 2.0 server).
