@@ -2,25 +2,35 @@
  * One list of secret inputs per resource kind and system, shared by the provider and the
  * SDK: the provider's systems use exactly it, every name on it is a real input, and every
  * SDK class registers exactly those inputs as secrets when the program passes plain
- * strings (seen on the wire to Pulumi's mock monitor, before it unwraps secrets).
+ * strings (seen on the wire to Pulumi's mock monitor, before it unwraps secrets), and
+ * asks the engine to keep secret every output the provider treats as secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_SYSTEMS } from "../../provider/clients/registry";
 import { SYSTEMS } from "../../provider/protocols/registry";
+import { secretOutputsOf } from "../../provider/resources/access-token";
+import { clientSecretOutputsOf } from "../../provider/resources/api-client";
 import * as sdk from "../../sdk/index";
 import { CLIENT_SECRET_INPUTS, type ResourceKind, TOKEN_SECRET_INPUTS, secretInputsOf } from "../../sdk/secret-inputs";
 import { SECRET_SIG } from "../engine/harness";
 
 /** What each resource sent to the monitor, secrets still wrapped. */
 const wire = new Map<string, Record<string, unknown>>();
+/** The outputs each resource asked the engine to keep secret. */
+const secretOutputs = new Map<string, string[]>();
 
 beforeAll(async () => {
   const register = MockMonitor.prototype.registerResource;
   MockMonitor.prototype.registerResource = function (this: MockMonitor, req: never, callback: never) {
-    const r = req as { getName(): string; getObject(): { toJavaScript(): Record<string, unknown> } };
+    const r = req as {
+      getName(): string;
+      getObject(): { toJavaScript(): Record<string, unknown> };
+      getAdditionalsecretoutputsList(): string[];
+    };
     wire.set(r.getName(), r.getObject().toJavaScript());
+    secretOutputs.set(r.getName(), r.getAdditionalsecretoutputsList());
     return register.call(this, req, callback);
   } as typeof register;
   await pulumi.runtime.setMocks(
@@ -97,5 +107,12 @@ describe("every SDK class wraps exactly its secret inputs, however they are pass
     const wrapped = Object.keys(sent).filter((k) => isSecret(sent[k]));
     expect(wrapped.sort()).toEqual([...secrets].sort());
     expect(Object.values(sent)).not.toContain(`plain-${secrets[0]}`);
+    // Every output the provider treats as secret is a secret output of the class too.
+    const provider =
+      kind === "AccessToken"
+        ? secretOutputsOf(SYSTEMS[system] as never)
+        : clientSecretOutputsOf(CLIENT_SYSTEMS[system] as never);
+    const declared = new Set(secretOutputs.get(`wrap-${name}`));
+    expect(provider.filter((k) => !declared.has(k))).toEqual([]);
   });
 });
