@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ApiClient, givenInput } from "./api-client";
+import { type ApiClient, givenInput, withSecretInputs } from "./api-client";
+import { allSecretInputsOf } from "./secret-inputs";
 import { ACCESS_TOKEN_TYPE, shimText } from "./shim";
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
@@ -172,14 +173,15 @@ function endpointsFromClient(client: ApiClient): Record<string, unknown> {
 
 export { ACCESS_TOKEN_TYPE };
 
-/** Outputs that are always secret, whatever the caller's options say. */
+/** Outputs that are always secret, whatever the caller's options say (every system's secret inputs among them). */
 export const ACCESS_TOKEN_SECRET_OUTPUTS = [
-  "accessToken",
-  "refreshToken",
-  "initialRefreshToken",
-  "previousAccessToken",
-  "clientSecret",
-  "password",
+  ...new Set([
+    "accessToken",
+    "refreshToken",
+    "initialRefreshToken",
+    "previousAccessToken",
+    ...allSecretInputsOf("AccessToken"),
+  ]),
 ];
 
 /** Output names every token resource has. */
@@ -194,6 +196,7 @@ const TOKEN_OUTPUTS = [
   "previousRevokeAt",
   "refreshTokenExpiresAt",
   "resolvedTokenEndpoint",
+  "liveness",
 ];
 
 /**
@@ -221,6 +224,15 @@ export abstract class TokenResource extends pulumi.CustomResource {
   declare readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
   /** The token endpoint used. */
   declare readonly resolvedTokenEndpoint: pulumi.Output<string | undefined>;
+  /**
+   * How `pulumi refresh` judges whether the token still works, for systems with RFC 7662
+   * introspection (OAuth 2.0, Vantage): `"introspection"` when the server called a token it
+   * had just issued active (then `active: false` means revoked, and the token leaves
+   * state), `"expiry"` when its introspection cannot judge this client's tokens (none
+   * offered, refused, or it called a fresh token inactive; a warning says so) and only
+   * expiry counts.
+   */
+  declare readonly liveness: pulumi.Output<"introspection" | "expiry" | undefined>;
 
   /** True if `obj` is a token resource of this package, even from another copy of it. */
   static override isInstance(obj: unknown): obj is TokenResource {
@@ -237,7 +249,8 @@ export abstract class TokenResource extends pulumi.CustomResource {
     extraOutputs: string[] = [],
   ) {
     const props: Record<string, unknown> = {
-      ...args,
+      // Secret from the start, so the inputs are encrypted in state too, however they were given.
+      ...withSecretInputs("AccessToken", system, args),
       system,
       resourceName: name,
       __provider: shimText("AccessToken"),
@@ -260,8 +273,11 @@ export abstract class TokenResource extends pulumi.CustomResource {
  * - diff (every preview/up): a material change replaces the token; rotation
  *   (`rotateAfter`, `rotateBeforeExpiry`, `triggers`, expiry) is decided here, so
  *   `pulumi preview` shows it, with no network call when nothing is due.
- * - refresh: asks RFC 7662 introspection (when offered) whether the token is active; a
- *   revoked or expired token is reported gone, and the next `pulumi up` issues a new one.
+ * - refresh: asks RFC 7662 introspection (when offered, and calibrated for this client:
+ *   see {@link TokenResource.liveness}) whether the token is active; a revoked or expired
+ *   token is reported gone (with a warning, revoked where it may still work), and the next
+ *   `pulumi up` issues a new one. A server that will not judge this client's tokens never
+ *   makes a live token leave state.
  * - delete: revokes the token (RFC 7009) when the server offers revocation.
  *
  * `accessToken` is always a secret output.

@@ -253,18 +253,13 @@ export class ApiClient extends ClientResource {
   declare readonly blueApiUrl: pulumi.Output<string>;
 
   constructor(name: string, args: ApiClientArgs, opts?: pulumi.CustomResourceOptions) {
-    const { accessToken, ownerClientSecret, ownerPassword, ...rest } = args;
-    // Secret from the start, so the inputs are encrypted in state too, however they were given.
-    const secrets = Object.entries({ accessToken, ownerClientSecret, ownerPassword })
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, pulumi.secret(v as pulumi.Input<string>)]);
-    super(
-      name,
-      "alphaus",
-      { ...rest, ...Object.fromEntries(secrets) },
-      opts,
-      ["name", "environment", "grantType", "parent", "createTime", "blueApiUrl"],
-      ["accessToken", "ownerClientSecret", "ownerPassword"],
-    );
+    super(name, "alphaus", { ...args }, opts, [
+      "name",
+      "environment",
+      "grantType",
+      "parent",
+      "createTime",
+      "blueApiUrl",
+    ]);
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { type ResourceKind, allSecretInputsOf, secretInputsOf } from "./secret-inputs";
 import { API_CLIENT_TYPE, shimText } from "./shim";
 
 /**
@@ -102,8 +103,32 @@ export interface ApiClientArgs extends ClientRotationArgs {
 
 export { API_CLIENT_TYPE };
 
-/** Outputs that are always secret, whatever the caller's options say. */
-export const API_CLIENT_SECRET_OUTPUTS = ["clientSecret", "registrationAccessToken", "initialAccessToken"];
+/** Outputs that are always secret, whatever the caller's options say (every system's secret inputs among them). */
+export const API_CLIENT_SECRET_OUTPUTS = [
+  ...new Set(["clientSecret", "registrationAccessToken", ...allSecretInputsOf("ApiClient")]),
+];
+
+/**
+ * `args` with every secret input of the kind and system (the list the provider uses too)
+ * wrapped in `pulumi.secret`, so state keeps it encrypted however the program passed it.
+ *
+ * @param kind - the resource kind
+ * @param system - the value of the resource's `system` input
+ * @param args - the provider inputs
+ * @returns a copy of `args`, secret inputs wrapped
+ */
+export function withSecretInputs(
+  kind: ResourceKind,
+  system: string,
+  args: Record<string, unknown>,
+): Record<string, unknown> {
+  const wrapped = { ...args };
+  for (const key of secretInputsOf(kind, system)) {
+    const value = wrapped[key];
+    if (value !== undefined) wrapped[key] = pulumi.secret(value as pulumi.Input<unknown>);
+  }
+  return wrapped;
+}
 
 /** Output names every API client resource has. */
 const CLIENT_OUTPUTS = [
@@ -186,7 +211,8 @@ export abstract class ClientResource extends pulumi.CustomResource {
     extraSecretOutputs: string[] = [],
   ) {
     const props: Record<string, unknown> = {
-      ...args,
+      // Secret from the start, so the inputs are encrypted in state too, however they were given.
+      ...withSecretInputs("ApiClient", system, args),
       system,
       resourceName: name,
       __provider: shimText("ApiClient"),
@@ -240,16 +266,6 @@ export abstract class ClientResource extends pulumi.CustomResource {
  */
 export class ApiClient extends ClientResource {
   constructor(name: string, args: ApiClientArgs, opts?: pulumi.CustomResourceOptions) {
-    const { initialAccessToken, ...rest } = args;
-    super(
-      name,
-      "oauth2",
-      // Secret from the start, so the input is encrypted in state too, however it was given.
-      {
-        ...rest,
-        ...(initialAccessToken !== undefined ? { initialAccessToken: pulumi.secret(initialAccessToken) } : {}),
-      },
-      opts,
-    );
+    super(name, "oauth2", { ...args }, opts);
   }
 }

@@ -114,12 +114,10 @@ export class ServiceAccount extends ClientResource {
   declare readonly refreshTokenSessionId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceAccountArgs, opts?: pulumi.CustomResourceOptions) {
-    const { accessToken, ...rest } = args;
     super(
       name,
       "exastro",
-      // Secret from the start, so the input is encrypted in state too, however it was given.
-      { ...rest, ...(accessToken !== undefined ? { accessToken: pulumi.secret(accessToken) } : {}) },
+      { ...args },
       // Usernames are unique: a replacement with the same name can only be created once the old user is gone.
       { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true },
       [
@@ -244,7 +242,7 @@ export class AccessToken extends TokenResource {
       name,
       "exastro",
       serviceAccount ? { ...inputsFromServiceAccount(serviceAccount, rest), ...given } : { ...rest },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["initialRefreshToken", "totp"] }),
+      opts,
       ["sessionId", "refreshToken"],
     );
   }

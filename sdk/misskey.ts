@@ -94,16 +94,7 @@ export class App extends ClientResource {
   declare readonly registeredPermissions: pulumi.Output<string[]>;
 
   constructor(name: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
-    const { token, ...rest } = args;
-    super(
-      name,
-      "misskey",
-      // Secret from the start, so the input is encrypted in state too, however it was given.
-      { ...rest, ...(token !== undefined ? { token: pulumi.secret(token) } : {}) },
-      opts,
-      ["origin", "name", "permissions", "registeredPermissions"],
-      ["token"],
-    );
+    super(name, "misskey", { ...args }, opts, ["origin", "name", "permissions", "registeredPermissions"]);
   }
 }
 
@@ -193,13 +184,11 @@ export class AccessToken extends TokenResource {
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     const { app, ...rest } = args;
-    super(
-      name,
-      "misskey",
-      app ? { ...inputsFromApp(app, rest), ...withoutUndefined(rest) } : { ...rest },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token", "appAccessToken", "appSecret", "nativeToken"] }),
-      ["userId", "username", "verifiedAt"],
-    );
+    super(name, "misskey", app ? { ...inputsFromApp(app, rest), ...withoutUndefined(rest) } : { ...rest }, opts, [
+      "userId",
+      "username",
+      "verifiedAt",
+    ]);
   }
 }
 

@@ -292,19 +292,11 @@ export class ApiClient extends ClientResource {
   declare readonly metadata: pulumi.Output<Record<string, unknown>>;
 
   constructor(name: string, args: VantageApiClientArgs, opts?: pulumi.CustomResourceOptions) {
-    const { clientId, accessToken, ...rest } = args;
-    super(
-      name,
-      "vantage",
-      {
-        ...rest,
-        ...(clientId !== undefined ? { requestedClientId: clientId } : {}),
-        // Secret from the start, so the input is encrypted in state too, however it was given.
-        ...(accessToken !== undefined ? { accessToken: pulumi.secret(accessToken) } : {}),
-      },
-      opts,
-      ["region", "baseUrl", "tenantId"],
-      ["accessToken"],
-    );
+    const { clientId, ...rest } = args;
+    super(name, "vantage", { ...rest, ...(clientId !== undefined ? { requestedClientId: clientId } : {}) }, opts, [
+      "region",
+      "baseUrl",
+      "tenantId",
+    ]);
   }
 }

@@ -31,6 +31,7 @@ import {
   incompleteRegistration,
   staleOwnerCredential,
 } from "./system";
+import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 
@@ -301,7 +302,7 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
   inputDefaults: { environment: "production" },
   replaceInputs: ["name", "environment", "apiUrl"],
   updateInputs: [],
-  secretInputs: ["accessToken", "ownerClientSecret", "ownerPassword"],
+  secretInputs: CLIENT_SECRET_INPUTS.alphaus,
   secretOutputs: [],
   crossFieldIssues,
 

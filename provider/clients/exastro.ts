@@ -23,6 +23,7 @@ import {
   incompleteRegistration,
   staleOwnerCredential,
 } from "./system";
+import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 const pathSegment = z
   .string({ error: "is required" })
@@ -226,7 +227,7 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
     "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
   replaceInputs: ["baseUrl", "organizationId", "workspaceId", "username", "type"],
   updateInputs: ["description", "issueRefreshToken"],
-  secretInputs: ["accessToken"],
+  secretInputs: CLIENT_SECRET_INPUTS.exastro,
   secretOutputs: ["refreshToken"],
   crossFieldIssues: exastroClientCrossFieldIssues,
 

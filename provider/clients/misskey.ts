@@ -10,6 +10,7 @@ import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import * as misskey from "../protocols/misskey";
 import type { InputIssue } from "../protocols/system";
 import type { ClientContext, ClientRecord, ClientSystem } from "./system";
+import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Input fields of a Misskey app (lengths are Misskey's `app` table columns). */
 export const misskeyAppInputShape = {
@@ -118,7 +119,7 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
     "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",
   replaceInputs: ["host", "baseUrl", "name", "description", "permissions", "callbackUrl"],
   updateInputs: [],
-  secretInputs: ["token"],
+  secretInputs: CLIENT_SECRET_INPUTS.misskey,
   secretOutputs: [],
   crossFieldIssues: misskeyAppCrossFieldIssues,
 

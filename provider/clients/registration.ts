@@ -11,6 +11,7 @@ import * as oauth2 from "../protocols/oauth2";
 import * as registration from "../protocols/registration";
 import type { InputIssue } from "../protocols/system";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
+import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 const scopeToken = z
   .string()
@@ -242,7 +243,7 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
   inputShape: registrationInputShape,
   replaceInputs: ["issuer", "registrationEndpoint"],
   updateInputs: [...Object.keys(METADATA_FIELDS), "scopes", "extraMetadata"],
-  secretInputs: ["initialAccessToken"],
+  secretInputs: CLIENT_SECRET_INPUTS.oauth2,
   secretOutputs: ["registrationAccessToken"],
   crossFieldIssues: registrationCrossFieldIssues,
 

@@ -13,6 +13,7 @@ import { redact } from "../http/redact";
 import type { InputIssue } from "../protocols/system";
 import * as vantage from "../protocols/vantage";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
+import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 // IdentityServer's EF configuration store declares ClientId and ClientName with at most 200
@@ -197,7 +198,7 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
   },
   replaceInputs: ["region", "baseUrl", "tenantId", "requestedClientId", ...VANTAGE_CLIENT_FIELDS, "extraFields"],
   updateInputs: [],
-  secretInputs: ["accessToken"],
+  secretInputs: CLIENT_SECRET_INPUTS.vantage,
   secretOutputs: [],
   crossFieldIssues: vantageClientCrossFieldIssues,
 

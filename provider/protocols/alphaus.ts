@@ -26,6 +26,7 @@ import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAcce
 import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
+import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 export function urlProblem(url: string): string | undefined {
@@ -450,7 +451,7 @@ export const alphausSystem: TokenSystem<AlphausInputs> = {
   displayName: SYSTEM,
   inputShape: alphausInputShape,
   materialInputs: ["product", "environment", "authUrl", "grantType", "clientId", "username"],
-  secretInputs: ["clientSecret", "password"],
+  secretInputs: TOKEN_SECRET_INPUTS.alphaus,
   crossFieldIssues: alphausCrossFieldIssues,
 
   // The provider host runs with the environment of the `pulumi` command, so check can see

@@ -20,6 +20,7 @@ import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/tr
 import { runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
+import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Exastro";
@@ -548,7 +549,7 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
   displayName: SYSTEM,
   inputShape: exastroInputShape,
   materialInputs: ["baseUrl", "organizationId", "systemManager", "initialRefreshToken", "username"],
-  secretInputs: ["initialRefreshToken", "password", "totp"],
+  secretInputs: TOKEN_SECRET_INPUTS.exastro,
   crossFieldIssues: exastroCrossFieldIssues,
 
   inputWarnings(inputs) {

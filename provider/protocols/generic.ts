@@ -8,7 +8,15 @@ import { z } from "zod";
 import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import { endpointProblem } from "../http/transport";
 import * as oauth2 from "./oauth2";
-import { type InputIssue, type Issued, type SystemContext, type TokenSystem, requiredString } from "./system";
+import {
+  type InputIssue,
+  type Introspected,
+  type Issued,
+  type SystemContext,
+  type TokenSystem,
+  requiredString,
+} from "./system";
+import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 const scopeToken = z
   .string()
@@ -202,6 +210,43 @@ function discoverOnce(issuer: string, ctx: SystemContext): Promise<oauth2.Author
 /** Why a token's own client cannot be used any more. */
 const CLIENT_GONE = "the OAuth client can no longer authenticate (deleted at the server, or its secret changed)";
 
+/**
+ * Asks RFC 7662 introspection about `token` and sorts the answer into a verdict. A refusal
+ * to answer this client (HTTP 400 / 401 / 403) is a verdict too, not an error: it says
+ * nothing about the token. Other failures (transport, 5xx, a malformed answer) throw.
+ *
+ * @param system - the system's name in messages
+ * @param endpoint - the introspection endpoint
+ * @param token - the token asked about
+ * @param auth - the client's authentication at the endpoint
+ * @param ctx - the call's context
+ * @returns active (with the server's expiry), inactive, or refused (with the reason)
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ */
+export async function introspectToken(
+  system: string,
+  endpoint: string,
+  token: string,
+  auth: oauth2.ClientAuth,
+  ctx: SystemContext,
+): Promise<Introspected> {
+  const rctx = { system, operation: "introspection", endpoint };
+  try {
+    const res = await ctx.transport(oauth2.introspectionRequest(endpoint, token, auth), rctx);
+    const answer = oauth2.processIntrospectionResponse(res, rctx);
+    if (!answer.active) return { verdict: "inactive" };
+    return {
+      verdict: "active",
+      ...(answer.exp !== undefined ? { expiresAt: new Date(answer.exp * 1000).toISOString() } : {}),
+    };
+  } catch (error) {
+    if (!oauth2.isIntrospectionRefusal(error)) throw error;
+    // The client itself is gone or its secret changed: the token's fate cannot be asked.
+    const gone = error.oauthError === "invalid_client" ? `${CLIENT_GONE}: ` : "";
+    return { verdict: "refused", reason: `${gone}${error.message}` };
+  }
+}
+
 /** Message added to invalid_grant on a refresh: what to do about it. */
 export const REAUTHORIZE_HINT =
   "the refresh token was rejected (expired, revoked, or already used): obtain a new one (npx pulumi-access-tokens authorize ...) and set it as the resource's refreshToken, then run pulumi up";
@@ -274,7 +319,7 @@ export const genericSystem: TokenSystem<GenericInputs> = {
     "resource",
     "extraParams",
   ],
-  secretInputs: ["clientSecret", "password", "refreshToken"],
+  secretInputs: TOKEN_SECRET_INPUTS.oauth2,
   crossFieldIssues: genericCrossFieldIssues,
 
   async issue(inputs, ctx) {
@@ -304,29 +349,15 @@ export const genericSystem: TokenSystem<GenericInputs> = {
     return issuedFrom(tokens, endpoints, state.refreshToken);
   },
 
-  async check(inputs, state, ctx) {
+  // Expiry is judged by the lifecycle from state; no other evidence exists.
+  async check() {
+    return undefined;
+  },
+
+  async introspect(inputs, state, token, ctx) {
     const endpoint = state.endpoints?.introspection;
     if (!endpoint) return undefined;
-    const rctx = { system: oauth2.SYSTEM, operation: "introspection", endpoint };
-    const res = await ctx.transport(
-      oauth2.introspectionRequest(endpoint, state.accessToken, await authOf(inputs, ctx)),
-      rctx,
-    );
-    let answer: oauth2.Introspection;
-    try {
-      answer = oauth2.processIntrospectionResponse(res, rctx);
-    } catch (error) {
-      // The client itself is gone or its secret changed: the token's fate cannot be asked.
-      if (isAccessTokenError(error) && error.oauthError === "invalid_client") {
-        await ctx.diagnostics.warn(`${CLIENT_GONE} (${error.message}); the token is kept in state, unverified`);
-        return undefined;
-      }
-      throw error;
-    }
-    return {
-      active: answer.active,
-      ...(answer.active && answer.exp !== undefined ? { expiresAt: new Date(answer.exp * 1000).toISOString() } : {}),
-    };
+    return introspectToken(oauth2.SYSTEM, endpoint, token, await authOf(inputs, ctx), ctx);
   },
 
   async revoke(inputs, state, token, ctx, kind = "access_token") {

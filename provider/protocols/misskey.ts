@@ -26,6 +26,7 @@ import {
 } from "../http/transport";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
+import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Misskey";
@@ -361,7 +362,7 @@ export const misskeySystem: TokenSystem<MisskeyInputs> = {
   displayName: SYSTEM,
   inputShape: misskeyInputShape,
   materialInputs: ["host", "baseUrl", "token", "appAccessToken", "appSecret"],
-  secretInputs: ["token", "appAccessToken", "appSecret", "nativeToken"],
+  secretInputs: TOKEN_SECRET_INPUTS.misskey,
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 

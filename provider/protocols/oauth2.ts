@@ -8,7 +8,7 @@
  * injected {@link Transport}, so every judging function is testable with a plain object.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
 
 /** Name used for this system in messages. */
@@ -369,6 +369,27 @@ export function introspectionRequest(
 export function processIntrospectionResponse(res: HttpResponse, ctx: RemoteContext): Introspection {
   checkResponseStatus(res, ctx);
   return validate(IntrospectionBody, parseJsonObject(res, ctx), res, ctx);
+}
+
+/** The statuses with which an introspection endpoint refuses to answer this client. */
+const REFUSAL_STATUSES = [400, 401, 403];
+
+/**
+ * True when `error` is an introspection endpoint refusing to answer this client (HTTP 400,
+ * 401 or 403, e.g. Keycloak's 403 "Client not allowed" for a public client, or
+ * IdentityServer letting only API resources introspect): no evidence about the token
+ * either way.
+ *
+ * @param error - what {@link processIntrospectionResponse} threw
+ * @returns whether it is a refusal rather than a failure
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.3
+ */
+export function isIntrospectionRefusal(error: unknown): error is AccessTokenError {
+  return (
+    isAccessTokenError(error) &&
+    (error.code === ErrorCode.OAUTH_ERROR_RESPONSE || error.code === ErrorCode.HTTP_STATUS) &&
+    REFUSAL_STATUSES.includes(error.status ?? 0)
+  );
 }
 
 /** Builds a revocation request for `token`. */

@@ -43,6 +43,19 @@ export interface Liveness {
   expiresAt?: string;
 }
 
+/**
+ * What RFC 7662 introspection said about one token. `inactive` is ambiguous by the RFC
+ * (§2.2): it also means "this caller may not know about this token" (Keycloak answers so
+ * for a client's own tokens when the client is not in their audience). The lifecycle
+ * trusts it only once the server has called a token it just issued active
+ * (see `liveness` in the AccessToken state).
+ */
+export type Introspected =
+  | { verdict: "active"; expiresAt?: string }
+  | { verdict: "inactive" }
+  /** The server would not answer this client (HTTP 400 / 401 / 403): no evidence either way. */
+  | { verdict: "refused"; reason: string };
+
 /** What happened on revoke. */
 export interface RevokeOutcome {
   revoked: boolean;
@@ -87,8 +100,18 @@ export interface TokenSystem<I = Record<string, unknown>> {
    * system has no such grant: renewal then runs {@link issue} again.
    */
   renew?(inputs: I, state: TokenState, ctx: SystemContext): Promise<Issued>;
-  /** Asks the system whether the stored token still works; undefined when it cannot know. */
+  /**
+   * Asks the system whether the stored token still works, by evidence other than RFC 7662
+   * introspection (the token's own expiry, a call made with the token); undefined when it
+   * cannot know.
+   */
   check(inputs: I, state: TokenState, ctx: SystemContext): Promise<Liveness | undefined>;
+  /**
+   * Asks the server's RFC 7662 introspection about `token`; undefined when the server offers
+   * none. Systems without introspection leave it out. The lifecycle calibrates what its
+   * answers mean for this client and asks it before {@link check}.
+   */
+  introspect?(inputs: I, state: TokenState, token: string, ctx: SystemContext): Promise<Introspected | undefined>;
   /**
    * Revokes `token` where the system allows: an access token (the current or a previous
    * one), or, when `kind` is "refresh_token", the stored refresh token (ending the grant).

@@ -26,9 +26,10 @@ import { z } from "zod";
 import { nowMs } from "../clock";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
-import { type GenericInputs, authOf, runGrant } from "./generic";
+import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
+import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 function urlProblem(url: string): string | undefined {
@@ -355,7 +356,7 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
     "initialRefreshToken",
     "scopes",
   ],
-  secretInputs: ["clientSecret", "password", "initialRefreshToken"],
+  secretInputs: TOKEN_SECRET_INPUTS.vantage,
   crossFieldIssues: vantageCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -423,34 +424,18 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
     return issuedFrom(tokens, endpoints, tokens.refreshToken ?? state.refreshToken, end);
   },
 
-  async check(inputs, state, ctx) {
-    const endpoint = state.endpoints?.introspection;
-    if (endpoint) {
-      const rctx = { system: SYSTEM, operation: "introspection", endpoint };
-      try {
-        const res = await ctx.transport(
-          oauth2.introspectionRequest(endpoint, state.accessToken, await authFor(inputs, ctx)),
-          rctx,
-        );
-        const answer = oauth2.processIntrospectionResponse(res, rctx);
-        return {
-          active: answer.active,
-          ...(answer.active && answer.exp !== undefined
-            ? { expiresAt: new Date(answer.exp * 1000).toISOString() }
-            : {}),
-        };
-      } catch (error) {
-        // IdentityServer lets API resources introspect, not clients: a refusal means "cannot ask".
-        const refused =
-          isAccessTokenError(error) &&
-          (error.code === ErrorCode.OAUTH_ERROR_RESPONSE || error.code === ErrorCode.HTTP_STATUS) &&
-          [400, 401, 403].includes(error.status ?? 0);
-        if (!refused) throw error;
-      }
-    }
+  // The JWT's own expiry (IdentityServer lets API resources introspect, not clients).
+  async check(_inputs, state, ctx) {
     const exp = jwtExpiryMs(state.accessToken);
     if (exp === undefined) return undefined;
     return exp <= ctx.now().getTime() ? { active: false } : { active: true, expiresAt: new Date(exp).toISOString() };
+  },
+
+  // Only where the tenant's discovery lists an endpoint.
+  async introspect(inputs, state, token, ctx) {
+    const endpoint = state.endpoints?.introspection;
+    if (!endpoint) return undefined;
+    return introspectToken(SYSTEM, endpoint, token, await authFor(inputs, ctx), ctx);
   },
 
   async revoke(inputs, state, token, ctx, kind = "access_token") {

@@ -24,7 +24,7 @@ import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
 import { genericSystem } from "../protocols/generic";
 import { SYSTEMS } from "../protocols/registry";
-import type { Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
+import type { Introspected, Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
 import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
 import { ROTATION_POLICY_INPUTS, RotationInputs, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
 
@@ -338,7 +338,10 @@ export async function createAccessToken(
     const issued = await system.issue(inputs, ctx);
     const id = randomUUID();
     try {
-      return { id, outs: stateAfterCreate(system, props, inputs, issued, issuedAt) };
+      return {
+        id,
+        outs: await withLiveness(system, inputs, stateAfterCreate(system, props, inputs, issued, issuedAt), ctx),
+      };
     } catch (error) {
       // The token exists now: record it (the engine keeps a created-but-failed resource
       // whose delete revokes it) rather than orphan it.
@@ -415,6 +418,9 @@ export async function updateAccessToken(
         previousRevokeAt: new Date(now.getTime() + grace).toISOString(),
         ...tokenFields(issued, inputs, now),
       });
+      // Calibrated again with each new token: the server's policy for this client may have changed.
+      const liveness = await calibratedLiveness(system, inputs, next, ctx, olds.liveness);
+      if (liveness) next.liveness = liveness;
     } else {
       // A changed policy moves the schedule of the current token.
       const due = rotationDueAt(inputs, String(olds.issuedAt), olds.expiresAt as string | undefined);
@@ -483,10 +489,177 @@ function isExpired(expiresAt: unknown, now: Date): boolean {
   return typeof expiresAt === "string" && Date.parse(expiresAt) <= now.getTime();
 }
 
+// -----------------------------------------------------------------------------------------
+// Liveness: what the server's answers mean for this client
+
 /**
- * Asks the system whether the token still works. A dead (revoked or expired) token is
- * reported gone, so the next `pulumi up` issues a new one — unless `recreateIfInvalid` is
- * false, in which case it stays in state and a warning says so.
+ * How `refresh` judges whether a token still works, recorded in state as `liveness` for
+ * systems with RFC 7662 introspection:
+ * - `"introspection"`: the server called a token it had just issued (or a stored one)
+ *   active, so its introspection can judge this client's tokens; `active: false` then means
+ *   revoked, and the token leaves state;
+ * - `"expiry"`: the server offers no introspection, refuses it to this client, or called a
+ *   token it had just issued inactive (RFC 7662 §2.2 lets it say so to a caller that may not
+ *   know); only the expiry (and the system's other evidence) decides, and introspection is
+ *   not asked again until the next token is issued.
+ * State without it (written before it existed) is calibrated on its next refresh.
+ */
+export type LivenessBasis = "introspection" | "expiry";
+
+/**
+ * Calibrates the server's introspection with a token it has just issued: the `liveness`
+ * to record with it, or undefined when it cannot be told now (the server failed; the next
+ * refresh calibrates). Never throws: the token exists and must reach state. Warns when
+ * introspection turns out unusable for this client, once (not when state already says so).
+ */
+async function calibratedLiveness(
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  state: Record<string, unknown>,
+  ctx: SystemContext,
+  recorded: unknown,
+): Promise<LivenessBasis | undefined> {
+  if (!system.introspect) return undefined;
+  let answer: Introspected | undefined;
+  try {
+    answer = await system.introspect(inputs, state as TokenState, state.accessToken as string, ctx);
+  } catch {
+    return undefined;
+  }
+  if (answer?.verdict === "active") return "introspection";
+  if (answer && recorded !== "expiry") {
+    const said =
+      answer.verdict === "inactive"
+        ? "called the token it had just issued inactive"
+        : `refused to answer (${answer.reason})`;
+    await ctx.diagnostics.warn(
+      redact(
+        `${label(state, system)}: the server's introspection ${said}, so it cannot judge this client's tokens; refresh judges them by their expiry instead (liveness: "expiry")`,
+        ctx.secrets,
+      ),
+    );
+  }
+  return "expiry";
+}
+
+/** `state` with the `liveness` calibrated for its (freshly issued) token, when it can be told. */
+async function withLiveness(
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  state: Record<string, unknown>,
+  ctx: SystemContext,
+  recorded?: unknown,
+): Promise<Record<string, unknown>> {
+  const liveness = await calibratedLiveness(system, inputs, state, ctx, recorded);
+  return liveness ? { ...state, liveness } : state;
+}
+
+/**
+ * What a read concluded: dead (with why, and whether the evidence is certain: expiry, or
+ * the token itself refused), or alive (with what to update in state).
+ */
+type Verdict = { dead: string; certain: boolean } | { dead?: undefined; updates: Record<string, unknown> };
+
+/**
+ * The one rule for "does this token still work?", for every system: expiry is certain;
+ * introspection's `active: false` is trusted only where calibrated (`liveness:
+ * "introspection"`); a refusal to introspect is no evidence; otherwise the system's own
+ * evidence (expiry in the token, a call made with it) decides. Ambiguous evidence never
+ * drops a token: it is kept, with a warning.
+ */
+async function judge(
+  system: TokenSystem,
+  inputsOf: () => Record<string, unknown>,
+  state: Record<string, unknown>,
+  ctx: SystemContext,
+): Promise<Verdict> {
+  if (isExpired(state.expiresAt, ctx.now())) return { dead: `expired at ${String(state.expiresAt)}`, certain: true };
+  const inputs = inputsOf();
+  const updates: Record<string, unknown> = {};
+  if (system.introspect && state.liveness !== "expiry") {
+    const answer = await system.introspect(inputs, state as TokenState, state.accessToken as string, ctx);
+    if (answer?.verdict === "active") {
+      return { updates: { liveness: "introspection", ...(answer.expiresAt ? { expiresAt: answer.expiresAt } : {}) } };
+    }
+    if (answer?.verdict === "inactive" && state.liveness === "introspection") {
+      return { dead: `the ${system.displayName} server reports it inactive (revoked)`, certain: false };
+    }
+    if (answer?.verdict === "inactive") {
+      // Never calibrated (older state): revoked, or a server that will not tell this client
+      // about its own tokens? Keeping a dead token costs a failed call until its expiry (and
+      // `pulumi up --replace` ends it); dropping a live one leaves it valid at the server,
+      // unrecorded, and issues another. Keep it.
+      updates.liveness = "expiry";
+      await ctx.diagnostics.warn(
+        `${label(state, system)}: the server's introspection calls it inactive, but that was never calibrated for this client (it may only mean this client may not introspect its own tokens); it is kept and judged by its expiry from now on (${typeof state.expiresAt === "string" ? `expires at ${state.expiresAt}` : "no expiry known"}). If it was revoked, run pulumi up --replace on it`,
+      );
+    } else if (answer?.verdict === "refused") {
+      if (state.liveness === undefined) updates.liveness = "expiry";
+      await ctx.diagnostics.warn(
+        redact(
+          `${label(state, system)}: the server refused to introspect it (${answer.reason}); it is kept, judged by its expiry`,
+          ctx.secrets,
+        ),
+      );
+    } else if (answer === undefined && state.liveness === undefined) {
+      updates.liveness = "expiry";
+    }
+  }
+  const liveness = await system.check(inputs, state as TokenState, ctx);
+  if (liveness && !liveness.active) {
+    return { dead: `the ${system.displayName} server reports it inactive (revoked)`, certain: true };
+  }
+  return { updates: { ...updates, ...(liveness?.expiresAt ? { expiresAt: liveness.expiresAt } : {}) } };
+}
+
+/**
+ * A token leaves state (refresh found it dead): says so, and revokes what may still work:
+ * the token, when only introspection called it dead (were that wrong, it would stay valid,
+ * unrecorded), and a previous token still in its grace period. Not where `revokeOnDelete`
+ * is false, nor tokens of a grant chain (that could end the authorization).
+ */
+async function retireLeaving(
+  system: TokenSystem,
+  inputsOf: () => Record<string, unknown>,
+  state: Record<string, unknown>,
+  verdict: { dead: string; certain: boolean },
+  ctx: SystemContext,
+): Promise<void> {
+  await ctx.diagnostics.warn(
+    `${label(state, system)} leaves state: ${verdict.dead}; the next pulumi up issues a new one`,
+  );
+  if (state.revokeOnDelete === false) return;
+  const targets: [string, unknown, unknown][] = [
+    ["token", verdict.certain ? undefined : state.accessToken, state.expiresAt],
+    ["previous token", state.previousAccessToken, state.previousExpiresAt],
+  ];
+  for (const [what, token, expiresAt] of targets) {
+    if (typeof token !== "string" || isExpired(expiresAt, ctx.now())) continue;
+    if (isGrantChain(state)) {
+      await ctx.diagnostics.info(
+        `${label(state, system)}: the ${what} was not revoked (it shares its grant with the refresh token; revoking it could end the authorization)`,
+      );
+      continue;
+    }
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = inputsOf();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await ctx.diagnostics.warn(
+        redact(`${label(state, system)}: the ${what} was not revoked: ${message}`, ctx.secrets),
+      );
+      continue;
+    }
+    await revokeQuietly(system, inputs, state, token, ctx, what);
+  }
+}
+
+/**
+ * Asks whether the token still works (see {@link judge}). A dead token is reported gone,
+ * after a warning and an attempt to revoke it, so the next `pulumi up` issues a new one —
+ * unless `recreateIfInvalid` is false, in which case it stays in state and a warning says
+ * so. A kept token's state records what was learnt (`liveness`, a more precise expiry).
  */
 export async function readAccessToken(
   id: string,
@@ -498,26 +671,19 @@ export async function readAccessToken(
   return guarded(secrets, async () => {
     const ctx = contextFor(deps, secrets, props);
     const state = stripProvider(props);
-    let dead: string | undefined;
-    let expiresAt: string | undefined;
-    if (isExpired(state.expiresAt, ctx.now())) {
-      dead = `expired at ${String(state.expiresAt)}`;
-    } else {
-      const inputs = parseInputs(system, inputsFromState(state));
-      const liveness = await system.check(inputs, state as TokenState, ctx);
-      if (liveness && !liveness.active) dead = `the ${system.displayName} server reports it inactive (revoked)`;
-      expiresAt = liveness?.expiresAt;
-    }
-    if (dead) {
+    const inputs = () => parseInputs(system, inputsFromState(state));
+    const verdict = await judge(system, inputs, state, ctx);
+    if (verdict.dead !== undefined) {
       if (state.recreateIfInvalid === false) {
         await ctx.diagnostics.warn(
-          `${label(state, system)} is no longer valid (${dead}); recreateIfInvalid is false, so it is kept`,
+          `${label(state, system)} is no longer valid (${verdict.dead}); recreateIfInvalid is false, so it is kept`,
         );
         return { id, props: state };
       }
+      await retireLeaving(system, inputs, state, verdict, ctx);
       return { id: "", props: {} };
     }
-    return { id, props: expiresAt ? { ...state, expiresAt } : state };
+    return { id, props: { ...state, ...verdict.updates } };
   });
 }
 

@@ -44,6 +44,15 @@ export interface OAuthServerOptions {
    * `initialAccessToken`, registration requires that Bearer token. Default off.
    */
   registration?: { initialAccessToken?: string };
+  /**
+   * Introspection as some servers answer a client about its own tokens. `inactiveFor`: these
+   * client ids are told `{"active": false}` for every token, live or not (as Keycloak ≥ 26.6
+   * tells a client that is not in its tokens' audience: RFC 7662 §2.2 lets a server say
+   * so to a caller that may not know). `forbiddenFor`: these client ids are refused with
+   * HTTP 403 `invalid_request` "Client not allowed" (as Keycloak refuses a public client).
+   * Default: any authenticated client may introspect any token.
+   */
+  introspection?: { inactiveFor?: string[]; forbiddenFor?: string[] };
 }
 
 /** A running server. */
@@ -142,7 +151,9 @@ function adapterFactory(issued: Set<string>, revokedAt: Map<string, number>, sto
 
 /** Starts the server on 127.0.0.1. */
 export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<OAuthServer> {
-  const { default: Provider } = await import("oidc-provider");
+  const { default: Provider, errors } = await import("oidc-provider");
+  // Keycloak's answer to a client that may not introspect.
+  const clientNotAllowed = () => new errors.InvalidRequest("Client not allowed", 403);
   const clients = options.clients ?? DEFAULT_CLIENTS;
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -171,8 +182,15 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     features: {
       devInteractions: { enabled: options.interactive === true },
       clientCredentials: { enabled: true },
-      // Any authenticated client may introspect; only the owner may revoke (as in most servers).
-      introspection: { enabled: true, allowedPolicy: async () => true },
+      // Any authenticated client may introspect (unless the introspection option says
+      // otherwise); only the owner may revoke (as in most servers).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }) => {
+          if (options.introspection?.forbiddenFor?.includes(client.clientId)) throw clientNotAllowed();
+          return !options.introspection?.inactiveFor?.includes(client.clientId);
+        },
+      },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>

@@ -442,7 +442,7 @@ describe("read and delete", () => {
 
   it("introspection is used only when offered, and a refusal means 'cannot ask'", async () => {
     const created = (await createAccessToken(cc(), deps())).outs as Record<string, unknown>;
-    const state = {
+    const state: Record<string, unknown> & { endpoints: Record<string, string> } = {
       ...created,
       endpoints: { token: server.tokenEndpoint, introspection: `${server.origin}/introspect` },
     };
@@ -451,10 +451,22 @@ describe("read and delete", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ error: "invalid_client" }),
     });
-    const answer = await vantageSystem.check(cc() as never, state as never, ctxOf(refusing));
-    expect(answer?.active).toBe(true);
+    const introspect = (transport: Transport) =>
+      vantageSystem.introspect?.(cc() as never, state as never, String(state.accessToken), ctxOf(transport));
+    expect(await introspect(refusing)).toMatchObject({ verdict: "refused" });
+    // The JWT's own expiry is the other evidence.
+    expect((await vantageSystem.check(cc() as never, state as never, ctxOf(refusing)))?.active).toBe(true);
     const inactive: Transport = async () => ({ status: 200, headers: {}, body: JSON.stringify({ active: false }) });
-    expect(await vantageSystem.check(cc() as never, state as never, ctxOf(inactive))).toEqual({ active: false });
+    expect(await introspect(inactive)).toEqual({ verdict: "inactive" });
+    const { introspection: _i, ...withoutIntrospection } = state.endpoints;
+    expect(
+      await vantageSystem.introspect?.(
+        cc() as never,
+        { ...state, endpoints: withoutIntrospection } as never,
+        state.accessToken as string,
+        ctxOf(inactive),
+      ),
+    ).toBeUndefined();
   });
 
   it("delete of a client_credentials token warns that a JWT cannot be revoked", async () => {
