@@ -10,8 +10,8 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../servers/oauth-server";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
 const client = (id: string): TestClient => ({
   client_id: id,

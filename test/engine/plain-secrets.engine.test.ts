@@ -13,9 +13,9 @@ import { secretInputsOf } from "../../sdk/secret-inputs";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
 import { type ExastroServer, startExastroServer } from "../servers/exastro-server";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
-import { type OAuthServer, SCOPES, startOAuthServer } from "../servers/oauth-server";
+import { type OAuthServer, SCOPES, startOAuthServer } from "../kit/oauth-server";
 import { type VantageServer, startVantageServer } from "../servers/vantage-server";
-import { type Program, SECRET_SIG, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, SECRET_SIG, type StateResource, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
 const run = randomUUID().slice(0, 8);
 const oidcClient = {

@@ -14,7 +14,7 @@ import { secretOutputsOf } from "../../provider/resources/access-token";
 import { clientSecretOutputsOf } from "../../provider/resources/api-client";
 import * as sdk from "../../sdk/index";
 import { CLIENT_SECRET_INPUTS, type ResourceKind, TOKEN_SECRET_INPUTS, secretInputsOf } from "../../sdk/secret-inputs";
-import { SECRET_SIG } from "../engine/harness";
+import { SECRET_SIG } from "../kit/harness";
 
 /** What each resource sent to the monitor, secrets still wrapped. */
 const wire = new Map<string, Record<string, unknown>>();

@@ -16,7 +16,7 @@ import {
   readAccessToken,
   updateAccessToken,
 } from "../../../provider/resources/access-token";
-import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../servers/oauth-server";
+import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../kit/oauth-server";
 
 const client = (id: string): TestClient => ({
   client_id: id,
