@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigSlot } from "../../../provider/config";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
+import { resetBackoffs } from "../../../provider/http/backoff";
 import { type AttemptEvent, type TransportOptions, createTransport } from "../../../provider/http/transport";
 import { createAccessToken } from "../../../provider/resources/access-token";
 import {
@@ -794,6 +795,8 @@ export async function runFaultCase(c: FaultCase, env: FaultEnv): Promise<FaultRe
       events: [],
     };
   }
+  // Each case stands for a fresh provider process: no backoff left by the case before.
+  resetBackoffs();
   const events: AttemptEvent[] = [];
   const transport = createTransport({
     ...FAST_POLICY,
