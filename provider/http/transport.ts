@@ -299,15 +299,17 @@ export function createTransport(options: TransportOptions = {}): Transport {
             now(),
             random,
           );
-          if (RETRYABLE_STATUSES.has(result.status)) {
-            // Back the origin off for everyone: as long as asked, else the backoff step.
-            const asked = parseRetryAfter(result.headers["retry-after"], now());
+          const asked = parseRetryAfter(result.headers["retry-after"], now());
+          if (RETRYABLE_STATUSES.has(result.status) && (asked === undefined || asked <= policy.retry.maxRetryAfterMs)) {
+            // Back the origin off for everyone: as long as asked, else the backoff step. (A
+            // wait longer than the provider would take is not shared: this request fails,
+            // and others each ask once rather than fail on another's answer.)
             const delay = verdict.retry ? verdict.delayMs : (asked ?? backoffDelay(attempt, policy.retry, random));
             noteBusy(origin, now() + delay, result);
             outcome = "busy";
             const problem = verdict.retry ? budgetProblem(verdict.delayMs) : undefined;
             if (problem) verdict = { retry: false, why: problem };
-          } else {
+          } else if (!RETRYABLE_STATUSES.has(result.status)) {
             outcome = "healthy";
             noteHealthy(origin);
           }
