@@ -308,6 +308,22 @@ describe("dispatchers", () => {
     expect(server.connections - before).toBe(1);
   });
 
+  it("connects *.localhost to loopback without asking DNS (RFC 6761)", async () => {
+    const url = server.script("/named-loopback/token", [{ kind: "token" }]).replace("127.0.0.1", "tokens.localhost");
+    const transport = createTransport({ connectTimeoutMs: 1_234 });
+    expect((await transport({ method: "POST", url, body: "" }, { ...ctx, endpoint: url })).status).toBe(200);
+    expect(server.requestsTo("/named-loopback/token")).toBe(1);
+  });
+
+  it("refuses a URL with credentials in it before sending, without printing them", async () => {
+    const url = `${server.script("/query-cred/token", [{ kind: "token" }])}?client_secret=query-canary`;
+    const error = await createTransport()({ method: "POST", url }, { ...ctx, endpoint: url }).catch((e: unknown) => e);
+    expect(isAccessTokenError(error) && error.code).toBe(ErrorCode.INVALID_INPUT);
+    expect((error as Error).message).toMatch(/must not carry credentials in its query \(client_secret\)/);
+    expect((error as Error).message).not.toContain("query-canary");
+    expect(server.requestsTo("/query-cred/token")).toBe(0);
+  });
+
   it("shares one dispatcher per configuration", () => {
     const a = dispatcherFor({ connectTimeoutMs: 1000 }, false);
     expect(dispatcherFor({ connectTimeoutMs: 1000 }, false)).toBe(a);
