@@ -280,12 +280,12 @@ export const FAULT_CASES: FaultCase[] = [
   },
   {
     id: "retry-after-beyond-budget",
-    fault: "429 with Retry-After: 2, the operation's time budget 1 s",
+    fault: "429 with Retry-After: 30 (within maxRetryAfter 60 s), the operation's time budget 1 s",
     arrange: (env) => ({
       ...onHttp(env, "/budget/token", [
-        { kind: "json", status: 429, body: { error: "slow_down" }, headers: { "retry-after": "2" } },
+        { kind: "json", status: 429, body: { error: "slow_down" }, headers: { "retry-after": "30" } },
       ]),
-      transport: { operationTimeoutMs: 1_000 },
+      transport: { operationTimeoutMs: 1_000, retry: { maxRetryAfterMs: 60_000 } },
     }),
     expect: {
       outcome: "error",
@@ -294,7 +294,7 @@ export const FAULT_CASES: FaultCase[] = [
       code: ErrorCode.OAUTH_ERROR_RESPONSE,
       status: 429,
       says: ["gave up after 1 attempt"],
-      maxElapsedMs: 1_900,
+      maxElapsedMs: 15_000,
     },
   },
   {
