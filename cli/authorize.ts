@@ -14,8 +14,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as clock from "../provider/clock";
 import { AccessTokenError, ErrorCode } from "../provider/errors";
-import { redact } from "../provider/http/redact";
-import { createTransport, endpointProblem } from "../provider/http/transport";
+import { cleanServerText, collectingSecrets, redact } from "../provider/http/redact";
+import { createTransport, credentialTargetProblem, endpointProblem, printableUrl } from "../provider/http/transport";
 import * as oauth2 from "../provider/protocols/oauth2";
 import { VANTAGE_DEFAULT_PRODUCT_ID, VANTAGE_DEFAULT_SCOPES, VANTAGE_REGIONS } from "../provider/protocols/vantage";
 import type { CommandIO } from "./status";
@@ -43,12 +43,15 @@ export interface AuthorizeOptions {
   print: boolean;
   cwd?: string;
   openBrowser: boolean;
+  /** Trust discovered endpoints on another origin than the issuer's. */
+  allowCrossOriginEndpoints: boolean;
 }
 
 const USAGE = `usage:
   pulumi-access-tokens authorize oauth2 --issuer URL --client-id ID [--scope "openid offline_access ..."]
   pulumi-access-tokens authorize vantage (--region eu|us|au | --base-url URL) --tenant-id T --client-id ID
       [--client-secret-env VAR] [--param k=v ...] [--port N] [--timeout 5m] [--no-browser]
+      [--allow-cross-origin-endpoints]
       (--stack S --config-key KEY [--cwd DIR] | --print)
 `;
 
@@ -61,7 +64,7 @@ export function parseAuthorizeArgs(argv: string[]): AuthorizeOptions | string {
     const arg = rest[i] as string;
     if (!arg.startsWith("--")) return `authorize: unexpected argument ${arg}\n${USAGE}`;
     const name = arg.slice(2);
-    if (name === "print" || name === "no-browser") {
+    if (name === "print" || name === "no-browser" || name === "allow-cross-origin-endpoints") {
       flags[name] = ["true"];
       continue;
     }
@@ -116,6 +119,7 @@ export function parseAuthorizeArgs(argv: string[]): AuthorizeOptions | string {
     print,
     cwd: one("cwd"),
     openBrowser: one("no-browser") !== "true",
+    allowCrossOriginEndpoints: one("allow-cross-origin-endpoints") === "true",
   };
 }
 
@@ -147,10 +151,33 @@ export async function authorize(argv: string[], io: CommandIO): Promise<number> 
   }
   const secrets: string[] = secret ? [secret] : [];
   try {
-    const transport = createTransport();
+    // Every credential a request puts on the wire joins the secrets redacted from messages.
+    // (No operation budget: a person's approval sits between discovery and the token
+    // request; each request still has its own deadline.)
+    const transport = collectingSecrets(createTransport(), secrets);
     const metadata = await oauth2.discover(opts.issuer, transport);
     if (!metadata.authorization_endpoint) {
       throw new AccessTokenError(ErrorCode.DISCOVERY, `${opts.issuer} advertises no authorization_endpoint`);
+    }
+    if (!metadata.token_endpoint) {
+      throw new AccessTokenError(ErrorCode.DISCOVERY, `${opts.issuer} advertises no token_endpoint`);
+    }
+    // The browser is sent to the authorization endpoint and the code, verifier and client
+    // secret go to the token endpoint: both pass the provider's endpoint rule first.
+    for (const [name, url] of [
+      ["authorization", metadata.authorization_endpoint],
+      ["token", metadata.token_endpoint],
+    ] as const) {
+      const problem = credentialTargetProblem(url, {
+        discoveredFrom: opts.issuer,
+        allowCrossOriginEndpoints: opts.allowCrossOriginEndpoints,
+      });
+      if (problem) {
+        throw new AccessTokenError(
+          ErrorCode.DISCOVERY,
+          `discovery for ${opts.issuer}: ${name} endpoint ${printableUrl(url)} ${problem}`,
+        );
+      }
     }
     const { verifier, challenge } = pkcePair();
     const state = randomBytes(16).toString("base64url");
@@ -198,7 +225,14 @@ export async function authorize(argv: string[], io: CommandIO): Promise<number> 
   }
 }
 
-/** Listens on loopback, prints (and opens) the URL, waits for the redirect with a deadline. */
+/**
+ * Listens on loopback, prints (and opens) the URL, waits for the redirect with a deadline.
+ *
+ * Only a redirect carrying this run's `state` ends the wait (with its code or its error):
+ * any other request to the listener (a stray local request, a forged or stale redirect) is
+ * answered 400 and ignored, so nothing but the deadline or the real redirect ends it. When
+ * it ends, every connection is closed, so a kept-alive one cannot reach it afterwards.
+ */
 function receiveCode(
   opts: AuthorizeOptions,
   authorizationEndpoint: string,
@@ -208,25 +242,34 @@ function receiveCode(
 ): Promise<{ redirectUri: string; code: string }> {
   return new Promise((resolve, reject) => {
     let redirectUri = "";
+    let ignored = 0;
+    let settled = false;
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", redirectUri);
-      if (url.pathname !== "/callback") {
-        res.writeHead(404).end();
+      const finish = (status: number, message: string) => {
+        res.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(`${message}\n`);
+      };
+      if (settled) {
+        finish(410, "This authorization has already ended.");
         return;
       }
-      const finish = (status: number, message: string) => {
-        res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(`${message}\n`);
-      };
+      if (url.pathname !== "/callback") {
+        res.writeHead(404, { connection: "close" }).end();
+        return;
+      }
       if (url.searchParams.get("state") !== state) {
-        finish(400, "State mismatch: this response was not for this request. Start again.");
-        return done(new Error("the redirect carried a state that does not match (possible CSRF); nothing was stored"));
+        ignored++;
+        finish(400, "State mismatch: this response was not for this request; ignored.");
+        return;
       }
       const error = url.searchParams.get("error");
       if (error) {
-        finish(400, `Authorization failed: ${error}`);
+        finish(400, `Authorization failed: ${cleanServerText(error, 100)}`);
         const description = url.searchParams.get("error_description");
         return done(
-          new Error(`the authorization server answered error "${error}"${description ? ` (${description})` : ""}`),
+          new Error(
+            `the authorization server answered error "${cleanServerText(error, 100)}"${description ? ` (${cleanServerText(description)})` : ""}`,
+          ),
         );
       }
       const code = url.searchParams.get("code");
@@ -239,8 +282,14 @@ function receiveCode(
     });
     let timer: NodeJS.Timeout | undefined;
     const done = (error?: Error, code?: string) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      // Stop listening, and end every connection: idle kept-alive ones at once, busy ones
+      // as soon as their answer is written (each answer says "connection: close").
       server.close();
+      server.closeIdleConnections();
+      setImmediate(() => server.closeAllConnections());
       if (error) reject(error);
       else resolve({ redirectUri, code: code as string });
     };
@@ -263,10 +312,10 @@ function receiveCode(
         `Open this URL in a browser and approve access (waiting ${Math.round(opts.timeoutMs / 1000)}s):\n\n  ${url}\n\n`,
       );
       if (opts.openBrowser) openBrowser(url.toString(), io.env);
-      timer = setTimeout(
-        () => done(new Error(`no approval within ${Math.round(opts.timeoutMs / 1000)}s; run the command again`)),
-        opts.timeoutMs,
-      );
+      timer = setTimeout(() => {
+        const stray = ignored ? ` (${ignored} redirect(s) with another state were refused and ignored)` : "";
+        done(new Error(`no approval within ${Math.round(opts.timeoutMs / 1000)}s${stray}; run the command again`));
+      }, opts.timeoutMs);
     });
     server.on("error", reject);
   });

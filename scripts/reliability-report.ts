@@ -58,7 +58,7 @@ function faultSection(results: FaultResult[]): string[] {
     `${results.length} faults, each driving the real transport and the real core (\`createAccessToken\`:` +
       " input parsing, the generic OAuth 2.0 system, redaction) against a local fault server" +
       " (test/kit/fault-server.ts). The client secret is a random canary; every message, stack," +
-      ` cause and diagnostic was searched for it (plain, form-encoded, Base64, inside a Basic header).` +
+      ` cause and diagnostic was searched for it (plain, URL- and form-encoded, JSON-escaped, Base64, inside a Basic header).` +
       ` ${recovered} ended in a token after a bounded retry, ${errors} in an error,` +
       ` ${ran.length - recovered - errors} succeeded at once, ${results.length - ran.length} were skipped.`,
     "",
@@ -131,6 +131,10 @@ function policySection(): string[] {
     `- Timeouts: connect ${HTTP_POLICY_DEFAULTS.connectTimeoutMs / 1000} s (TCP + TLS + proxy tunnel),` +
       ` headers ${HTTP_POLICY_DEFAULTS.headersTimeoutMs / 1000} s, body ${HTTP_POLICY_DEFAULTS.bodyTimeoutMs / 1000} s` +
       " between chunks; each can be overridden per transport and per call.",
+    `- Deadlines: each request has ${HTTP_POLICY_DEFAULTS.requestTimeoutMs / 1000} s in all for headers and the whole` +
+      " body (a trickled body cannot outlast it); each operation (create, read, update, delete) has" +
+      ` ${HTTP_POLICY_DEFAULTS.operationTimeoutMs / 60_000} min for all its requests, retries and waits together;` +
+      " a retry whose wait would pass the budget is not made.",
     `- Retries: at most ${RETRY_DEFAULTS.maxAttempts} attempts by default, never more than ${MAX_ATTEMPTS};` +
       " only when the server certainly did not process the request: HTTP 429 and 503, and connection" +
       " failures (refused, reset, connect timeout, temporary DNS failure) before the request was handed" +
@@ -138,7 +142,12 @@ function policySection(): string[] {
       " is never sent again: it could mint a second token.",
     `- Backoff: ${RETRY_DEFAULTS.baseDelayMs} ms doubling, equal jitter, at most ${RETRY_DEFAULTS.maxDelayMs / 1000} s;` +
       ` \`Retry-After\` (seconds or HTTP date) honoured up to ${RETRY_DEFAULTS.maxRetryAfterMs / 1000} s — a longer` +
-      " one is not retried at all.",
+      " one is not retried at all. The backoff is shared per origin by the whole process: while an" +
+      " origin is backed off every request to it waits, then a single request probes it.",
+    "- Where credentials may go: one rule (provider/http/policy.ts) for every URL before it receives a" +
+      " credential — https except on loopback (`*.localhost` connects to 127.0.0.1 / ::1 without DNS), no" +
+      " user info, no credential in the query, no fragment; discovered endpoints and" +
+      " `registration_client_uri` on the issuer's origin unless `allowCrossOriginEndpoints` is set.",
     "- Redirects are never followed (the error names the target's origin only); responses over" +
       ` ${HTTP_POLICY_DEFAULTS.maxResponseBytes} bytes are cut off (early when Content-Length says so).`,
     "- TLS verification is always on (`NODE_TLS_REJECT_UNAUTHORIZED=0` is ignored); `caBundle` adds a" +

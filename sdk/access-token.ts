@@ -40,6 +40,13 @@ export interface HttpArgs {
   headersTimeout?: string;
   /** Longest pause inside the response body, e.g. "30s" (default). */
   bodyTimeout?: string;
+  /** Total time of one request, headers and whole body, e.g. "60s" (default). */
+  requestTimeout?: string;
+  /**
+   * Time budget of one operation (a create, read, update or delete: every request, retry
+   * and wait together), e.g. "5m" (default, at most "10m").
+   */
+  operationTimeout?: string;
   /** Attempts in all for 429 / 503 / connection failures before sending (default 3, at most 5). */
   maxAttempts?: number;
   /** Longest Retry-After to wait for, e.g. "30s" (default). */
@@ -111,6 +118,12 @@ export interface AccessTokenBaseArgs extends RotationArgs {
   revokeOnDelete?: pulumi.Input<boolean>;
   /** Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials. */
   allowInsecureHttp?: pulumi.Input<boolean>;
+  /**
+   * Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of
+   * where they were found; endpoints you set explicitly are always used. Default false:
+   * set it only for a server known to split its endpoints across hosts.
+   */
+  allowCrossOriginEndpoints?: pulumi.Input<boolean>;
 }
 
 /**

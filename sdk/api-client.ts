@@ -99,6 +99,12 @@ export interface ApiClientArgs extends ClientRotationArgs {
   extraMetadata?: pulumi.Input<Record<string, unknown>>;
   /** Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials. */
   allowInsecureHttp?: pulumi.Input<boolean>;
+  /**
+   * Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of
+   * where they were found; endpoints you set explicitly are always used. Default false:
+   * set it only for a server known to split its endpoints across hosts.
+   */
+  allowCrossOriginEndpoints?: pulumi.Input<boolean>;
 }
 
 export { API_CLIENT_TYPE };

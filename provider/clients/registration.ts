@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { AccessTokenError, ErrorCode } from "../errors";
-import { endpointProblem } from "../http/transport";
+import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
 import * as oauth2 from "../protocols/oauth2";
 import * as registration from "../protocols/registration";
 import type { InputIssue } from "../protocols/system";
@@ -73,6 +73,7 @@ export const registrationInputShape = {
     })
     .optional(),
   allowInsecureHttp: z.boolean().optional(),
+  allowCrossOriginEndpoints: z.boolean().optional(),
 };
 
 /** Validated generic inputs. */
@@ -196,14 +197,27 @@ export function registeredProblems(inputs: RegistrationInputs, client: registrat
   return problems;
 }
 
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 function hasManagement(state: Record<string, unknown>): boolean {
   return typeof state.registrationClientUri === "string" && typeof state.registrationAccessToken === "string";
 }
 
 /** Why the registration client URI cannot be used, or undefined when it can. */
 function managementProblem(state: Record<string, unknown>, inputs: RegistrationInputs): string | undefined {
-  const problem = endpointProblem(String(state.registrationClientUri), inputs.allowInsecureHttp === true);
-  return problem && `the server's registration_client_uri ${String(state.registrationClientUri)} ${problem}`;
+  // The URI comes from the server's answer: it must share the origin of the registration
+  // endpoint it was registered at (the user's, or one discovered on the issuer's origin).
+  const from = stringOr(state.registrationEndpointUsed) ?? inputs.registrationEndpoint ?? inputs.issuer;
+  const problem = credentialTargetProblem(String(state.registrationClientUri), {
+    allowInsecureHttp: inputs.allowInsecureHttp === true,
+    ...(from ? { discoveredFrom: from } : {}),
+    allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints === true,
+  });
+  return (
+    problem && `the server's registration_client_uri ${printableUrl(String(state.registrationClientUri))} ${problem}`
+  );
 }
 
 /**
@@ -260,15 +274,24 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
           `${registration.SYSTEM} discovery for ${inputs.issuer}: the server offers no registration_endpoint (dynamic client registration, RFC 7591, is not enabled there); set registrationEndpoint if it has one elsewhere`,
         );
       }
-      for (const [name, url] of [
-        ["registration", endpoint],
-        ["token", discoveredTokenEndpoint],
+      // A registration endpoint the user set is theirs to choose; discovered ones must
+      // share the issuer's origin.
+      for (const [name, url, discovered] of [
+        ["registration", endpoint, inputs.registrationEndpoint === undefined],
+        ["token", discoveredTokenEndpoint, true],
       ] as const) {
-        const problem = url === undefined ? undefined : endpointProblem(url, inputs.allowInsecureHttp);
+        const problem =
+          url === undefined
+            ? undefined
+            : credentialTargetProblem(url, {
+                allowInsecureHttp: inputs.allowInsecureHttp,
+                ...(discovered ? { discoveredFrom: inputs.issuer } : {}),
+                allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
+              });
         if (problem) {
           throw new AccessTokenError(
             ErrorCode.DISCOVERY,
-            `${registration.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${url} ${problem}`,
+            `${registration.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${printableUrl(url ?? "")} ${problem}`,
           );
         }
       }
@@ -305,7 +328,10 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
     const record = recordOf(client, base);
     const problems = registeredProblems(inputs, client);
     if (client.registrationClientUri) {
-      const problem = managementProblem({ registrationClientUri: client.registrationClientUri }, inputs);
+      const problem = managementProblem(
+        { registrationClientUri: client.registrationClientUri, registrationEndpointUsed: endpoint },
+        inputs,
+      );
       if (problem) problems.push(problem);
     }
     if (problems.length) {

@@ -8,12 +8,17 @@
  * - A custom CA bundle (PEM text or a file path) is trusted in addition to Node's roots.
  * - `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (either case) are honoured through undici's
  *   `EnvHttpProxyAgent`; loopback hosts never go through a proxy.
+ * - Loopback names (`localhost`, `*.localhost`) are never looked up in DNS: they connect to
+ *   127.0.0.1 or ::1 (RFC 6761 §6.3), so "loopback" in the endpoint rule is a fact, not a
+ *   resolver's opinion.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
+import type { LookupAddress, LookupOptions } from "node:dns";
 import { AccessTokenError, ErrorCode } from "../errors";
+import { isLoopbackName } from "./policy";
 
 /** What selects a dispatcher. */
 export interface ConnectionConfig {
@@ -63,6 +68,36 @@ export function loadCaBundle(bundle: string): string[] {
   return certs;
 }
 
+const LOOPBACK_ADDRESSES: LookupAddress[] = [
+  { address: "127.0.0.1", family: 4 },
+  { address: "::1", family: 6 },
+];
+
+/**
+ * A `lookup` for loopback connections: loopback names answer 127.0.0.1 / ::1 without DNS;
+ * anything else (never reached: loopback IP literals are not looked up) is refused.
+ * @param hostname The name to resolve.
+ * @param options `family` / `all`, as `dns.lookup` takes them.
+ * @param callback Receives the address(es).
+ */
+export function loopbackLookup(
+  hostname: string,
+  options: LookupOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+): void {
+  if (!isLoopbackName(hostname)) {
+    const error: NodeJS.ErrnoException = new Error(`${hostname} is not a loopback name`);
+    error.code = "ENOTFOUND";
+    callback(error, "");
+    return;
+  }
+  const family =
+    options.family === 4 || options.family === "IPv4" ? 4 : options.family === 6 || options.family === "IPv6" ? 6 : 0;
+  const addresses = LOOPBACK_ADDRESSES.filter((a) => family === 0 || a.family === family);
+  if (options.all) callback(null, addresses);
+  else callback(null, (addresses[0] as LookupAddress).address, (addresses[0] as LookupAddress).family);
+}
+
 function proxyEnv(): Record<string, string | undefined> {
   const env = process.env;
   return {
@@ -90,7 +125,7 @@ export function dispatcherFor(config: ConnectionConfig, loopback: boolean): Disp
     const tls = { rejectUnauthorized: true, ...(ca ? { ca: [...rootCertificates, ...ca] } : {}) };
     const connect = { timeout: config.connectTimeoutMs, ...tls };
     dispatcher = loopback
-      ? new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect })
+      ? new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect: { ...connect, lookup: loopbackLookup } })
       : new EnvHttpProxyAgent({
           keepAliveTimeout: KEEP_ALIVE_MS,
           connect,

@@ -31,6 +31,10 @@ export const HttpPolicyInput = z.strictObject({
   headersTimeout: timeout.optional(),
   /** Longest pause inside the response body. Default "30s". */
   bodyTimeout: timeout.optional(),
+  /** Total time of one request, headers and whole body. Default "60s". */
+  requestTimeout: timeout.optional(),
+  /** Time budget of one operation (create, read, update or delete: every request, retry and wait). Default "5m". */
+  operationTimeout: timeout.optional(),
   /** Attempts in all (429 / 503 / connection failures before sending). Default 3. */
   maxAttempts: z
     .number()
@@ -57,6 +61,8 @@ export function toHttpPolicy(input: HttpPolicyInput | undefined): HttpPolicy {
     connectTimeoutMs: ms(input.connectTimeout),
     headersTimeoutMs: ms(input.headersTimeout),
     bodyTimeoutMs: ms(input.bodyTimeout),
+    requestTimeoutMs: ms(input.requestTimeout),
+    operationTimeoutMs: ms(input.operationTimeout),
     caBundle: input.caBundle,
   };
   if (input.maxAttempts !== undefined || input.maxRetryAfter !== undefined) {

@@ -13,19 +13,24 @@
 import type { Dispatcher } from "undici";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
 import { dispatcherFor } from "./dispatcher";
+import { endpointProblem, isLoopbackHost, printableUrl } from "./policy";
+import { backoffOf, gate, noteBusy, noteHealthy } from "./backoff";
 import { type RateLimit, rateLimitProblem, reserveSlot } from "./rate-limit";
 import {
+  RETRYABLE_STATUSES,
   type ResolvedRetryPolicy,
   type RetryPolicy,
   backoffDelay,
   errorCode,
   failedBeforeSending,
+  parseRetryAfter,
   requestNotSent,
   resolveRetryPolicy,
   statusVerdict,
 } from "./retry";
 
 export { MAX_ATTEMPTS, type RetryPolicy } from "./retry";
+export { credentialTargetProblem, endpointProblem, isLoopbackHost, printableUrl } from "./policy";
 export type { RateLimit } from "./rate-limit";
 
 /** A request as the protocol layer builds it. */
@@ -65,6 +70,19 @@ export interface HttpPolicy {
   headersTimeoutMs?: number;
   /** Longest pause between two chunks of the response body. Default 30 s. */
   bodyTimeoutMs?: number;
+  /**
+   * Total time of one attempt, from sending the request to the last byte of the body (a
+   * body trickled byte by byte never outlasts it). Default 60 s.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Time budget of one operation (a create, read, update or delete: all its requests,
+   * retries and waits), counted from its first request. Default 5 min. Applies to calls
+   * that carry a {@link OperationBudget} (see {@link withOperationBudget}).
+   */
+  operationTimeoutMs?: number;
+  /** The operation this call belongs to (set by {@link withOperationBudget}). */
+  budget?: OperationBudget;
   /** Largest accepted response body. Default 1 MiB. */
   maxResponseBytes?: number;
   /** Retry policy; `false` for a single attempt. Default 3 attempts, see {@link RetryPolicy}. */
@@ -76,6 +94,23 @@ export interface HttpPolicy {
    * PEM file, for servers with a private CA. TLS verification itself cannot be turned off.
    */
   caBundle?: string;
+}
+
+/** One operation's budget: shared by every call of the operation, started by its first request. */
+export interface OperationBudget {
+  /** When the operation's first request started (the transport's clock); set by the transport. */
+  startedAt?: number;
+}
+
+/**
+ * Wraps `transport` so that every call through it belongs to one operation, whose
+ * requests, retries and waits together stay within `operationTimeoutMs`.
+ * @param transport The transport to wrap.
+ * @returns A transport for one operation.
+ */
+export function withOperationBudget(transport: Transport): Transport {
+  const budget: OperationBudget = {};
+  return (req, ctx, overrides) => transport(req, ctx, { ...overrides, budget });
 }
 
 /** One attempt, as reported to {@link TransportOptions.onAttempt}. */
@@ -107,7 +142,7 @@ export interface TransportOptions extends HttpPolicy {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1) (tests); default `Math.random`. */
   random?: () => number;
-  /** Clock for the rate limiter and `Retry-After` dates (tests); default `Date.now`. */
+  /** Clock for the rate limiter, backoffs, budgets and `Retry-After` dates (tests); default `Date.now`. */
   now?: () => number;
 }
 
@@ -116,6 +151,8 @@ export const HTTP_POLICY_DEFAULTS = {
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
+  operationTimeoutMs: 300_000,
   maxResponseBytes: 1 << 20,
 } as const;
 
@@ -123,8 +160,11 @@ interface ResolvedPolicy {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  requestTimeoutMs: number;
+  operationTimeoutMs: number;
   maxResponseBytes: number;
   retry: ResolvedRetryPolicy;
+  budget?: OperationBudget;
   rateLimit?: RateLimit;
   caBundle?: string;
 }
@@ -138,7 +178,10 @@ function resolvePolicy(base: HttpPolicy, overrides: HttpPolicy | undefined): Res
     connectTimeoutMs: pick("connectTimeoutMs"),
     headersTimeoutMs: pick("headersTimeoutMs"),
     bodyTimeoutMs: pick("bodyTimeoutMs"),
+    requestTimeoutMs: pick("requestTimeoutMs"),
+    operationTimeoutMs: pick("operationTimeoutMs"),
     maxResponseBytes: pick("maxResponseBytes"),
+    budget: overrides?.budget ?? base.budget,
     retry: resolveRetryPolicy(base.retry, overrides?.retry),
     rateLimit: overrides?.rateLimit ?? base.rateLimit,
     caBundle: overrides?.caBundle ?? base.caBundle,
@@ -163,6 +206,16 @@ export function createTransport(options: TransportOptions = {}): Transport {
         cause,
       });
     }
+    // The part of the endpoint rule that holds whatever the inputs (the https rule and the
+    // same-origin rule need them, and are applied where the URL is chosen).
+    const urlProblem = endpointProblem(req.url, true);
+    if (urlProblem) {
+      throw new AccessTokenError(
+        ErrorCode.INVALID_INPUT,
+        `${ctx.system} ${ctx.operation} at ${printableUrl(req.url)} refused: the URL ${urlProblem}`,
+        { endpoint: printableUrl(req.url) },
+      );
+    }
     const limitProblem = policy.rateLimit && rateLimitProblem(policy.rateLimit);
     if (limitProblem) {
       throw new AccessTokenError(ErrorCode.INVALID_INPUT, `${describeRemote(ctx)} failed: rateLimit: ${limitProblem}`, {
@@ -182,84 +235,184 @@ export function createTransport(options: TransportOptions = {}): Transport {
       throw error;
     }
     const max = policy.retry.maxAttempts;
+    const budget = policy.budget;
+    if (budget && budget.startedAt === undefined) budget.startedAt = now();
+    const deadline =
+      budget?.startedAt !== undefined ? budget.startedAt + policy.operationTimeoutMs : Number.POSITIVE_INFINITY;
+    /** Why waiting `ms` more is not possible within the operation's budget, or undefined. */
+    const budgetProblem = (ms: number) =>
+      now() + ms > deadline
+        ? `waiting ${Math.ceil(ms / 1000)} s more would pass the operation's time budget of ${Math.ceil(policy.operationTimeoutMs / 1000)} s`
+        : undefined;
+    const origin = url.origin;
 
-    for (let attempt = 1; ; attempt++) {
-      if (policy.rateLimit) {
-        const wait = reserveSlot(url.origin, policy.rateLimit, now());
-        if (wait > 0) await sleep(wait);
-      }
-      const result = await sendOnce(dispatcher, req, url, policy);
-      const base = { attempt, maxAttempts: max, ctx };
-
-      if (result.kind === "response") {
-        if (isRedirect(result.status)) {
-          options.onAttempt?.({ ...base, outcome: "response", status: result.status, requestStarted: true });
-          throw redirectError(ctx, url, result, attempt);
+    // The end of the last backoff this request waited out (so a clock that stands still, as
+    // in tests, cannot keep it waiting for ever).
+    let waited = Number.NEGATIVE_INFINITY;
+    for (let attempt = 1; ;) {
+      // The origin's shared backoff: wait for it to end, or for the probe in flight.
+      const entry = gate(origin, Math.max(now(), waited));
+      if (entry.kind === "wait" || entry.kind === "probe-pending") {
+        let why: string | undefined;
+        if (entry.kind === "wait") {
+          why =
+            entry.ms > policy.retry.maxRetryAfterMs
+              ? `the server is backed off for ${Math.ceil(entry.ms / 1000)} s, longer than the ${Math.ceil(policy.retry.maxRetryAfterMs / 1000)} s the provider waits`
+              : budgetProblem(entry.ms);
+          if (!why) {
+            waited = Math.max(now(), waited) + entry.ms;
+            await sleep(entry.ms);
+            continue;
+          }
+        } else {
+          await entry.probe;
+          // The probe failed: that was this request's attempt too.
+          if ((backoffOf(origin)?.failures ?? 0) > entry.failures && ++attempt > max) {
+            why = `gave up after ${max} attempt(s), shared with other requests to ${origin}`;
+          } else continue;
         }
-        const verdict = statusVerdict(
-          result.status,
-          result.headers["retry-after"],
-          attempt,
-          policy.retry,
-          now(),
-          random,
-        );
-        options.onAttempt?.({
-          ...base,
-          outcome: "response",
-          status: result.status,
-          requestStarted: true,
-          ...(verdict.retry ? { retryInMs: verdict.delayMs } : {}),
-          ...(verdict.why ? { why: verdict.why } : {}),
-        });
-        if (verdict.retry) {
-          await sleep(verdict.delayMs);
-          continue;
-        }
-        // undici hands the keep-alive socket back to its pool one event-loop turn after the
-        // response ends; returning before that makes the caller's next request open another
-        // connection (measured: 16 sockets for 8 requests in flight, 8 with this wait).
-        await new Promise((resolve) => setImmediate(resolve));
-        return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
+        return sharedGiveUp(ctx, url, origin, why, attempt, options.onAttempt, max);
       }
+      let outcome: "busy" | "healthy" | "other" = "other";
+      try {
+        if (policy.rateLimit) {
+          const wait = reserveSlot(origin, policy.rateLimit, now());
+          const problem = wait > 0 ? budgetProblem(wait) : undefined;
+          if (problem) throw budgetError(ctx, problem, attempt);
+          if (wait > 0) await sleep(wait);
+        }
+        const left = deadline - now();
+        if (left <= 0) throw budgetError(ctx, budgetProblem(1) ?? "", attempt);
+        const result = await sendOnce(dispatcher, req, url, policy, Math.min(policy.requestTimeoutMs, left));
+        const base = { attempt, maxAttempts: max, ctx };
 
-      if (result.error instanceof ResponseTooLarge) {
+        if (result.kind === "response") {
+          if (isRedirect(result.status)) {
+            options.onAttempt?.({ ...base, outcome: "response", status: result.status, requestStarted: true });
+            throw redirectError(ctx, url, result, attempt);
+          }
+          let verdict = statusVerdict(
+            result.status,
+            result.headers["retry-after"],
+            attempt,
+            policy.retry,
+            now(),
+            random,
+          );
+          const asked = parseRetryAfter(result.headers["retry-after"], now());
+          if (RETRYABLE_STATUSES.has(result.status) && (asked === undefined || asked <= policy.retry.maxRetryAfterMs)) {
+            // Back the origin off for everyone: as long as asked, else the backoff step. (A
+            // wait longer than the provider would take is not shared: this request fails,
+            // and others each ask once rather than fail on another's answer.)
+            const delay = verdict.retry ? verdict.delayMs : (asked ?? backoffDelay(attempt, policy.retry, random));
+            noteBusy(origin, now() + delay, result);
+            outcome = "busy";
+            const problem = verdict.retry ? budgetProblem(verdict.delayMs) : undefined;
+            if (problem) verdict = { retry: false, why: problem };
+          } else if (!RETRYABLE_STATUSES.has(result.status)) {
+            outcome = "healthy";
+            noteHealthy(origin);
+          }
+          options.onAttempt?.({
+            ...base,
+            outcome: "response",
+            status: result.status,
+            requestStarted: true,
+            ...(verdict.retry ? { retryInMs: verdict.delayMs } : {}),
+            ...(verdict.why ? { why: verdict.why } : {}),
+          });
+          if (verdict.retry) {
+            // The wait itself happens at the gate, shared with every request to the origin.
+            attempt++;
+            continue;
+          }
+          // undici hands the keep-alive socket back to its pool one event-loop turn after the
+          // response ends; returning before that makes the caller's next request open another
+          // connection (measured: 16 sockets for 8 requests in flight, 8 with this wait).
+          await new Promise((resolve) => setImmediate(resolve));
+          return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
+        }
+
+        if (result.error instanceof ResponseTooLarge) {
+          options.onAttempt?.({
+            ...base,
+            outcome: "error",
+            status: result.status,
+            errorCode: "RESPONSE_TOO_LARGE",
+            requestStarted: true,
+          });
+          throw new AccessTokenError(
+            ErrorCode.INVALID_RESPONSE,
+            `${describeRemote(ctx)} failed: HTTP ${result.status}, response larger than ${policy.maxResponseBytes} bytes${attemptsNote(attempt)}`,
+            { endpoint: ctx.endpoint, status: result.status },
+          );
+        }
+        const unsent = requestNotSent(result.error, result.started);
+        const transient = failedBeforeSending(result.error, result.started);
+        let delay = transient && attempt < max ? backoffDelay(attempt, policy.retry, random) : undefined;
+        if (transient) {
+          // Refused before anything was sent: the origin is backed off for everyone.
+          noteBusy(origin, now() + (delay ?? backoffDelay(attempt, policy.retry, random)));
+          outcome = "busy";
+        }
+        const overBudget = delay !== undefined ? budgetProblem(delay) : undefined;
+        if (overBudget) delay = undefined;
         options.onAttempt?.({
           ...base,
           outcome: "error",
-          status: result.status,
-          errorCode: "RESPONSE_TOO_LARGE",
-          requestStarted: true,
+          ...(result.status !== undefined ? { status: result.status } : {}),
+          errorCode: errorCode(result.error) ?? "UNKNOWN",
+          requestStarted: result.started,
+          ...(delay !== undefined ? { retryInMs: delay } : {}),
+          why:
+            overBudget ??
+            (unsent
+              ? delay !== undefined
+                ? "transient failure before the request was sent"
+                : "the request was not sent"
+              : "the request may have reached the server"),
         });
-        throw new AccessTokenError(
-          ErrorCode.INVALID_RESPONSE,
-          `${describeRemote(ctx)} failed: HTTP ${result.status}, response larger than ${policy.maxResponseBytes} bytes${attemptsNote(attempt)}`,
-          { endpoint: ctx.endpoint, status: result.status },
-        );
+        if (delay !== undefined) {
+          attempt++;
+          continue;
+        }
+        throw transportError(ctx, url, policy, result, attempt, unsent, overBudget);
+      } finally {
+        entry.release(outcome);
       }
-      const unsent = requestNotSent(result.error, result.started);
-      const again = failedBeforeSending(result.error, result.started) && attempt < max;
-      const delay = again ? backoffDelay(attempt, policy.retry, random) : undefined;
-      options.onAttempt?.({
-        ...base,
-        outcome: "error",
-        ...(result.status !== undefined ? { status: result.status } : {}),
-        errorCode: errorCode(result.error) ?? "UNKNOWN",
-        requestStarted: result.started,
-        ...(delay !== undefined ? { retryInMs: delay } : {}),
-        why: unsent
-          ? again
-            ? "transient failure before the request was sent"
-            : "the request was not sent"
-          : "the request may have reached the server",
-      });
-      if (delay !== undefined) {
-        await sleep(delay);
-        continue;
-      }
-      throw transportError(ctx, url, policy, result, attempt, unsent);
     }
   };
+}
+
+/**
+ * A request that gives up while waiting on its origin's shared backoff: it returns the
+ * last "not now" answer the origin gave (the protocol layer reports it as for any final
+ * 429 / 503), or, when the backoff came from connection failures, throws.
+ */
+function sharedGiveUp(
+  ctx: RemoteContext,
+  url: URL,
+  origin: string,
+  why: string,
+  attempt: number,
+  onAttempt: TransportOptions["onAttempt"],
+  max: number,
+): HttpResponse {
+  const attempts = Math.min(attempt, max);
+  onAttempt?.({ attempt: attempts, maxAttempts: max, ctx, outcome: "error", requestStarted: false, why });
+  const last = backoffOf(origin)?.last;
+  if (last) return { status: last.status, headers: { ...last.headers }, body: last.body, attempts };
+  throw new AccessTokenError(
+    ErrorCode.TRANSPORT,
+    `${describeRemote(ctx)} failed: ${url.host} is failing (connections refused or reset) and backed off; ${why}${attemptsNote(attempts)}`,
+    { endpoint: ctx.endpoint },
+  );
+}
+
+function budgetError(ctx: RemoteContext, why: string, attempts: number): AccessTokenError {
+  return new AccessTokenError(ErrorCode.TRANSPORT, `${describeRemote(ctx)} failed: ${why}${attemptsNote(attempts)}`, {
+    endpoint: ctx.endpoint,
+  });
 }
 
 // -----------------------------------------------------------------------------------------
@@ -271,10 +424,40 @@ type AttemptResult =
 
 class ResponseTooLarge extends Error {}
 
-/** Sends once through `dispatcher`, collecting the whole (bounded) body. Never rejects. */
-function sendOnce(dispatcher: Dispatcher, req: HttpRequest, url: URL, policy: ResolvedPolicy): Promise<AttemptResult> {
+/** The attempt's total time ran out (headers and whole body included). */
+class RequestDeadline extends Error {
+  readonly code = "REQUEST_TIMEOUT";
+  constructor(readonly timeoutMs: number) {
+    super(`no complete response within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Sends once through `dispatcher`, collecting the whole (bounded) body within `timeoutMs`
+ * in all (headers and body). Never rejects.
+ */
+function sendOnce(
+  dispatcher: Dispatcher,
+  req: HttpRequest,
+  url: URL,
+  policy: ResolvedPolicy,
+  timeoutMs: number,
+): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let started = false;
+    let controllerOf: { abort(reason: Error): void } | undefined;
+    const deadline = new RequestDeadline(Math.max(1, Math.round(timeoutMs)));
+    let expired = false;
+    const timer = setTimeout(
+      () => {
+        expired = true;
+        // Abort the request wherever it is; if it is not handed to a socket yet, it is
+        // aborted as soon as it is (and reported now).
+        controllerOf?.abort(deadline);
+        finish({ kind: "error", error: deadline, started, ...(status !== undefined ? { status } : {}) });
+      },
+      Math.max(1, timeoutMs),
+    );
     let status: number | undefined;
     let headers: Record<string, string | undefined> = {};
     let size = 0;
@@ -283,10 +466,16 @@ function sendOnce(dispatcher: Dispatcher, req: HttpRequest, url: URL, policy: Re
     const finish = (result: AttemptResult) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       resolve(result);
     };
     const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {
+      onRequestStart(controller) {
+        controllerOf = controller;
+        if (expired) {
+          controller.abort(deadline);
+          return;
+        }
         // Called just before the request is written to a socket: from here on, the server
         // may receive it.
         started = true;
@@ -320,8 +509,8 @@ function sendOnce(dispatcher: Dispatcher, req: HttpRequest, url: URL, policy: Re
           method: req.method,
           headers: { "user-agent": "pulumi-access-tokens", ...req.headers },
           body: req.body ?? null,
-          headersTimeout: policy.headersTimeoutMs,
-          bodyTimeout: policy.bodyTimeoutMs,
+          headersTimeout: Math.max(1, Math.min(policy.headersTimeoutMs, timeoutMs)),
+          bodyTimeout: Math.max(1, Math.min(policy.bodyTimeoutMs, timeoutMs)),
         },
         handler,
       );
@@ -383,7 +572,7 @@ const UNTRUSTED_CERT = new Set([
 ]);
 
 /** A short reason for a failed attempt, for a person. */
-export function describeFailure(error: unknown, url: URL, policy: HttpPolicy = {}): string {
+export function describeFailure(error: unknown, url: URL, policy: Omit<HttpPolicy, "budget"> = {}): string {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const p = { ...HTTP_POLICY_DEFAULTS, ...policy };
@@ -400,6 +589,8 @@ export function describeFailure(error: unknown, url: URL, policy: HttpPolicy = {
       return `no response within ${p.headersTimeoutMs} ms (UND_ERR_HEADERS_TIMEOUT)`;
     case "UND_ERR_BODY_TIMEOUT":
       return `response body stalled for ${p.bodyTimeoutMs} ms (UND_ERR_BODY_TIMEOUT)`;
+    case "REQUEST_TIMEOUT":
+      return `no complete response within ${(error as RequestDeadline).timeoutMs ?? p.requestTimeoutMs} ms (REQUEST_TIMEOUT: headers and body together)`;
     case "ENOTFOUND":
       return `host ${url.hostname} not found (ENOTFOUND)`;
     case "EAI_AGAIN":
@@ -423,43 +614,14 @@ function transportError(
   result: { error: unknown; status?: number },
   attempts: number,
   unsent: boolean,
+  overBudget?: string,
 ): AccessTokenError {
   const status = result.status !== undefined ? `HTTP ${result.status}, ` : "";
   const mayHaveArrived = unsent ? "" : "; not retried, as the server may have processed the request";
+  const budget = overBudget ? `; not retried: ${overBudget}` : "";
   return new AccessTokenError(
     ErrorCode.TRANSPORT,
-    `${describeRemote(ctx)} failed: ${status}${describeFailure(result.error, url, policy)}${mayHaveArrived}${attemptsNote(attempts)}`,
+    `${describeRemote(ctx)} failed: ${status}${describeFailure(result.error, url, policy)}${mayHaveArrived}${budget}${attemptsNote(attempts)}`,
     { endpoint: ctx.endpoint, ...(result.status !== undefined ? { status: result.status } : {}), cause: result.error },
   );
-}
-
-// -----------------------------------------------------------------------------------------
-// URL policy
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-/** True for hosts that never leave the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname.endsWith(".localhost");
-}
-
-/**
- * Why `value` is not an acceptable endpoint URL, or undefined when it is: absolute
- * http(s), no credentials or fragment, and HTTPS unless the host is loopback or
- * `allowInsecureHttp` is set.
- */
-export function endpointProblem(value: string, allowInsecureHttp = false): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "must be an absolute URL";
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `must use https (got ${url.protocol})`;
-  if (url.username || url.password) return "must not carry credentials";
-  if (url.hash) return "must not have a fragment";
-  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    return "must use https for a non-loopback host (set allowInsecureHttp to override)";
-  }
-  return undefined;
 }

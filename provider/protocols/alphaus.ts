@@ -27,6 +27,7 @@ import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem }
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { cleanServerText } from "../http/redact";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 export function urlProblem(url: string): string | undefined {
@@ -387,7 +388,7 @@ export function processAlphausTokenResponse(res: HttpResponse, ctx: RemoteContex
   } catch (error) {
     if (isAccessTokenError(error) && error.code === ErrorCode.OAUTH_ERROR_RESPONSE) {
       const hint = LeagueErrorBody.safeParse(parseJson(res.body)).data?.hint;
-      if (hint) error.message = `${error.message}; hint: ${hint.slice(0, 200)}`;
+      if (hint) error.message = `${error.message}; hint: ${cleanServerText(hint, 200)}`;
       if (error.oauthError === "invalid_client") {
         error.message = `${error.message}; check the client id and secret, and that the client belongs to this product (Ripple and Wave clients are not interchangeable)`;
       }
@@ -549,7 +550,7 @@ export type RpcStatus = z.infer<typeof RpcStatus>;
 /** `gRPC INTERNAL (13): "message"`: how a status is named in messages. */
 export function describeRpcStatus(status: RpcStatus): string {
   const name = GRPC_CODES[status.code] ?? "code";
-  const message = status.message ? `: "${status.message.slice(0, 300)}"` : "";
+  const message = status.message ? `: "${cleanServerText(status.message)}"` : "";
   return `gRPC ${name} (${status.code})${message}`;
 }
 

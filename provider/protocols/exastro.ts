@@ -21,6 +21,7 @@ import { runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { cleanServerText } from "../http/redact";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Exastro";
@@ -190,8 +191,9 @@ const SessionRows = z.array(
   }),
 );
 
+/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
 function truncate(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return cleanServerText(text, max);
 }
 
 function parseJson(body: string): unknown {
@@ -237,7 +239,7 @@ export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): 
     const { title, detail } = problem.data;
     throw new AccessTokenError(
       ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}${title ? ` ${title}` : ""}${detail ? `: ${truncate(detail)}` : ""}`,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}${title ? ` ${truncate(title, 100)}` : ""}${detail ? `: ${truncate(detail)}` : ""}`,
       { status: res.status, endpoint: ctx.endpoint },
     );
   }

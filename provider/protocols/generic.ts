@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
-import { endpointProblem } from "../http/transport";
+import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
 import * as oauth2 from "./oauth2";
 import {
   type InputIssue,
@@ -69,6 +69,7 @@ export const genericInputShape = {
     .optional(),
   revokeOnDelete: z.boolean().optional(),
   allowInsecureHttp: z.boolean().optional(),
+  allowCrossOriginEndpoints: z.boolean().optional(),
 };
 
 /** Validated generic inputs. */
@@ -170,18 +171,25 @@ async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<R
   const endpoints: Record<string, string> = {};
   if (inputs.issuer) {
     const metadata = await discoverOnce(inputs.issuer, ctx);
-    const found: Record<string, string | undefined> = {
-      token: metadata.token_endpoint,
-      revocation: inputs.revocationEndpoint ?? metadata.revocation_endpoint,
-      introspection: inputs.introspectionEndpoint ?? metadata.introspection_endpoint,
+    // Endpoints the user set are theirs to choose; discovered ones must share the issuer's origin.
+    const found: Record<string, [string | undefined, boolean]> = {
+      token: [metadata.token_endpoint, true],
+      revocation: inputs.revocationEndpoint ? [inputs.revocationEndpoint, false] : [metadata.revocation_endpoint, true],
+      introspection: inputs.introspectionEndpoint
+        ? [inputs.introspectionEndpoint, false]
+        : [metadata.introspection_endpoint, true],
     };
-    for (const [name, url] of Object.entries(found)) {
+    for (const [name, [url, discovered]] of Object.entries(found)) {
       if (url === undefined) continue;
-      const problem = endpointProblem(url, inputs.allowInsecureHttp);
+      const problem = credentialTargetProblem(url, {
+        allowInsecureHttp: inputs.allowInsecureHttp,
+        ...(discovered ? { discoveredFrom: inputs.issuer } : {}),
+        allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
+      });
       if (problem) {
         throw new AccessTokenError(
           ErrorCode.DISCOVERY,
-          `${oauth2.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${url} ${problem}`,
+          `${oauth2.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${printableUrl(url)} ${problem}`,
         );
       }
       endpoints[name] = url;

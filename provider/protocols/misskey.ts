@@ -27,6 +27,7 @@ import {
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { cleanServerText } from "../http/redact";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Misskey";
@@ -272,7 +273,7 @@ export function misskeyFailure(res: HttpResponse, ctx: RemoteContext, hint?: str
   const retryAfter =
     res.status === 429 && res.headers["retry-after"] ? `; retry after ${res.headers["retry-after"]} s` : "";
   const what = error
-    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${error.message.slice(0, 300)})` : ""}${describeInfo(error)}${retryAfter}`
+    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${cleanServerText(error.message)})` : ""}${describeInfo(error)}${retryAfter}`
     : `HTTP ${res.status}, no Misskey error body${retryAfter}`;
   return new AccessTokenError(
     error ? ErrorCode.HTTP_STATUS : res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
+import { cleanServerText } from "../http/redact";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -110,7 +111,7 @@ export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expec
     const { error, error_description } = parsed.data;
     throw new AccessTokenError(
       ErrorCode.OAUTH_ERROR_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${error}"${error_description ? ` (${truncate(error_description)})` : ""}${busy}`,
+      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${truncate(error, 100)}"${error_description ? ` (${truncate(error_description)})` : ""}${busy}`,
       { status: res.status, oauthError: error, endpoint: ctx.endpoint },
     );
   }
@@ -194,8 +195,9 @@ function parseJsonOrUndefined(body: string): unknown {
   }
 }
 
+/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
 function truncate(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return cleanServerText(text, max);
 }
 
 // ---------------------------------------------------------------------------------------

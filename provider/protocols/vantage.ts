@@ -25,6 +25,7 @@
 import { z } from "zod";
 import { nowMs } from "../clock";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import { cleanServerText } from "../http/redact";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
@@ -538,8 +539,9 @@ const CreatedClientBody = z.looseObject({
   clientSecret: z.string({ error: "must be a string or null" }).min(1, "must not be empty").nullable().optional(),
 });
 
+/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
 function clip(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return cleanServerText(text, max);
 }
 
 /** What a refusal of the admin API means for the user, by HTTP status. */

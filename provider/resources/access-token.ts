@@ -20,8 +20,8 @@ import type { ConfigSlot } from "../config";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { HttpPolicyInput, toHttpPolicy } from "../http/policy-inputs";
-import { redact, redactError } from "../http/redact";
-import type { Transport } from "../http/transport";
+import { collectingSecrets, redact, redactError } from "../http/redact";
+import { type Transport, withOperationBudget } from "../http/transport";
 import { genericSystem } from "../protocols/generic";
 import { SYSTEMS } from "../protocols/registry";
 import type { Introspected, Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
@@ -273,9 +273,16 @@ function contextFor(deps: AccessTokenDeps, secrets: string[], props: Record<stri
     : {};
   return {
     // The resource's own `http` settings win over a system's defaults.
-    transport: Object.keys(own).length
-      ? (req, rctx, overrides) => deps.transport(req, rctx, { ...overrides, ...own })
-      : deps.transport,
+    // One operation (one time budget); every credential a request puts on the wire joins
+    // the call's secrets.
+    transport: collectingSecrets(
+      withOperationBudget(
+        Object.keys(own).length
+          ? (req, rctx, overrides) => deps.transport(req, rctx, { ...overrides, ...own })
+          : deps.transport,
+      ),
+      secrets,
+    ),
     config: deps.config,
     diagnostics: deps.diagnostics ?? recordingDiagnostics(),
     now: deps.now ?? clock.now,

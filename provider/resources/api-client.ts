@@ -23,8 +23,8 @@ import { z } from "zod";
 import * as clock from "../clock";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
-import { redact, redactError } from "../http/redact";
-import type { Transport } from "../http/transport";
+import { collectingSecrets, redact, redactError } from "../http/redact";
+import { type Transport, withOperationBudget } from "../http/transport";
 import { registrationSystem } from "../clients/registration";
 import { CLIENT_SYSTEMS } from "../clients/registry";
 import {
@@ -277,7 +277,9 @@ function secretsOf(system: ClientSystem, ...props: Record<string, unknown>[]): s
 
 function contextFor(deps: ApiClientDeps, secrets: string[]): ClientContext {
   return {
-    transport: deps.transport,
+    // One operation (one time budget); every credential a request puts on the wire joins
+    // the call's secrets.
+    transport: collectingSecrets(withOperationBudget(deps.transport), secrets),
     diagnostics: deps.diagnostics ?? recordingDiagnostics(),
     now: deps.now ?? clock.now,
     secrets,

@@ -2,6 +2,8 @@
  * The interactive authorization command against a real oidc-provider: authorization code
  * + PKCE through a loopback redirect, the test playing the human in the browser.
  */
+import { createServer } from "node:http";
+import { type AddressInfo, type Socket, connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorize, parseAuthorizeArgs, pkcePair } from "../../cli/authorize";
 import { handler } from "../../provider";
@@ -124,7 +126,53 @@ describe("authorize", () => {
     expect(outs.refreshToken).not.toBe(refreshToken);
   });
 
-  it("refuses a redirect whose state does not match", async () => {
+  it("answers a redirect with another state 400 and keeps waiting for the real one", async () => {
+    let approval: Promise<void> | undefined;
+    let forged: Promise<number> | undefined;
+    const { io: interactive, out } = io(true, (text) => {
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(text)?.[1];
+      if (!url) return;
+      const redirect = new URL(url).searchParams.get("redirect_uri") as string;
+      // A stray local request first; the person approves only after it was answered.
+      forged = fetch(`${redirect}?code=forged&state=not-the-state`).then((r) => r.status);
+      approval = forged.then(() => approveInBrowser(url));
+    });
+    expect(await authorize(args(), interactive)).toBe(0);
+    expect(await forged).toBe(400);
+    await approval;
+    expect(out.stdout.trim().length).toBeGreaterThan(20);
+  });
+
+  it("after it ends, a kept-alive connection to the listener is closed, never answered", async () => {
+    let socket: Socket | undefined;
+    let received = "";
+    let late: { host: string; port: number; state: string } | undefined;
+    const { io: interactive } = io(true, (text) => {
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(text)?.[1];
+      if (!url) return;
+      const params = new URL(url).searchParams;
+      const redirect = new URL(params.get("redirect_uri") as string);
+      late = { host: redirect.hostname, port: Number(redirect.port), state: params.get("state") as string };
+      // A connection opened (as a browser keeps one) before the redirect arrives.
+      socket = connect(late.port, late.host);
+      socket.on("data", (d) => {
+        received += d.toString();
+      });
+      // The redirect with an error (and the right state) ends the wait at once.
+      void fetch(`${redirect.toString()}?error=access_denied&state=${encodeURIComponent(late.state)}`).catch(() => {});
+    });
+    expect(await authorize(args(), interactive)).toBe(1);
+    const s = socket as Socket;
+    const closed = new Promise<void>((resolve) => s.on("close", () => resolve()));
+    // A valid-looking redirect on the kept connection, after the end.
+    const l = late as { host: string; port: number; state: string };
+    s.on("error", () => {});
+    s.write(`GET /callback?code=c&state=${encodeURIComponent(l.state)} HTTP/1.1\r\nhost: ${l.host}\r\n\r\n`);
+    await closed;
+    expect(received).not.toContain("Authorized");
+  });
+
+  it("with only redirects of another state, fails at the deadline", async () => {
     const { io: interactive, out } = io(true, (text) => {
       const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(text)?.[1];
       if (url) {
@@ -132,8 +180,98 @@ describe("authorize", () => {
         void fetch(`${redirect}?code=forged&state=not-the-state`).catch(() => {});
       }
     });
-    expect(await authorize(args(), interactive)).toBe(1);
-    expect(out.stderr).toMatch(/state that does not match/);
+    const short = args().map((a) => (a === "30s" ? "2s" : a));
+    expect(await authorize(short, interactive)).toBe(1);
+    expect(out.stderr).toMatch(/no approval within 2s/);
     expect(out.stdout).toBe("");
+  });
+});
+
+describe("authorize: where credentials may go (the endpoint rule, on discovered endpoints)", () => {
+  /** A loopback discovery document whose endpoints the test chooses, and a recorder of requests. */
+  async function discoveryServer(endpoints: (issuer: string) => Record<string, string>) {
+    const requests: string[] = [];
+    const srv = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      if (req.url?.startsWith("/.well-known/")) {
+        const issuer = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ issuer, ...endpoints(issuer) }));
+        return;
+      }
+      res.writeHead(400, { "content-type": "application/json" }).end('{"error":"invalid_grant"}');
+    });
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    const issuer = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    return { issuer, requests, close: () => new Promise<void>((resolve) => srv.close(() => resolve())) };
+  }
+
+  const run = async (issuer: string, extra: string[] = [], onStderr?: (t: string) => void) => {
+    const { io: interactive, out } = io(true, onStderr);
+    const code = await authorize(
+      ["oauth2", "--issuer", issuer, "--client-id", "c", "--timeout", "30s", "--print", ...extra],
+      interactive,
+    );
+    return { code, out };
+  };
+
+  it.each([
+    [
+      "a plain-HTTP token endpoint on a public host",
+      (i: string) => ({ authorization_endpoint: `${i}/auth`, token_endpoint: "http://as.example/token" }),
+      /token endpoint http:\/\/as\.example\/token must use https/,
+    ],
+    [
+      "a file: authorization endpoint",
+      (i: string) => ({ authorization_endpoint: "file:///etc/passwd", token_endpoint: `${i}/token` }),
+      /authorization endpoint .* must use https \(got file:\)/,
+    ],
+    [
+      "a token endpoint on another origin",
+      () => ({ authorization_endpoint: "http://127.0.0.1:9/auth", token_endpoint: "http://localhost:9/token" }),
+      /another origin/,
+    ],
+    [
+      "a token endpoint with a credential in its query",
+      (i: string) => ({
+        authorization_endpoint: `${i}/auth`,
+        token_endpoint: `${i}/token?client_secret=leaked-canary`,
+      }),
+      /must not carry credentials in its query \(client_secret\)/,
+    ],
+  ])("refuses %s before the browser opens or anything is sent", async (_, endpoints, message) => {
+    const server = await discoveryServer(endpoints);
+    try {
+      const { code, out } = await run(server.issuer);
+      expect(code).toBe(1);
+      expect(out.stderr).toMatch(message);
+      expect(out.stderr).not.toContain("Open this URL");
+      expect(out.stderr).not.toContain("leaked-canary");
+      expect(server.requests.every((r) => r.startsWith("GET /.well-known/"))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("--allow-cross-origin-endpoints trusts another origin (the base rule still holds)", async () => {
+    const server = await discoveryServer((i) => ({
+      authorization_endpoint: `${i.replace("127.0.0.1", "localhost")}/auth`,
+      token_endpoint: `${i.replace("127.0.0.1", "localhost")}/token`,
+    }));
+    try {
+      const { code, out } = await run(server.issuer, ["--allow-cross-origin-endpoints"], (text) => {
+        const url = /(http:\/\/localhost:\d+\/auth\?\S+)/.exec(text)?.[1];
+        if (!url) return;
+        const params = new URL(url).searchParams;
+        const redirect = params.get("redirect_uri") as string;
+        void fetch(`${redirect}?error=access_denied&state=${params.get("state")}`).catch(() => {});
+      });
+      expect(code).toBe(1);
+      expect(out.stderr).toContain("Open this URL");
+      expect(out.stderr).toMatch(/answered error "access_denied"/);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -15,7 +15,14 @@ import { type ExastroServer, startExastroServer } from "../servers/exastro-serve
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
 import { type OAuthServer, SCOPES, startOAuthServer } from "../kit/oauth-server";
 import { type VantageServer, startVantageServer } from "../servers/vantage-server";
-import { type Program, SECRET_SIG, type StateResource, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
+import {
+  type Program,
+  SECRET_SIG,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+} from "../kit/harness";
 
 const run = randomUUID().slice(0, 8);
 const oidcClient = {

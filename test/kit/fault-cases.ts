@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigSlot } from "../../provider/config";
 import { recordingDiagnostics } from "../../provider/diagnostics";
 import { ErrorCode, isAccessTokenError } from "../../provider/errors";
+import { resetBackoffs } from "../../provider/http/backoff";
 import { type AttemptEvent, type TransportOptions, createTransport } from "../../provider/http/transport";
 import { createAccessToken } from "../../provider/resources/access-token";
 import {
@@ -89,6 +90,8 @@ export interface Arranged {
   env?: Record<string, string>;
   /** Requests (or connections) that reached the server so far, to count this case's. */
   reached?: () => number;
+  /** The client secret sent instead of {@link FAULT_CANARY_SECRET} (a canary with `+`, `!`, ...). */
+  clientSecret?: string;
   /** Extra checks after the run: a list of problems (empty when fine). */
   verify?: (env: FaultEnv) => string[];
   cleanup?: () => Promise<void>;
@@ -108,6 +111,10 @@ export interface FaultExpectation {
   reached?: number;
   /** The case took at least this long (Retry-After honoured). */
   minElapsedMs?: number;
+  /** The case took less than this (a deadline held; a margin no machine can miss). */
+  maxElapsedMs?: number;
+  /** Substrings the error message must not contain (control characters, escapes). */
+  never?: string[];
 }
 
 /** One fault. */
@@ -253,6 +260,41 @@ export const FAULT_CASES: FaultCase[] = [
       code: ErrorCode.TRANSPORT,
       status: 200,
       says: ["HTTP 200", "response body stalled for 300 ms (UND_ERR_BODY_TIMEOUT)", "not retried"],
+    },
+  },
+  {
+    id: "body-trickle",
+    fault: "headers, then one byte of body every 50 ms for 30 s (each pause below the body timeout)",
+    arrange: (env) => ({
+      ...onHttp(env, "/trickle/token", [{ kind: "trickle", intervalMs: 50, forMs: 30_000 }]),
+      transport: { requestTimeoutMs: 1_000 },
+    }),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      reached: 1,
+      code: ErrorCode.TRANSPORT,
+      says: ["no complete response within 1000 ms (REQUEST_TIMEOUT", "not retried"],
+      maxElapsedMs: 15_000,
+    },
+  },
+  {
+    id: "retry-after-beyond-budget",
+    fault: "429 with Retry-After: 30 (within maxRetryAfter 60 s), the operation's time budget 1 s",
+    arrange: (env) => ({
+      ...onHttp(env, "/budget/token", [
+        { kind: "json", status: 429, body: { error: "slow_down" }, headers: { "retry-after": "30" } },
+      ]),
+      transport: { operationTimeoutMs: 1_000, retry: { maxRetryAfterMs: 60_000 } },
+    }),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      reached: 1,
+      code: ErrorCode.OAUTH_ERROR_RESPONSE,
+      status: 429,
+      says: ["gave up after 1 attempt"],
+      maxElapsedMs: 15_000,
     },
   },
   {
@@ -427,6 +469,93 @@ export const FAULT_CASES: FaultCase[] = [
       status: 401,
       oauthError: "invalid_client",
       says: ['OAuth error "invalid_client"', "[secret]"],
+    },
+  },
+
+  {
+    id: "oauth-error-echoes-basic",
+    fault: "401 whose description and WWW-Authenticate echo the Basic credential (Base64 of id:secret)",
+    arrange: (env) =>
+      onHttp(env, "/echo-basic/token", [
+        {
+          kind: "json",
+          status: 401,
+          headers: { "www-authenticate": `Basic realm="token", error="invalid_client" got="${basicCredential()}"` },
+          body: { error: "invalid_client", error_description: `bad credential Basic ${basicCredential()}` },
+        },
+      ]),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      reached: 1,
+      code: ErrorCode.OAUTH_ERROR_RESPONSE,
+      status: 401,
+      oauthError: "invalid_client",
+      says: ["[secret]"],
+    },
+  },
+  {
+    id: "challenge-echoes-basic",
+    fault: "401 without an OAuth body, WWW-Authenticate echoing the Basic credential",
+    arrange: (env) =>
+      onHttp(env, "/challenge-basic/token", [
+        {
+          kind: "text",
+          status: 401,
+          body: "",
+          headers: { "www-authenticate": `Basic realm="token" credential="${basicCredential()}"` },
+        },
+      ]),
+    expect: { outcome: "error", attempts: 1, reached: 1, code: ErrorCode.HTTP_STATUS, status: 401, says: ["[secret]"] },
+  },
+  {
+    id: "oauth-error-echoes-form-encoded",
+    fault: "400 echoing a secret with a space and ! in its form encoding (+, %21) and JSON-escaped",
+    arrange: (env) => ({
+      ...onHttp(env, "/echo-form/token", [
+        {
+          kind: "json",
+          status: 400,
+          body: {
+            error: "invalid_request",
+            error_description: `client_secret=${formEncode(FORM_CANARY_SECRET)} (${encodeURIComponent(FORM_CANARY_SECRET)}) "${FORM_CANARY_SECRET}"`,
+          },
+        },
+      ]),
+      clientSecret: FORM_CANARY_SECRET,
+    }),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      reached: 1,
+      code: ErrorCode.OAUTH_ERROR_RESPONSE,
+      status: 400,
+      oauthError: "invalid_request",
+      says: ["[secret]"],
+    },
+  },
+  {
+    id: "oauth-error-terminal-escapes",
+    fault: "400 whose description carries ANSI escapes, a bell and a forged second line",
+    arrange: (env) =>
+      onHttp(env, "/ansi/token", [
+        {
+          kind: "json",
+          status: 400,
+          body: {
+            error: "invalid_request",
+            error_description: "bad\u001b[2J\u001b[31m request\u0007\r\nerror: everything is fine",
+          },
+        },
+      ]),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      reached: 1,
+      code: ErrorCode.OAUTH_ERROR_RESPONSE,
+      status: 400,
+      says: ["bad request   error: everything is fine"],
+      never: ["\u001b", "\u0007", "\n", "\r"],
     },
   },
 
@@ -743,15 +872,27 @@ export const FAULT_CASES: FaultCase[] = [
   },
 ];
 
-/** The forms the canary secret travels in (plain, form-encoded, inside a Basic header). */
+const formEncode = (v: string) => new URLSearchParams({ v }).toString().slice(2);
+
+/** The Basic credential the provider sends for the fault client (RFC 6749 §2.3.1: form-encoded, then Base64). */
+export function basicCredential(secret: string = FAULT_CANARY_SECRET): string {
+  return Buffer.from(`${formEncode(FAULT_CLIENT_ID)}:${formEncode(secret)}`).toString("base64");
+}
+
+/** The forms the canary secret travels in (plain, URL- and form-encoded, JSON-escaped, Base64, inside a Basic header). */
 export function secretForms(secret: string = FAULT_CANARY_SECRET): string[] {
   return [
     secret,
     encodeURIComponent(secret),
+    formEncode(secret),
+    JSON.stringify(secret).slice(1, -1),
     Buffer.from(secret).toString("base64"),
-    Buffer.from(`${FAULT_CLIENT_ID}:${secret}`).toString("base64"),
+    basicCredential(secret),
   ];
 }
+
+/** A canary secret with the characters form encoding changes (`+` for a space, `%21` for `!`). */
+export const FORM_CANARY_SECRET = `form canary!${randomUUID().slice(0, 8)}`;
 
 function errorTexts(error: unknown): string[] {
   const texts: string[] = [];
@@ -794,6 +935,8 @@ export async function runFaultCase(c: FaultCase, env: FaultEnv): Promise<FaultRe
       events: [],
     };
   }
+  // Each case stands for a fresh provider process: no backoff left by the case before.
+  resetBackoffs();
   const events: AttemptEvent[] = [];
   const transport = createTransport({
     ...FAST_POLICY,
@@ -824,7 +967,7 @@ export async function runFaultCase(c: FaultCase, env: FaultEnv): Promise<FaultRe
         resourceName: c.id,
         tokenEndpoint: arranged.tokenEndpoint,
         clientId: FAULT_CLIENT_ID,
-        clientSecret: FAULT_CANARY_SECRET,
+        clientSecret: arranged.clientSecret ?? FAULT_CANARY_SECRET,
         ...arranged.inputs,
       },
       { transport, config, diagnostics },
@@ -849,7 +992,8 @@ export async function runFaultCase(c: FaultCase, env: FaultEnv): Promise<FaultRe
     await arranged.cleanup?.();
   }
   texts.push(...diagnostics.messages.map((m) => m.message));
-  result.secretAbsent = !texts.some((t) => secretForms().some((s) => t.includes(s)));
+  const forms = secretForms(arranged.clientSecret ?? FAULT_CANARY_SECRET);
+  result.secretAbsent = !texts.some((t) => forms.some((s) => t.includes(s)));
   result.problems.push(...compare(result, c.expect));
   if (result.message !== undefined) {
     // Every error names the system and the endpoint (status and OAuth code are checked above).
@@ -874,6 +1018,12 @@ function compare(r: FaultResult, e: FaultExpectation): string[] {
   same("requests reaching the server", r.reached, e.reached);
   for (const text of e.says ?? []) {
     if (!r.message?.includes(text)) problems.push(`message lacks ${JSON.stringify(text)}`);
+  }
+  for (const text of e.never ?? []) {
+    if (r.message?.includes(text)) problems.push(`message contains ${JSON.stringify(text)}`);
+  }
+  if (e.maxElapsedMs !== undefined && r.elapsedMs >= e.maxElapsedMs) {
+    problems.push(`took ${r.elapsedMs} ms, expected less than ${e.maxElapsedMs} ms (a deadline)`);
   }
   if (e.minElapsedMs !== undefined && r.elapsedMs < e.minElapsedMs) {
     problems.push(`took ${r.elapsedMs} ms, expected at least ${e.minElapsedMs} ms (Retry-After)`);

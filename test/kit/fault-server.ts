@@ -40,6 +40,11 @@ export type FaultAction =
   | { kind: "stall"; status?: number; partial: string }
   /** Send headers and `partial` of a longer body, then reset the TCP connection (RST). */
   | { kind: "reset"; status?: number; partial: string }
+  /**
+   * Send headers, then one byte of the body every `intervalMs` for `forMs` (then the rest):
+   * never a pause long enough for a body timeout, yet no end in sight.
+   */
+  | { kind: "trickle"; intervalMs: number; forMs: number }
   /** Read the request, then close the connection without a byte of answer. */
   | { kind: "drop" }
   /** A 200 JSON body of `bytes` bytes, streamed; with `declare`, Content-Length says so up front. */
@@ -183,6 +188,26 @@ function act(action: FaultAction, seen: SeenRequest, res: ServerResponse, issued
       });
       res.write(action.partial);
       if (action.kind === "reset") setTimeout(() => res.socket?.resetAndDestroy(), 20);
+      return;
+    }
+    case "trickle": {
+      const body = JSON.stringify({ access_token: randomUUID(), token_type: "Bearer" });
+      const filler = Math.ceil(action.forMs / action.intervalMs);
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": String(filler + Buffer.byteLength(body)),
+      });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || sent >= filler) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end(body);
+          return;
+        }
+        res.write(" ");
+        sent++;
+      }, action.intervalMs);
+      res.on("close", () => clearInterval(timer));
       return;
     }
     case "drop":

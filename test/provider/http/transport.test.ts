@@ -4,6 +4,8 @@
  * (The faults themselves are in faults.test.ts.)
  */
 import { writeFileSync } from "node:fs";
+import { type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +22,13 @@ import {
   resolveRetryPolicy,
   statusVerdict,
 } from "../../../provider/http/retry";
-import { type AttemptEvent, HTTP_POLICY_DEFAULTS, createTransport } from "../../../provider/http/transport";
+import { resetBackoffs } from "../../../provider/http/backoff";
+import {
+  type AttemptEvent,
+  HTTP_POLICY_DEFAULTS,
+  createTransport,
+  withOperationBudget,
+} from "../../../provider/http/transport";
 import { type FaultServer, startFaultServer } from "../../kit/fault-server";
 
 const ctx = { system: "OAuth 2.0", operation: "token request (client_credentials)", endpoint: "" };
@@ -182,6 +190,121 @@ describe("per-call overrides", () => {
   });
 });
 
+describe("every wait has a bound", () => {
+  // Leave no kept-alive connection behind for the connection-counting tests below.
+  afterAll(() => closeDispatchers());
+
+  it("a trickled body ends at the request deadline, not after the whole trickle", async () => {
+    resetBackoffs();
+    // One byte every 100 ms for 30 s: each pause is far below the body timeout.
+    const url = server.script("/trickle/token", [{ kind: "trickle", intervalMs: 100, forMs: 30_000 }]);
+    const transport = createTransport({ bodyTimeoutMs: 5_000, requestTimeoutMs: 1_000 });
+    const started = Date.now();
+    const error = await transport({ method: "POST", url }, { ...ctx, endpoint: url }).catch((e: unknown) => e);
+    expect(isAccessTokenError(error) && error.code).toBe(ErrorCode.TRANSPORT);
+    expect((error as Error).message).toMatch(/no complete response within 1000 ms \(REQUEST_TIMEOUT/);
+    // Not retried: the server may have processed the request.
+    expect((error as Error).message).toMatch(/not retried/);
+    expect(server.requestsTo("/trickle/token")).toBe(1);
+    // Bounded by the deadline, far from the 30 s trickle (a margin no machine can miss).
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it("the retries and waits of one operation share its time budget (fake clock)", async () => {
+    resetBackoffs();
+    let clock = 10_000_000;
+    const slept: number[] = [];
+    const events: AttemptEvent[] = [];
+    const url = server.script("/budget/token", [
+      { kind: "text", status: 429, body: "slow down", headers: { "retry-after": "10" } },
+    ]);
+    const transport = withOperationBudget(
+      createTransport({
+        retry: { maxAttempts: 5, maxRetryAfterMs: 60_000 },
+        operationTimeoutMs: 25_000,
+        now: () => clock,
+        sleep: async (ms) => {
+          slept.push(ms);
+          clock += ms;
+        },
+        onAttempt: (e) => events.push(e),
+      }),
+    );
+    const call = { ...ctx, endpoint: url };
+    // First call: 429 at t=0, waits 10 s, 429 at t=10 s, waits 10 s, 429 at t=20 s: a
+    // third wait would end at 30 s, past the 25 s budget, so it stops there.
+    const res = await transport({ method: "POST", url }, call);
+    expect(res.status).toBe(429);
+    expect(res.attempts).toBe(3);
+    expect(slept).toEqual([10_000, 10_000]);
+    expect(events.at(-1)?.why).toMatch(/time budget of 25 s/);
+    // A later call of the same operation has 5 s left: its own Retry-After wait does not fit.
+    const second = await transport({ method: "POST", url }, call);
+    expect(second.attempts).toBe(1);
+    expect(server.requestsTo("/budget/token")).toBeLessThanOrEqual(4);
+  });
+
+  it("an operation whose budget is spent sends nothing more", async () => {
+    resetBackoffs();
+    let clock = 20_000_000;
+    const url = server.script("/spent/token", [{ kind: "token" }]);
+    const transport = withOperationBudget(createTransport({ operationTimeoutMs: 1_000, now: () => clock }));
+    const call = { ...ctx, endpoint: url };
+    expect((await transport({ method: "POST", url }, call)).status).toBe(200);
+    clock += 1_001;
+    const error = await transport({ method: "POST", url }, call).catch((e: unknown) => e);
+    expect(isAccessTokenError(error) && error.code).toBe(ErrorCode.TRANSPORT);
+    expect((error as Error).message).toMatch(/time budget of 1 s/);
+    expect(server.requestsTo("/spent/token")).toBe(1);
+  });
+
+  it("a failing origin is backed off once for everyone: 40 parallel requests, not 40 × 3", async () => {
+    resetBackoffs();
+    // Answers 503, holding the first 40 requests until all have arrived, so the whole first
+    // wave is answered at once (the 250 ms backoff dwarfs the time to read 40 answers).
+    const held: ServerResponse[] = [];
+    let seen = 0;
+    const busy = createServer((req, res) => {
+      seen++;
+      req.resume();
+      const answer = (r: ServerResponse) => r.writeHead(503, { "content-type": "text/plain" }).end("busy");
+      if (seen > 40) return answer(res);
+      held.push(res);
+      if (held.length === 40) for (const r of held.splice(0)) answer(r);
+    });
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}/token`;
+      const transport = createTransport({
+        connectTimeoutMs: 4_321,
+        retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 1_000 },
+        random: () => 0,
+      });
+      const call = { ...ctx, endpoint: url };
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => transport({ method: "POST", url, body: "" }, call)),
+      );
+      expect(answers.every((a) => a.status === 503)).toBe(true);
+      // The first wave (40), then one probe per backoff round for everyone: 2 more with 3
+      // attempts (without the shared backoff: 40 × 3 = 120).
+      expect(seen).toBe(42);
+    } finally {
+      busy.closeAllConnections();
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
+  it("a healthy answer ends the origin's backoff for everyone", async () => {
+    resetBackoffs();
+    const url = server.script("/recovers/token", [{ kind: "text", status: 503, body: "busy" }, { kind: "token" }]);
+    const transport = createTransport({ retry: { baseDelayMs: 20, maxDelayMs: 40 } });
+    const call = { ...ctx, endpoint: url };
+    expect((await transport({ method: "POST", url, body: "" }, call)).status).toBe(200);
+    // No backoff left: the next request goes at once, in one attempt.
+    expect((await transport({ method: "POST", url, body: "" }, call)).attempts).toBe(1);
+  });
+});
+
 describe("dispatchers", () => {
   it("reuses one keep-alive connection for sequential requests", async () => {
     const url = server.script("/keepalive/token", [{ kind: "token" }]);
@@ -189,6 +312,22 @@ describe("dispatchers", () => {
     const transport = createTransport();
     for (let i = 0; i < 5; i++) await transport({ method: "POST", url, body: "" }, { ...ctx, endpoint: url });
     expect(server.connections - before).toBe(1);
+  });
+
+  it("connects *.localhost to loopback without asking DNS (RFC 6761)", async () => {
+    const url = server.script("/named-loopback/token", [{ kind: "token" }]).replace("127.0.0.1", "tokens.localhost");
+    const transport = createTransport({ connectTimeoutMs: 1_234 });
+    expect((await transport({ method: "POST", url, body: "" }, { ...ctx, endpoint: url })).status).toBe(200);
+    expect(server.requestsTo("/named-loopback/token")).toBe(1);
+  });
+
+  it("refuses a URL with credentials in it before sending, without printing them", async () => {
+    const url = `${server.script("/query-cred/token", [{ kind: "token" }])}?client_secret=query-canary`;
+    const error = await createTransport()({ method: "POST", url }, { ...ctx, endpoint: url }).catch((e: unknown) => e);
+    expect(isAccessTokenError(error) && error.code).toBe(ErrorCode.INVALID_INPUT);
+    expect((error as Error).message).toMatch(/must not carry credentials in its query \(client_secret\)/);
+    expect((error as Error).message).not.toContain("query-canary");
+    expect(server.requestsTo("/query-cred/token")).toBe(0);
   });
 
   it("shares one dispatcher per configuration", () => {
