@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import { endpointProblem } from "../http/transport";
+import { introspectedExpiry } from "../time";
 import * as oauth2 from "./oauth2";
 import { type InputIssue, type Issued, type SystemContext, type TokenSystem, requiredString } from "./system";
 
@@ -323,14 +324,13 @@ export const genericSystem: TokenSystem<GenericInputs> = {
       }
       throw error;
     }
-    return {
-      active: answer.active,
-      ...(answer.active && answer.exp !== undefined ? { expiresAt: new Date(answer.exp * 1000).toISOString() } : {}),
-    };
+    const expiresAt = introspectedExpiry(answer.active, answer.exp, ctx.now());
+    return { active: answer.active, ...(expiresAt ? { expiresAt } : {}) };
   },
 
   async revoke(inputs, state, token, ctx, kind = "access_token") {
-    const endpoint = state.endpoints?.revocation;
+    // State without endpoints (a token issued in an answer that was refused): from the inputs.
+    const endpoint = (state.endpoints ?? (await endpointsOf(inputs, ctx))).revocation;
     if (!endpoint)
       return {
         revoked: false,

@@ -25,6 +25,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { epochMsOfClaim, introspectedExpiry } from "../time";
 import { type GenericInputs, authOf, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
@@ -324,7 +325,7 @@ function jwtExpiryMs(token: string): number | undefined {
   if (parts.length !== 3) return undefined;
   try {
     const exp = (JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")) as { exp?: unknown }).exp;
-    return typeof exp === "number" && Number.isFinite(exp) ? Math.round(exp * 1000) : undefined;
+    return epochMsOfClaim(exp);
   } catch {
     return undefined;
   }
@@ -432,12 +433,8 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
           rctx,
         );
         const answer = oauth2.processIntrospectionResponse(res, rctx);
-        return {
-          active: answer.active,
-          ...(answer.active && answer.exp !== undefined
-            ? { expiresAt: new Date(answer.exp * 1000).toISOString() }
-            : {}),
-        };
+        const expiresAt = introspectedExpiry(answer.active, answer.exp, ctx.now());
+        return { active: answer.active, ...(expiresAt ? { expiresAt } : {}) };
       } catch (error) {
         // IdentityServer lets API resources introspect, not clients: a refusal means "cannot ask".
         const refused =
