@@ -450,7 +450,9 @@ async function issuedFrom(
     expiresIn: tokens.expiresIn,
     scope: tokens.scope,
     refreshToken,
-    ...(claims?.exp !== undefined && isoFromEpoch(claims.exp) ? { refreshTokenExpiresAt: isoFromEpoch(claims.exp) } : {}),
+    ...(claims?.exp !== undefined && isoFromEpoch(claims.exp)
+      ? { refreshTokenExpiresAt: isoFromEpoch(claims.exp) }
+      : {}),
     endpoints: { token: endpoints.token, refreshTokens: endpoints.refreshTokens },
     extra: {
       ...(sid ? { sessionId: sid } : {}),

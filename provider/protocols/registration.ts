@@ -62,7 +62,6 @@ export interface RegisteredClient {
 // ---------------------------------------------------------------------------------------
 // Judging
 
-
 /** The answer of a registration, read or update (RFC 7591 §3.2.1). Loose: servers add fields. */
 const ClientInformationBody = z.looseObject({
   client_id: z.string({ error: "must be a string" }).min(1, "must not be empty"),

@@ -397,7 +397,12 @@ export async function createAccessToken(
       throw recordedFailure(
         redactError(error, secrets),
         id,
-        { ...baseState(system, props), ...issuedTokens(issued), issuedAt: issuedAt.toISOString(), issueIncomplete: true },
+        {
+          ...baseState(system, props),
+          ...issuedTokens(issued),
+          issuedAt: issuedAt.toISOString(),
+          issueIncomplete: true,
+        },
         props.__provider,
       );
     }
@@ -529,13 +534,17 @@ async function settleStray(
     if (outcome.revoked) return note("the token the server issued anyway was revoked");
     const why = redact(outcome.note ?? "no reason given", ctx.secrets);
     return record(
-      note(`the token the server issued anyway could not be revoked (${why}); it is kept in state for destroy or the next pulumi up`),
+      note(
+        `the token the server issued anyway could not be revoked (${why}); it is kept in state for destroy or the next pulumi up`,
+      ),
       stray,
     );
   } catch (revokeError) {
     const why = redact(revokeError instanceof Error ? revokeError.message : String(revokeError), ctx.secrets);
     return record(
-      note(`revoking the token the server issued anyway failed (${why}); it is kept in state for destroy or the next pulumi up`),
+      note(
+        `revoking the token the server issued anyway failed (${why}); it is kept in state for destroy or the next pulumi up`,
+      ),
       stray,
     );
   }
@@ -588,9 +597,7 @@ export async function updateAccessToken(
     if (decision.rotate) {
       let issued: Issued;
       try {
-        issued = system.renew
-          ? await system.renew(inputs, olds as TokenState, ctx)
-          : await system.issue(inputs, ctx);
+        issued = system.renew ? await system.renew(inputs, olds as TokenState, ctx) : await system.issue(inputs, ctx);
       } catch (error) {
         throw await strayAfterRenewal(error, id, system, inputs, next, olds, news, ctx);
       }
