@@ -78,15 +78,20 @@ const REFRESH_TOKEN_INPUTS = ["refreshToken", "initialRefreshToken"] as const;
 
 /**
  * Refresh tokens known to be spent, each with the newest refresh token of its
- * authorization, learnt from state during this provider process (one `pulumi up`: the engine
- * diffs a resource before it replaces it, in the same process). A replacement's create sends
- * the newest one instead of the given, already spent one: servers with reuse detection
- * (oidc-provider, Keycloak) revoke the whole grant when a spent refresh token comes back.
+ * authorization, learnt by `diff` from the state of a token it plans to replace (the engine
+ * diffs a resource, then creates its replacement, in the same provider process). The
+ * replacement's create sends the newest one instead of the given, already spent one: servers
+ * with reuse detection (oidc-provider, Keycloak) revoke the whole grant when a spent refresh
+ * token comes back. Used once: another create from the same input is not that replacement.
  */
 const newestRefreshToken = new Map<string, string>();
 
-/** Refresh tokens a replacement's create has used: the replaced resource's delete must not revoke them. */
-const usedByReplacement = new Set<string>();
+/**
+ * Refresh tokens a replacement's create has sent, each with the access token that create
+ * obtained: the replaced resource's delete must not revoke them (the replacement's own delete
+ * may).
+ */
+const usedByReplacement = new Map<string, string>();
 
 /** Remembers, from a token's state, which refresh token is the newest of its authorization. */
 function noteNewestRefreshToken(state: Record<string, unknown>): void {
@@ -104,7 +109,8 @@ function withCarriedRefreshToken(system: TokenSystem, inputs: Record<string, unk
     if (!(key in system.inputShape) || typeof given !== "string") continue;
     const newest = newestRefreshToken.get(given);
     if (newest === undefined) continue;
-    usedByReplacement.add(newest);
+    // One replacement per diff: a second create from the same input is not a replacement.
+    newestRefreshToken.delete(given);
     return { ...inputs, [key]: newest };
   }
   return inputs;
@@ -252,7 +258,6 @@ export async function diffAccessToken(
   const replaces = material.filter(changed);
   const updates = inputKeysOf(system).filter((k) => !material.includes(k) && k !== "triggers" && changed(k));
 
-  noteNewestRefreshToken(olds);
   if (olds.issueIncomplete === true && !replaces.length) {
     await diagnostics.info(
       `${label(news, system)}: the last token request did not complete; a new token will be issued, then the one kept from it is cleaned up`,
@@ -261,6 +266,8 @@ export async function diffAccessToken(
   }
   const decision = rotationDecision(olds, news, now);
   const secrets = secretsOf(system, olds, news);
+  // The replacement's create (next, in this process) sends this token's newest refresh token.
+  if (replaces.length) noteNewestRefreshToken(olds);
   if (decision.rotate && replaces.length === 0) {
     const how = rotatesInPlace(olds, news) ? "renewed in place" : "replaced";
     await diagnostics.info(
@@ -390,7 +397,10 @@ export async function createAccessToken(
       throw await strayAfterCreate(error, id, system, props, grantInputs, ctx);
     }
     try {
-      return { id, outs: stateAfterCreate(system, props, inputs, issued, issuedAt) };
+      const outs = stateAfterCreate(system, props, inputs, issued, issuedAt);
+      const carried = REFRESH_TOKEN_INPUTS.map((k) => grantInputs[k]).find((v) => typeof v === "string");
+      if (typeof carried === "string" && grantInputs !== inputs) usedByReplacement.set(carried, issued.accessToken);
+      return { id, outs };
     } catch (error) {
       // The token exists now: record it (the engine keeps a created-but-failed resource
       // whose delete revokes it) rather than orphan it.
@@ -447,15 +457,16 @@ async function strayAfterCreate(
   inputs: Record<string, unknown>,
   ctx: SystemContext,
 ): Promise<unknown> {
-  const givenRefresh = REFRESH_TOKEN_INPUTS.some((k) => typeof inputs[k] === "string");
-  return settleStray(error, system, inputs, ctx, givenRefresh, (target, stray) =>
+  // The refresh token sent (the newest known): still the authorization's newest unless rotated.
+  const sent = REFRESH_TOKEN_INPUTS.map((k) => inputs[k]).find((v): v is string => typeof v === "string");
+  return settleStray(error, system, inputs, ctx, sent !== undefined, (target, stray) =>
     recordedFailure(
       target,
       id,
       {
         ...baseState(system, props),
         ...(stray.accessToken ? { accessToken: stray.accessToken } : {}),
-        ...(stray.refreshToken ? { refreshToken: stray.refreshToken } : {}),
+        ...(stray.refreshToken || sent ? { refreshToken: stray.refreshToken ?? sent } : {}),
         issuedAt: ctx.now().toISOString(),
         issueIncomplete: true,
       },
@@ -484,9 +495,13 @@ async function strayAfterRenewal(
     const state: Record<string, unknown> = { ...next, stateVersion: STATE_VERSION };
     if (stray.refreshToken) state.refreshToken = stray.refreshToken;
     if (stray.accessToken && !isGrantChain(olds)) {
+      // The stray token becomes the current one (its end unknown), the old one the previous.
+      for (const key of TOKEN_FIELDS) if (key !== "refreshToken") delete state[key];
       Object.assign(state, {
         accessToken: stray.accessToken,
+        issuedAt: ctx.now().toISOString(),
         previousAccessToken: olds.accessToken,
+        ...(typeof olds.expiresAt === "string" ? { previousExpiresAt: olds.expiresAt } : {}),
         previousRevokeAt: ctx.now().toISOString(),
         issueIncomplete: true,
       });
@@ -591,10 +606,22 @@ export async function updateAccessToken(
     const decision = rotationDecision(olds, news, now);
 
     if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
-      await retirePrevious(system, inputs, olds, olds.previousAccessToken, ctx);
-      clearPrevious(next);
+      // A failed revocation keeps the previous token in state: the next up retries.
+      if (await retirePrevious(system, inputs, olds, olds.previousAccessToken, ctx)) clearPrevious(next);
     }
     if (decision.rotate) {
+      // A previous token still in its grace period cannot be kept beside two newer ones: it
+      // is retired first, and when that fails nothing is issued (state keeps both as they are).
+      if (typeof next.previousAccessToken === "string") {
+        if (!(await retirePrevious(system, inputs, olds, next.previousAccessToken, ctx))) {
+          await ctx.diagnostics.warn(
+            `${label(news, system)} was not rotated: the previous token could not be revoked, and state holds one previous token at most; nothing was issued, and the next pulumi up retries`,
+          );
+          next.stateVersion = STATE_VERSION;
+          return { outs: next };
+        }
+        clearPrevious(next);
+      }
       let issued: Issued;
       try {
         issued = system.renew ? await system.renew(inputs, olds as TokenState, ctx) : await system.issue(inputs, ctx);
@@ -603,10 +630,6 @@ export async function updateAccessToken(
       }
       // From here on the new token exists: whatever fails, it reaches state.
       try {
-        // A previous token still in its grace period cannot be kept beside two newer ones.
-        if (typeof next.previousAccessToken === "string") {
-          await retirePrevious(system, inputs, olds, next.previousAccessToken, ctx);
-        }
         for (const key of TOKEN_FIELDS) delete next[key];
         Object.assign(next, await previousFields(system, inputs, olds, now, ctx), tokenFields(issued, inputs, now));
       } catch (error) {
@@ -621,7 +644,6 @@ export async function updateAccessToken(
       else delete next.rotationDueAt;
     }
     next.stateVersion = STATE_VERSION;
-    noteNewestRefreshToken(next);
     return { outs: next };
   });
 }
@@ -650,10 +672,10 @@ async function previousFields(
   if (isGrantChain(olds)) return kept;
   const grace = typeof inputs.gracePeriod === "string" ? parseDuration(inputs.gracePeriod) : undefined;
   if (grace === undefined) {
-    if (typeof olds.accessToken === "string") {
-      await revokeQuietly(system, inputs, olds, olds.accessToken, ctx, "previous token");
-    }
-    return {};
+    if (typeof olds.accessToken !== "string") return {};
+    if (await revokeQuietly(system, inputs, olds, olds.accessToken, ctx, "previous token")) return {};
+    // Revocation failed: kept, due now, so the next up retries.
+    return { ...kept, previousRevokeAt: now.toISOString() };
   }
   return { ...kept, previousRevokeAt: isoAfter(now, grace) };
 }
@@ -681,18 +703,23 @@ async function retirePrevious(
   state: Record<string, unknown>,
   token: string,
   ctx: SystemContext,
-): Promise<void> {
+): Promise<boolean> {
   if (isGrantChain(state)) {
     const expiresAt = state.previousExpiresAt;
     await ctx.diagnostics.info(
       `${label(state, system)}: the previous token was not revoked (it shares its grant with the refresh token; revoking it could end the authorization); it ${typeof expiresAt === "string" ? `expires at ${expiresAt}` : "expires on its own"}`,
     );
-    return;
+    return true;
   }
-  await revokeQuietly(system, inputs, state, token, ctx, "previous token");
+  return revokeQuietly(system, inputs, state, token, ctx, "previous token");
 }
 
-/** Revokes, reporting failure as a warning: a new token is never lost to a failed cleanup. */
+/**
+ * Revokes, reporting failure as a warning: a new token is never lost to a failed cleanup.
+ * True when the token is settled: revoked, or the system says it cannot be revoked (the note,
+ * shown as a warning, says until when it stays valid); false when revoking failed and may
+ * succeed later (the caller keeps the token in state).
+ */
 async function revokeQuietly(
   system: TokenSystem,
   inputs: Record<string, unknown>,
@@ -700,15 +727,22 @@ async function revokeQuietly(
   token: string,
   ctx: SystemContext,
   what: string,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const outcome = await system.revoke(inputs, state as TokenState, token, ctx);
     if (!outcome.revoked && outcome.note) {
       await ctx.diagnostics.warn(redact(`${label(state, system)}: ${what} not revoked: ${outcome.note}`, ctx.secrets));
     }
+    return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await ctx.diagnostics.warn(redact(`${label(state, system)}: revoking the ${what} failed: ${message}`, ctx.secrets));
+    await ctx.diagnostics.warn(
+      redact(
+        `${label(state, system)}: revoking the ${what} failed: ${message}; it is kept in state and the next pulumi up retries`,
+        ctx.secrets,
+      ),
+    );
+    return false;
   }
 }
 
@@ -768,7 +802,8 @@ export async function deleteAccessToken(props: Record<string, unknown>, deps: Ac
     if (isGrantChain(state)) {
       // Revoking any token of the grant may end it (RFC 7009 §2.1), which would also break
       // a replacement created from the same authorization: only on explicit request.
-      if (typeof state.refreshToken === "string" && usedByReplacement.has(state.refreshToken)) {
+      const replacedBy = typeof state.refreshToken === "string" ? usedByReplacement.get(state.refreshToken) : undefined;
+      if (replacedBy !== undefined && replacedBy !== state.accessToken) {
         await ctx.diagnostics.info(
           `${label(state, system)}: not revoked on delete: its refresh token was carried into the resource that replaces it`,
         );

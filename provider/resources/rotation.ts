@@ -22,7 +22,9 @@ export function parseBeforeExpiry(text: string): { ms: number } | { fraction: nu
 /** Why a `rotateBeforeExpiry` input is refused, or undefined when it is acceptable. */
 function beforeExpiryProblem(text: string): string | undefined {
   if (/^\s*\d+(\.\d+)?%\s*$/.test(text)) {
-    return parseBeforeExpiry(text) ? undefined : "a fraction of the lifetime must be between 0% and 100% (exclusive)";
+    return parseBeforeExpiry(text)
+      ? undefined
+      : 'must be a duration such as "2h" or a fraction of the lifetime such as "25%" (strictly between 0% and 100%)';
   }
   const problem = durationProblem(text);
   return problem && /^must be a duration/.test(problem)

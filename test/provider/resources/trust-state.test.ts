@@ -259,25 +259,25 @@ describe("a renewal never loses what the server returned", () => {
     expect(s.sent.map((r) => r.url)).toEqual([`${AS}/token`]);
   });
 
-  it("a step failing after a successful renewal records the renewed tokens", async () => {
-    const failing: Diagnostics = {
-      async info(message) {
-        if (message.includes("previous token")) throw new Error("engine log stream closed");
-      },
-      async warn() {},
+  it("a previous token whose revocation fails stays in state, and nothing new is issued beside it", async () => {
+    const s = scripted({ [`POST ${AS}/revoke`]: () => reply(503, { error: "temporarily_unavailable" }) });
+    const graceful = tokenInputs({ rotateAfter: "1h", gracePeriod: "10m" });
+    const state = {
+      ...graceful,
+      accessToken: "at-1",
+      tokenType: "Bearer",
+      issuedAt: "2020-01-01T00:00:00.000Z",
+      previousAccessToken: "at-0",
+      previousRevokeAt: "2020-01-01T00:10:00.000Z",
+      stateVersion: 1,
     };
-    const s = scripted(
-      {
-        [`POST ${AS}/token`]: () =>
-          reply(200, { access_token: "at-2", refresh_token: "rt-2", token_type: "Bearer", expires_in: 3600 }),
-      },
-      failing,
+    expect((await diffAccessToken(state, graceful, s)).changes).toBe(true);
+    const { outs } = await updateAccessToken(state, graceful, s, "id-1");
+    expect(outs).toMatchObject({ accessToken: "at-1", previousAccessToken: "at-0" });
+    expect(s.sent.map((r) => r.url)).toEqual([`${AS}/revoke`, `${AS}/revoke`]);
+    expect(s.messages.map((m) => m.message)).toContainEqual(
+      expect.stringMatching(/was not rotated: the previous token could not be revoked.*next pulumi up retries$/),
     );
-    const error = await caught(
-      updateAccessToken({ ...olds, previousAccessToken: "at-0", __provider: TOKEN_SHIM }, inputs, s, "id-1"),
-    );
-    expect(error.message).toBe("engine log stream closed");
-    expect(error.properties).toMatchObject({ refreshToken: "rt-2", accessToken: "at-2", __provider: TOKEN_SHIM });
   });
 
   it("without a gracePeriod, the stack is converged after the renewal (no update planned next)", async () => {
