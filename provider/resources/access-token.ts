@@ -390,6 +390,11 @@ export async function createAccessToken(
     const issuedAt = ctx.now();
     const id = randomUUID();
     const grantInputs = withCarriedRefreshToken(system, inputs);
+    // A carried refresh token is a secret of this call too.
+    for (const key of REFRESH_TOKEN_INPUTS) {
+      const value = grantInputs[key];
+      if (typeof value === "string" && value !== inputs[key]) ctx.secrets.push(value);
+    }
     let issued: Issued;
     try {
       issued = await system.issue(grantInputs, ctx);

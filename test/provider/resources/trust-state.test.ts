@@ -301,6 +301,14 @@ describe("a renewal never loses what the server returned", () => {
     const { outs } = await createAccessToken(news, s);
     expect(form(s.sent[0] as HttpRequest).get("refresh_token")).toBe("rt-1");
     expect(outs).toMatchObject({ initialRefreshToken: "rt-0", refreshToken: "rt-3" });
+    // A carried refresh token is redacted like the given one.
+    const echo = chain((req) =>
+      reply(400, { error: "invalid_grant", error_description: `bad ${form(req).get("refresh_token")}` }),
+    );
+    await diffAccessToken({ ...olds, refreshToken: "rt-carried-0123" }, news, echo);
+    const echoed = await caught(createAccessToken(news, echo));
+    expect(form(echo.sent[0] as HttpRequest).get("refresh_token")).toBe("rt-carried-0123");
+    expect(echoed.message).not.toContain("rt-carried-0123");
     // The replaced resource's delete does not revoke the refresh token its replacement used.
     await deleteAccessToken({ ...olds, revokeOnDelete: true }, s);
     expect(s.sent).toHaveLength(1);
