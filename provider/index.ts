@@ -90,8 +90,8 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
     async read(id, props) {
       return readAccessToken(id, props, deps);
     },
-    async update(_id, olds, news) {
-      return updateAccessToken(olds, news, deps);
+    async update(id, olds, news) {
+      return updateAccessToken(olds, news, deps, id);
     },
     async delete(_id, props) {
       await deleteAccessToken(props, deps);

@@ -24,6 +24,7 @@ import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } f
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import * as alphaus from "../protocols/alphaus";
 import type { InputIssue } from "../protocols/system";
+import { isoAt } from "../time";
 import {
   type ClientContext,
   type ClientRecord,
@@ -266,7 +267,8 @@ async function blueCall<T>(
 // Records
 
 function rfc3339(value: string | undefined): string | undefined {
-  return value && !Number.isNaN(Date.parse(value)) ? new Date(Date.parse(value)).toISOString() : undefined;
+  // A date out of the range state may name reads as not stated.
+  return value ? isoAt(Date.parse(value)) : undefined;
 }
 
 function recordOf(client: alphaus.BlueApiClient, base: string): ClientRecord {

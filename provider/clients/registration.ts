@@ -10,6 +10,7 @@ import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/
 import * as oauth2 from "../protocols/oauth2";
 import * as registration from "../protocols/registration";
 import type { InputIssue } from "../protocols/system";
+import { isoAt } from "../time";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
 import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
@@ -147,7 +148,8 @@ export function metadataOf(inputs: RegistrationInputs): registration.ClientMetad
 }
 
 function rfc3339(epochSeconds: number | undefined): string | undefined {
-  return epochSeconds ? new Date(epochSeconds * 1000).toISOString() : undefined;
+  // 0 means "not stated" (RFC 7591 §3.2.1: client_secret_expires_at 0 = does not expire).
+  return epochSeconds ? isoAt(epochSeconds * 1000) : undefined;
 }
 
 /** The record of a client the server described; `base` adds outputs known from the call. */

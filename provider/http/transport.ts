@@ -305,7 +305,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
             // wait longer than the provider would take is not shared: this request fails,
             // and others each ask once rather than fail on another's answer.)
             const delay = verdict.retry ? verdict.delayMs : (asked ?? backoffDelay(attempt, policy.retry, random));
-            noteBusy(origin, now() + delay, result);
+            noteBusy(origin, now() + delay, { ...result, body: result.body ?? "" });
             outcome = "busy";
             const problem = verdict.retry ? budgetProblem(verdict.delayMs) : undefined;
             if (problem) verdict = { retry: false, why: problem };
@@ -330,6 +330,14 @@ export function createTransport(options: TransportOptions = {}): Transport {
           // response ends; returning before that makes the caller's next request open another
           // connection (measured: 16 sockets for 8 requests in flight, 8 with this wait).
           await new Promise((resolve) => setImmediate(resolve));
+          if (result.body === undefined) {
+            // Replacement characters would be stored as if the server had sent them.
+            throw new AccessTokenError(
+              ErrorCode.INVALID_RESPONSE,
+              `${describeRemote(ctx)} failed: HTTP ${result.status}, body is not valid UTF-8`,
+              { status: result.status, endpoint: ctx.endpoint },
+            );
+          }
           return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
         }
 
@@ -419,10 +427,21 @@ function budgetError(ctx: RemoteContext, why: string, attempts: number): AccessT
 // One attempt
 
 type AttemptResult =
-  | { kind: "response"; status: number; headers: Record<string, string | undefined>; body: string }
+  | { kind: "response"; status: number; headers: Record<string, string | undefined>; body: string | undefined }
   | { kind: "error"; error: unknown; started: boolean; status?: number };
 
 class ResponseTooLarge extends Error {}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The body as text; undefined when it is not valid UTF-8 (the caller refuses it). */
+function utf8OrUndefined(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The attempt's total time ran out (headers and whole body included). */
 class RequestDeadline extends Error {
@@ -495,7 +514,7 @@ function sendOnce(
         chunks.push(chunk);
       },
       onResponseEnd() {
-        finish({ kind: "response", status: status ?? 0, headers, body: Buffer.concat(chunks).toString("utf8") });
+        finish({ kind: "response", status: status ?? 0, headers, body: utf8OrUndefined(Buffer.concat(chunks)) });
       },
       onResponseError(_controller, error) {
         finish({ kind: "error", error, started, ...(status !== undefined ? { status } : {}) });

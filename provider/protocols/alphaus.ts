@@ -24,6 +24,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { epochMsOfClaim } from "../time";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
@@ -412,7 +413,7 @@ export function jwtExpiryMs(token: string): number | undefined {
   const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
   const exp = (claims as { exp?: unknown } | undefined)?.exp;
   // lcobucci/jwt (under league) writes seconds with a microsecond fraction.
-  return typeof exp === "number" && Number.isFinite(exp) ? Math.round(exp * 1000) : undefined;
+  return epochMsOfClaim(exp);
 }
 
 /**

@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { epochSeconds, isoAt } from "../time";
 import { runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
@@ -146,7 +147,8 @@ function endpointsOf(inputs: ExastroInputs): ExastroEndpoints {
 const Claims = z.looseObject({
   sid: z.string().min(1).optional(),
   sub: z.string().optional(),
-  exp: z.number().optional(),
+  // A claim out of range is ignored (the token is the server's; its other claims still count).
+  exp: epochSeconds.optional().catch(undefined),
   typ: z.string().optional(),
   scope: z.string().optional(),
   preferred_username: z.string().optional(),
@@ -166,7 +168,7 @@ export function decodeClaims(token: string): ExastroClaims | undefined {
   }
 }
 
-const isoFromEpoch = (seconds: number) => new Date(seconds * 1000).toISOString();
+const isoFromEpoch = (seconds: number): string | undefined => isoAt(seconds * 1000);
 
 // -----------------------------------------------------------------------------------------
 // The API gateway: `{result, data, message, ts}` envelopes, or problem+json from connexion
@@ -346,11 +348,7 @@ export function processServiceAccountTokenResponse(res: HttpResponse, ctx: Remot
   const data = oauth2.validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
   const claims = decodeClaims(data.refresh_token);
   const stated = data.refresh_token_expire ? Date.parse(data.refresh_token_expire) : Number.NaN;
-  const expiresAt = Number.isNaN(stated)
-    ? claims?.exp !== undefined
-      ? isoFromEpoch(claims.exp)
-      : undefined
-    : new Date(stated).toISOString();
+  const expiresAt = isoAt(stated) ?? (claims?.exp !== undefined ? isoFromEpoch(claims.exp) : undefined);
   return {
     refreshToken: data.refresh_token,
     ...(expiresAt ? { expiresAt } : {}),
@@ -455,7 +453,9 @@ async function issuedFrom(
     expiresIn: tokens.expiresIn,
     scope: tokens.scope,
     refreshToken,
-    ...(claims?.exp !== undefined ? { refreshTokenExpiresAt: isoFromEpoch(claims.exp) } : {}),
+    ...(claims?.exp !== undefined && isoFromEpoch(claims.exp)
+      ? { refreshTokenExpiresAt: isoFromEpoch(claims.exp) }
+      : {}),
     endpoints: { token: endpoints.token, refreshTokens: endpoints.refreshTokens },
     extra: {
       ...(sid ? { sessionId: sid } : {}),
@@ -621,7 +621,7 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
       const exp = decodeClaims(token)?.exp;
       return {
         revoked: false,
-        note: `Exastro cannot revoke a single access token; it stays valid until ${exp !== undefined ? isoFromEpoch(exp) : "it expires"} (its session lives on with the current token)`,
+        note: `Exastro cannot revoke a single access token; it stays valid until ${(exp !== undefined ? isoFromEpoch(exp) : undefined) ?? "it expires"} (its session lives on with the current token)`,
       };
     }
     if (inputs.revokeAllSessionsOnDelete !== true) {

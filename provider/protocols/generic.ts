@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
+import { introspectedExpiry } from "../time";
 import * as oauth2 from "./oauth2";
 import {
   type InputIssue,
@@ -243,10 +244,8 @@ export async function introspectToken(
     const res = await ctx.transport(oauth2.introspectionRequest(endpoint, token, auth), rctx);
     const answer = oauth2.processIntrospectionResponse(res, rctx);
     if (!answer.active) return { verdict: "inactive" };
-    return {
-      verdict: "active",
-      ...(answer.exp !== undefined ? { expiresAt: new Date(answer.exp * 1000).toISOString() } : {}),
-    };
+    const expiresAt = introspectedExpiry(answer.active, answer.exp, ctx.now());
+    return { verdict: "active", ...(expiresAt ? { expiresAt } : {}) };
   } catch (error) {
     if (!oauth2.isIntrospectionRefusal(error)) throw error;
     // The client itself is gone or its secret changed: the token's fate cannot be asked.
@@ -369,7 +368,8 @@ export const genericSystem: TokenSystem<GenericInputs> = {
   },
 
   async revoke(inputs, state, token, ctx, kind = "access_token") {
-    const endpoint = state.endpoints?.revocation;
+    // State without endpoints (a token issued in an answer that was refused): from the inputs.
+    const endpoint = (state.endpoints ?? (await endpointsOf(inputs, ctx))).revocation;
     if (!endpoint)
       return {
         revoked: false,

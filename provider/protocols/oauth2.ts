@@ -11,6 +11,7 @@ import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
 import { cleanServerText } from "../http/redact";
+import { epochSeconds, lifetimeSeconds } from "../time";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -298,12 +299,8 @@ export interface TokenSet {
 const TokenResponseBody = z.looseObject({
   access_token: z.string().min(1),
   token_type: z.string().min(1),
-  // Some servers send a string; RFC 6749 says number.
-  expires_in: z
-    .union([z.number(), z.string().regex(/^\d+$/, "must be a number of seconds")])
-    .transform((v) => Number(v))
-    .pipe(z.number().int().nonnegative())
-    .optional(),
+  // Some servers send a string; RFC 6749 says number. Bounded; 0 reads as "not stated".
+  expires_in: lifetimeSeconds.optional(),
   refresh_token: z.string().min(1).optional(),
   scope: z.string().optional(),
   id_token: z.string().optional(),
@@ -324,9 +321,58 @@ export function tokenRequest(
   return formRequest(endpoint, form, auth);
 }
 
-/** Judges a token response (RFC 6749 §5.1 / §5.2). Only `Bearer` tokens are accepted. */
+/** Tokens a server issued in an answer the provider refused (see {@link strayTokensOf}). */
+export interface StrayTokens {
+  accessToken?: string;
+  refreshToken?: string;
+}
+
+const STRAY = Symbol("strayTokens");
+
+/**
+ * The tokens a successful (2xx) token response carried although it was refused (a bad
+ * `expires_in`, an unsupported `token_type`, …): the server issued them, so the lifecycle
+ * must revoke them or keep them in state, never forget them.
+ *
+ * @param error - an error thrown by {@link processTokenResponse}
+ * @returns the tokens found in the refused answer, or undefined
+ */
+export function strayTokensOf(error: unknown): StrayTokens | undefined {
+  return error instanceof Error ? (error as unknown as Record<symbol, StrayTokens | undefined>)[STRAY] : undefined;
+}
+
+/** Attaches the tokens of a refused 2xx token answer to `error` (non-enumerable). */
+function withStrayTokens(error: unknown, res: HttpResponse): unknown {
+  const strings = successStrings(res);
+  const stray: StrayTokens = {
+    ...(strings?.access_token ? { accessToken: strings.access_token } : {}),
+    ...(strings?.refresh_token ? { refreshToken: strings.refresh_token } : {}),
+  };
+  if (error instanceof Error && (stray.accessToken || stray.refreshToken)) {
+    Object.defineProperty(error, STRAY, { value: stray, enumerable: false });
+  }
+  return error;
+}
+
+/**
+ * Judges a token response (RFC 6749 §5.1 / §5.2). Only `Bearer` tokens are accepted. A
+ * refused 2xx answer's tokens stay reachable through {@link strayTokensOf}.
+ *
+ * @param res - the token endpoint's answer
+ * @param ctx - system, operation and endpoint, for messages
+ * @returns the validated token set
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export function processTokenResponse(res: HttpResponse, ctx: RemoteContext): TokenSet {
   checkResponseStatus(res, ctx);
+  try {
+    return judgeTokenBody(res, ctx);
+  } catch (error) {
+    throw withStrayTokens(error, res);
+  }
+}
+
+function judgeTokenBody(res: HttpResponse, ctx: RemoteContext): TokenSet {
   const body = validate(TokenResponseBody, parseJsonObject(res, ctx), res, ctx);
   if (body.token_type.toLowerCase() !== "bearer") {
     throw new AccessTokenError(
@@ -350,7 +396,7 @@ export function processTokenResponse(res: HttpResponse, ctx: RemoteContext): Tok
 
 const IntrospectionBody = z.looseObject({
   active: z.boolean(),
-  exp: z.number().optional(),
+  exp: epochSeconds.optional(),
   scope: z.string().optional(),
   client_id: z.string().optional(),
 });

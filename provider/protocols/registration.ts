@@ -17,6 +17,7 @@
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
 import type { HttpRequest, HttpResponse } from "../http/transport";
+import { epochSeconds } from "../time";
 import { checkResponseStatus, parseJsonObject, successStrings, validate } from "./oauth2";
 
 /** Name used for this protocol in messages. */
@@ -60,8 +61,6 @@ export interface RegisteredClient {
 
 // ---------------------------------------------------------------------------------------
 // Judging
-
-const epochSeconds = z.number({ error: "must be a number (seconds since the epoch)" }).int().nonnegative();
 
 /** The answer of a registration, read or update (RFC 7591 §3.2.1). Loose: servers add fields. */
 const ClientInformationBody = z.looseObject({

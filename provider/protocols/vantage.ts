@@ -27,6 +27,7 @@ import { nowMs } from "../clock";
 import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
 import { cleanServerText } from "../http/redact";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { epochMsOfClaim } from "../time";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
@@ -327,7 +328,7 @@ function jwtExpiryMs(token: string): number | undefined {
   if (parts.length !== 3) return undefined;
   try {
     const exp = (JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")) as { exp?: unknown }).exp;
-    return typeof exp === "number" && Number.isFinite(exp) ? Math.round(exp * 1000) : undefined;
+    return epochMsOfClaim(exp);
   } catch {
     return undefined;
   }

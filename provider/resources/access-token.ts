@@ -25,7 +25,9 @@ import { type Transport, withOperationBudget } from "../http/transport";
 import { genericSystem } from "../protocols/generic";
 import { SYSTEMS } from "../protocols/registry";
 import type { Introspected, Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
-import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
+import { type StrayTokens, strayTokensOf } from "../protocols/oauth2";
+import { isoAfter } from "../time";
+import { UNKNOWN, isUnknown, recordedFailure, stripProvider } from "./inputs";
 import { ROTATION_POLICY_INPUTS, RotationInputs, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
 
 /** Version of the state layout written by this code. */
@@ -68,6 +70,49 @@ function inputsFromState(state: Record<string, unknown>): Record<string, unknown
   for (const [input, shadow] of Object.entries(SHADOWED_INPUTS)) {
     if (state[shadow] === undefined) delete inputs[input];
     else inputs[input] = state[shadow];
+  }
+  return inputs;
+}
+
+/** Inputs a create sends as a refresh grant (their value is kept in state as `initialRefreshToken`). */
+const REFRESH_TOKEN_INPUTS = ["refreshToken", "initialRefreshToken"] as const;
+
+/**
+ * Refresh tokens known to be spent, each with the newest refresh token of its
+ * authorization, learnt by `diff` from the state of a token it plans to replace (the engine
+ * diffs a resource, then creates its replacement, in the same provider process). The
+ * replacement's create sends the newest one instead of the given, already spent one: servers
+ * with reuse detection (oidc-provider, Keycloak) revoke the whole grant when a spent refresh
+ * token comes back. Used once: another create from the same input is not that replacement.
+ */
+const newestRefreshToken = new Map<string, string>();
+
+/**
+ * Refresh tokens a replacement's create has sent, each with the access token that create
+ * obtained: the replaced resource's delete must not revoke them (the replacement's own delete
+ * may).
+ */
+const usedByReplacement = new Map<string, string>();
+
+/** Remembers, from a token's state, which refresh token is the newest of its authorization. */
+function noteNewestRefreshToken(state: Record<string, unknown>): void {
+  const given = state.initialRefreshToken;
+  const newest = state.refreshToken;
+  if (typeof given === "string" && typeof newest === "string" && given !== newest) {
+    newestRefreshToken.set(given, newest);
+  }
+}
+
+/** The inputs a create sends, with a spent refresh token replaced by the newest one known. */
+function withCarriedRefreshToken(system: TokenSystem, inputs: Record<string, unknown>): Record<string, unknown> {
+  for (const key of REFRESH_TOKEN_INPUTS) {
+    const given = inputs[key];
+    if (!(key in system.inputShape) || typeof given !== "string") continue;
+    const newest = newestRefreshToken.get(given);
+    if (newest === undefined) continue;
+    // One replacement per diff: a second create from the same input is not a replacement.
+    newestRefreshToken.delete(given);
+    return { ...inputs, [key]: newest };
   }
   return inputs;
 }
@@ -214,8 +259,16 @@ export async function diffAccessToken(
   const replaces = material.filter(changed);
   const updates = inputKeysOf(system).filter((k) => !material.includes(k) && k !== "triggers" && changed(k));
 
+  if (olds.issueIncomplete === true && !replaces.length) {
+    await diagnostics.info(
+      `${label(news, system)}: the last token request did not complete; a new token will be issued, then the one kept from it is cleaned up`,
+    );
+    replaces.push("issueIncomplete");
+  }
   const decision = rotationDecision(olds, news, now);
   const secrets = secretsOf(system, olds, news);
+  // The replacement's create (next, in this process) sends this token's newest refresh token.
+  if (replaces.length) noteNewestRefreshToken(olds);
   if (decision.rotate && replaces.length === 0) {
     const how = rotatesInPlace(olds, news) ? "renewed in place" : "replaced";
     await diagnostics.info(
@@ -226,7 +279,7 @@ export async function diffAccessToken(
   if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
     await diagnostics.info(
       redact(
-        `${label(news, system)}: the previous token's grace period ended at ${String(olds.previousRevokeAt)}; it will be revoked`,
+        `${label(news, system)}: the previous token's grace period ended at ${String(olds.previousRevokeAt)}; ${isGrantChain(olds) ? "it will be dropped from state, not revoked (it shares its grant with the refresh token)" : "it will be revoked"}`,
         secrets,
       ),
     );
@@ -301,8 +354,9 @@ async function guarded<T>(secrets: string[], fn: () => Promise<T>): Promise<T> {
 
 /** The token part of the state, from a freshly issued token. */
 function tokenFields(issued: Issued, inputs: Record<string, unknown>, issuedAt: Date): Record<string, unknown> {
-  const expiresAt =
-    issued.expiresIn !== undefined ? new Date(issuedAt.getTime() + issued.expiresIn * 1000).toISOString() : undefined;
+  // Lifetimes are bounded by the response parsers, and isoAfter cannot throw: state building
+  // after a token exists never fails on a date.
+  const expiresAt = issued.expiresIn !== undefined ? isoAfter(issuedAt, issued.expiresIn * 1000) : undefined;
   const due = rotationDueAt(inputs, issuedAt.toISOString(), expiresAt);
   return {
     accessToken: issued.accessToken,
@@ -342,31 +396,54 @@ export async function createAccessToken(
     const inputs = parseInputs(system, props);
     const ctx = contextFor(deps, secrets, props);
     const issuedAt = ctx.now();
-    const issued = await system.issue(inputs, ctx);
     const id = randomUUID();
+    const grantInputs = withCarriedRefreshToken(system, inputs);
+    // A carried refresh token is a secret of this call too.
+    for (const key of REFRESH_TOKEN_INPUTS) {
+      const value = grantInputs[key];
+      if (typeof value === "string" && value !== inputs[key]) ctx.secrets.push(value);
+    }
+    let issued: Issued;
     try {
-      return {
-        id,
-        outs: await withLiveness(system, inputs, stateAfterCreate(system, props, inputs, issued, issuedAt), ctx),
-      };
+      issued = await system.issue(grantInputs, ctx);
+    } catch (error) {
+      throw await strayAfterCreate(error, id, system, props, grantInputs, ctx);
+    }
+    try {
+      const outs = await withLiveness(system, inputs, stateAfterCreate(system, props, inputs, issued, issuedAt), ctx);
+      const carried = REFRESH_TOKEN_INPUTS.map((k) => grantInputs[k]).find((v) => typeof v === "string");
+      if (typeof carried === "string" && grantInputs !== inputs) usedByReplacement.set(carried, issued.accessToken);
+      return { id, outs };
     } catch (error) {
       // The token exists now: record it (the engine keeps a created-but-failed resource
       // whose delete revokes it) rather than orphan it.
-      throw Object.assign(redactError(error instanceof Error ? error : new Error(String(error)), secrets), {
+      throw recordedFailure(
+        redactError(error, secrets),
         id,
-        properties: { system: system.id, ...pickInputs(system, props), accessToken: issued.accessToken },
-      });
+        {
+          ...baseState(system, props),
+          ...issuedTokens(issued),
+          issuedAt: issuedAt.toISOString(),
+          issueIncomplete: true,
+        },
+        props.__provider,
+      );
     }
   });
 }
 
-function stateAfterCreate(
-  system: TokenSystem,
-  props: Record<string, unknown>,
-  inputs: Record<string, unknown>,
-  issued: Issued,
-  issuedAt: Date,
-): Record<string, unknown> {
+/** What destroy needs of a token whose state could not be built: the tokens and where they live. */
+function issuedTokens(issued: Issued): Record<string, unknown> {
+  return {
+    accessToken: issued.accessToken,
+    tokenType: issued.tokenType,
+    ...(issued.refreshToken ? { refreshToken: issued.refreshToken } : {}),
+    ...(issued.endpoints ? { endpoints: issued.endpoints, resolvedTokenEndpoint: issued.endpoints.token } : {}),
+  };
+}
+
+/** The inputs part of state (shadowed inputs under their state key), with system and version. */
+function baseState(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
   const given = pickInputs(system, props);
   return {
     ...given,
@@ -377,8 +454,143 @@ function stateAfterCreate(
     ),
     system: system.id,
     stateVersion: STATE_VERSION,
-    ...tokenFields(issued, inputs, issuedAt),
   };
+}
+
+/**
+ * A create whose token request failed after the server issued tokens (it answered 2xx, the
+ * provider refused the answer): see {@link settleStray}. What is recorded is the inputs and
+ * the stray tokens, marked `issueIncomplete` (the next `up` replaces it).
+ */
+async function strayAfterCreate(
+  error: unknown,
+  id: string,
+  system: TokenSystem,
+  props: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+  ctx: SystemContext,
+): Promise<unknown> {
+  // The refresh token sent (the newest known): still the authorization's newest unless rotated.
+  const sent = REFRESH_TOKEN_INPUTS.map((k) => inputs[k]).find((v): v is string => typeof v === "string");
+  return settleStray(error, system, inputs, ctx, sent !== undefined, (target, stray) =>
+    recordedFailure(
+      target,
+      id,
+      {
+        ...baseState(system, props),
+        ...(stray.accessToken ? { accessToken: stray.accessToken } : {}),
+        ...(stray.refreshToken || sent ? { refreshToken: stray.refreshToken ?? sent } : {}),
+        issuedAt: ctx.now().toISOString(),
+        issueIncomplete: true,
+      },
+      props.__provider,
+    ),
+  );
+}
+
+/**
+ * A renewal whose token request failed after the server issued tokens: see
+ * {@link settleStray}. What is recorded is the state as it was, with the newest refresh
+ * token (the one sent is spent once the server rotated it) and, for a stray access token
+ * that could not be revoked, that token as the current one (marked `issueIncomplete`).
+ */
+async function strayAfterRenewal(
+  error: unknown,
+  id: string,
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  next: Record<string, unknown>,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  ctx: SystemContext,
+): Promise<unknown> {
+  return settleStray(error, system, inputs, ctx, isGrantChain(olds), (target, stray) => {
+    const state: Record<string, unknown> = { ...next, stateVersion: STATE_VERSION };
+    if (stray.refreshToken) state.refreshToken = stray.refreshToken;
+    if (stray.accessToken && !isGrantChain(olds)) {
+      // The stray token becomes the current one (its end unknown), the old one the previous.
+      for (const key of TOKEN_FIELDS) if (key !== "refreshToken") delete state[key];
+      Object.assign(state, {
+        accessToken: stray.accessToken,
+        issuedAt: ctx.now().toISOString(),
+        previousAccessToken: olds.accessToken,
+        ...(typeof olds.expiresAt === "string" ? { previousExpiresAt: olds.expiresAt } : {}),
+        previousRevokeAt: ctx.now().toISOString(),
+        issueIncomplete: true,
+      });
+    }
+    return recordedFailure(target, id, state, providerOf(news, olds));
+  });
+}
+
+/**
+ * Settles tokens a server issued in an answer the provider refused (the error carries them,
+ * see {@link strayTokensOf}). A token of a refresh-token chain is recorded, never revoked:
+ * its refresh token is now the authorization's newest, and revoking any token of the grant
+ * may end it (RFC 7009 §2.1). Any other token is revoked now, or recorded where it cannot be,
+ * so destroy or the next `up` retries. The message says which.
+ */
+async function settleStray(
+  error: unknown,
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  ctx: SystemContext,
+  chain: boolean,
+  record: (target: Error, stray: StrayTokens) => Error,
+): Promise<unknown> {
+  const stray = strayTokensOf(error);
+  if (!stray) return error;
+  ctx.secrets.push(...[stray.accessToken, stray.refreshToken].filter((t): t is string => !!t));
+  const target = redactError(error instanceof Error ? error : new Error(String(error)), ctx.secrets);
+  const note = (text: string) => {
+    target.message = `${target.message}; ${text}`;
+    return target;
+  };
+  if (stray.refreshToken || chain) {
+    return record(
+      note(
+        stray.refreshToken
+          ? "the refresh token the server issued anyway is kept in state (it is the authorization's newest); the access token issued with it is not revoked (that could end the authorization) and expires on its own"
+          : "the access token the server issued anyway is not revoked (it shares its grant with the refresh token; revoking it could end the authorization) and expires on its own",
+      ),
+      stray,
+    );
+  }
+  const token = stray.accessToken as string;
+  try {
+    const outcome = await system.revoke(inputs, { accessToken: token } as TokenState, token, ctx);
+    if (outcome.revoked) return note("the token the server issued anyway was revoked");
+    const why = redact(outcome.note ?? "no reason given", ctx.secrets);
+    return record(
+      note(
+        `the token the server issued anyway could not be revoked (${why}); it is kept in state for destroy or the next pulumi up`,
+      ),
+      stray,
+    );
+  } catch (revokeError) {
+    const why = redact(revokeError instanceof Error ? revokeError.message : String(revokeError), ctx.secrets);
+    return record(
+      note(
+        `revoking the token the server issued anyway failed (${why}); it is kept in state for destroy or the next pulumi up`,
+      ),
+      stray,
+    );
+  }
+}
+
+/** The `__provider` shim text of an update's inputs, else of its old outputs. */
+function providerOf(news: Record<string, unknown>, olds: Record<string, unknown>): unknown {
+  return news.__provider ?? olds.__provider;
+}
+
+function stateAfterCreate(
+  system: TokenSystem,
+  props: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+  issued: Issued,
+  issuedAt: Date,
+): Record<string, unknown> {
+  return { ...baseState(system, props), ...tokenFields(issued, inputs, issuedAt) };
 }
 
 /**
@@ -390,6 +602,7 @@ export async function updateAccessToken(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
   deps: AccessTokenDeps,
+  id = "unknown",
 ): Promise<pulumi.dynamic.UpdateResult> {
   const system = systemOf(news);
   const secrets = secretsOf(system, olds, news);
@@ -406,28 +619,40 @@ export async function updateAccessToken(
     const decision = rotationDecision(olds, news, now);
 
     if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
-      await retirePrevious(system, inputs, olds, olds.previousAccessToken, ctx);
-      clearPrevious(next);
+      // A failed revocation keeps the previous token in state: the next up retries.
+      if (await retirePrevious(system, inputs, olds, olds.previousAccessToken, ctx)) clearPrevious(next);
     }
     if (decision.rotate) {
-      const issued = system.renew
-        ? await system.renew(inputs, olds as TokenState, ctx)
-        : await system.issue(inputs, ctx);
-      // A previous token still in its grace period cannot be kept beside two newer ones.
+      // A previous token still in its grace period cannot be kept beside two newer ones: it
+      // is retired first, and when that fails nothing is issued (state keeps both as they are).
       if (typeof next.previousAccessToken === "string") {
-        await retirePrevious(system, inputs, olds, next.previousAccessToken, ctx);
+        if (!(await retirePrevious(system, inputs, olds, next.previousAccessToken, ctx))) {
+          await ctx.diagnostics.warn(
+            `${label(news, system)} was not rotated: the previous token could not be revoked, and state holds one previous token at most; nothing was issued, and the next pulumi up retries`,
+          );
+          next.stateVersion = STATE_VERSION;
+          return { outs: next };
+        }
+        clearPrevious(next);
       }
-      for (const key of TOKEN_FIELDS) delete next[key];
-      const grace = typeof inputs.gracePeriod === "string" ? (parseDuration(inputs.gracePeriod) as number) : 0;
-      Object.assign(next, {
-        previousAccessToken: olds.accessToken,
-        ...(typeof olds.expiresAt === "string" ? { previousExpiresAt: olds.expiresAt } : {}),
-        previousRevokeAt: new Date(now.getTime() + grace).toISOString(),
-        ...tokenFields(issued, inputs, now),
-      });
-      // Calibrated again with each new token: the server's policy for this client may have changed.
-      const liveness = await calibratedLiveness(system, inputs, next, ctx, olds.liveness);
-      if (liveness) next.liveness = liveness;
+      let issued: Issued;
+      try {
+        issued = system.renew ? await system.renew(inputs, olds as TokenState, ctx) : await system.issue(inputs, ctx);
+      } catch (error) {
+        throw await strayAfterRenewal(error, id, system, inputs, next, olds, news, ctx);
+      }
+      // From here on the new token exists: whatever fails, it reaches state.
+      try {
+        for (const key of TOKEN_FIELDS) delete next[key];
+        Object.assign(next, await previousFields(system, inputs, olds, now, ctx), tokenFields(issued, inputs, now));
+        // Calibrated again with each new token: the server's policy for this client may have changed.
+        const liveness = await calibratedLiveness(system, inputs, next, ctx, olds.liveness);
+        if (liveness) next.liveness = liveness;
+      } catch (error) {
+        for (const key of TOKEN_FIELDS) delete next[key];
+        Object.assign(next, issuedTokens(issued), { issuedAt: now.toISOString(), stateVersion: STATE_VERSION });
+        throw recordedFailure(redactError(error, ctx.secrets), id, next, providerOf(news, olds));
+      }
     } else {
       // A changed policy moves the schedule of the current token.
       const due = rotationDueAt(inputs, String(olds.issuedAt), olds.expiresAt as string | undefined);
@@ -437,6 +662,38 @@ export async function updateAccessToken(
     next.stateVersion = STATE_VERSION;
     return { outs: next };
   });
+}
+
+/**
+ * What becomes of the token a renewal replaces, decided so that an `up` leaves the stack
+ * converged (the next preview plans nothing for it) and nothing live leaves state unsaid:
+ * - refresh-token chains: it cannot be revoked (RFC 7009 §2.1: that may end the grant), so it
+ *   stays in state (secret) until the next renewal replaces it, and expires on its own; no
+ *   revocation date is set, since none will happen;
+ * - otherwise, with a `gracePeriod`: kept until the grace ends, revoked on the first `up`
+ *   after that;
+ * - otherwise: revoked now, in the same update.
+ */
+async function previousFields(
+  system: TokenSystem,
+  inputs: Record<string, unknown>,
+  olds: Record<string, unknown>,
+  now: Date,
+  ctx: SystemContext,
+): Promise<Record<string, unknown>> {
+  const kept = {
+    previousAccessToken: olds.accessToken,
+    ...(typeof olds.expiresAt === "string" ? { previousExpiresAt: olds.expiresAt } : {}),
+  };
+  if (isGrantChain(olds)) return kept;
+  const grace = typeof inputs.gracePeriod === "string" ? parseDuration(inputs.gracePeriod) : undefined;
+  if (grace === undefined) {
+    if (typeof olds.accessToken !== "string") return {};
+    if (await revokeQuietly(system, inputs, olds, olds.accessToken, ctx, "previous token")) return {};
+    // Revocation failed: kept, due now, so the next up retries.
+    return { ...kept, previousRevokeAt: now.toISOString() };
+  }
+  return { ...kept, previousRevokeAt: isoAfter(now, grace) };
 }
 
 function clearPrevious(state: Record<string, unknown>): void {
@@ -462,17 +719,23 @@ async function retirePrevious(
   state: Record<string, unknown>,
   token: string,
   ctx: SystemContext,
-): Promise<void> {
+): Promise<boolean> {
   if (isGrantChain(state)) {
+    const expiresAt = state.previousExpiresAt;
     await ctx.diagnostics.info(
-      `${label(state, system)}: the previous token was not revoked (it shares its grant with the refresh token; revoking it could end the authorization); it expires at ${String(state.previousExpiresAt ?? state.expiresAt ?? "its expiry")}`,
+      `${label(state, system)}: the previous token was not revoked (it shares its grant with the refresh token; revoking it could end the authorization); it ${typeof expiresAt === "string" ? `expires at ${expiresAt}` : "expires on its own"}`,
     );
-    return;
+    return true;
   }
-  await revokeQuietly(system, inputs, state, token, ctx, "previous token");
+  return revokeQuietly(system, inputs, state, token, ctx, "previous token");
 }
 
-/** Revokes, reporting failure as a warning: a new token is never lost to a failed cleanup. */
+/**
+ * Revokes, reporting failure as a warning: a new token is never lost to a failed cleanup.
+ * True when the token is settled: revoked, or the system says it cannot be revoked (the note,
+ * shown as a warning, says until when it stays valid); false when revoking failed and may
+ * succeed later (the caller keeps the token in state).
+ */
 async function revokeQuietly(
   system: TokenSystem,
   inputs: Record<string, unknown>,
@@ -480,15 +743,22 @@ async function revokeQuietly(
   token: string,
   ctx: SystemContext,
   what: string,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const outcome = await system.revoke(inputs, state as TokenState, token, ctx);
     if (!outcome.revoked && outcome.note) {
       await ctx.diagnostics.warn(redact(`${label(state, system)}: ${what} not revoked: ${outcome.note}`, ctx.secrets));
     }
+    return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await ctx.diagnostics.warn(redact(`${label(state, system)}: revoking the ${what} failed: ${message}`, ctx.secrets));
+    await ctx.diagnostics.warn(
+      redact(
+        `${label(state, system)}: revoking the ${what} failed: ${message}; it is kept in state and the next pulumi up retries`,
+        ctx.secrets,
+      ),
+    );
+    return false;
   }
 }
 
@@ -678,6 +948,8 @@ export async function readAccessToken(
   return guarded(secrets, async () => {
     const ctx = contextFor(deps, secrets, props);
     const state = stripProvider(props);
+    // A recorded failure holds tokens the server issued: kept until the next up replaces it.
+    if (state.issueIncomplete === true) return { id, props: state };
     const inputs = () => parseInputs(system, inputsFromState(state));
     const verdict = await judge(system, inputs, state, ctx);
     if (verdict.dead !== undefined) {
@@ -706,6 +978,13 @@ export async function deleteAccessToken(props: Record<string, unknown>, deps: Ac
     if (isGrantChain(state)) {
       // Revoking any token of the grant may end it (RFC 7009 §2.1), which would also break
       // a replacement created from the same authorization: only on explicit request.
+      const replacedBy = typeof state.refreshToken === "string" ? usedByReplacement.get(state.refreshToken) : undefined;
+      if (replacedBy !== undefined && replacedBy !== state.accessToken) {
+        await ctx.diagnostics.info(
+          `${label(state, system)}: not revoked on delete: its refresh token was carried into the resource that replaces it`,
+        );
+        return;
+      }
       if (state.revokeOnDelete !== true && !system.decidesRevocationOnDelete) {
         await ctx.diagnostics.warn(
           `${label(state, system)}: not revoked on delete: it renews from a refresh token, and revoking would end the whole authorization; set revokeOnDelete: true to revoke the refresh token on delete`,

@@ -35,7 +35,8 @@ import {
   isStaleOwnerCredential,
 } from "../clients/system";
 import type { InputIssue } from "../protocols/system";
-import { UNKNOWN, isUnknown, stripProvider } from "./inputs";
+import { UNKNOWN, isUnknown, recordedFailure, stripProvider } from "./inputs";
+import { isoAfter } from "../time";
 import { RotationInputs, parseDuration } from "./rotation";
 
 /** Version of the state layout written by this code. */
@@ -77,8 +78,8 @@ const ROTATION_INPUTS = ["rotateAfter", "triggers"] as const;
 function clientRotationDueAt(state: Record<string, unknown>, rotateAfter: unknown): string | undefined {
   const since = typeof state.createdAt === "string" ? state.createdAt : state.clientIdIssuedAt;
   const ms = typeof rotateAfter === "string" ? parseDuration(rotateAfter) : undefined;
-  if (typeof since !== "string" || ms === undefined || Number.isNaN(Date.parse(since))) return undefined;
-  return new Date(Date.parse(since) + ms).toISOString();
+  if (typeof since !== "string" || ms === undefined) return undefined;
+  return isoAfter(since, ms);
 }
 
 function systemId(props: Record<string, unknown>): string {
@@ -312,21 +313,14 @@ function applyRecord(state: Record<string, unknown>, record: ClientRecord, fresh
   Object.assign(state, record.outputs, record.secrets);
 }
 
-/**
- * The error the engine records as a created-but-failed resource (PULUMI.md): `id` and
- * `properties` (with `__provider`, so delete can run), so a client the server registered is
- * never orphaned.
- */
-function recordedFailure(
+/** A failure after the server registered a client: recorded (see {@link recordedFailure}), marked incomplete. */
+function incompleteFailure(
   error: unknown,
   id: string,
   properties: Record<string, unknown>,
   providerText: unknown,
-): unknown {
-  const target = error instanceof Error ? error : new Error(String(error));
-  const props = JSON.parse(JSON.stringify({ ...properties, registrationIncomplete: true }));
-  if (typeof providerText === "string") props.__provider = providerText;
-  return Object.assign(target, { id, properties: props, reasons: [target.message] });
+): Error {
+  return recordedFailure(error, id, { ...properties, registrationIncomplete: true }, providerText);
 }
 
 /** Registers a client from inputs. */
@@ -353,15 +347,22 @@ export async function createApiClient(
       if (!partial) throw error;
       applyRecord(state, partial, true);
       state.tokenEndpoint = tokenEndpointOf(props, state);
-      throw recordedFailure(redactError(error, secrets), id, state, props.__provider);
+      throw incompleteFailure(redactError(error, secrets), id, state, props.__provider);
     }
-    applyRecord(state, record, true);
-    const tokenEndpoint = tokenEndpointOf(props, state);
-    if (tokenEndpoint !== undefined) state.tokenEndpoint = tokenEndpoint;
-    state.createdAt = ctx.now().toISOString();
-    const dueAt = clientRotationDueAt(state, props.rotateAfter);
-    if (dueAt) state.rotationDueAt = dueAt;
-    return { id, outs: state };
+    try {
+      applyRecord(state, record, true);
+      const tokenEndpoint = tokenEndpointOf(props, state);
+      if (tokenEndpoint !== undefined) state.tokenEndpoint = tokenEndpoint;
+      state.createdAt = ctx.now().toISOString();
+      const dueAt = clientRotationDueAt(state, props.rotateAfter);
+      if (dueAt) state.rotationDueAt = dueAt;
+      return { id, outs: state };
+    } catch (error) {
+      // The client exists at the server: record it (destroy or the next up deletes it).
+      applyRecord(state, { clientId: record.clientId, outputs: record.outputs, secrets: record.secrets }, true);
+      if (record.clientSecret !== undefined) state.clientSecret = record.clientSecret;
+      throw incompleteFailure(redactError(error, secrets), id, state, props.__provider);
+    }
   });
 }
 
@@ -449,7 +450,7 @@ export async function updateApiClient(
         const partial = incompleteRecordOf(error);
         if (!partial) throw error;
         applyRecord(next, partial, false);
-        throw recordedFailure(redactError(error, secrets), id, next, news.__provider ?? olds.__provider);
+        throw incompleteFailure(redactError(error, secrets), id, next, news.__provider ?? olds.__provider);
       }
     }
     return { outs: next };

@@ -4,22 +4,9 @@
  * call) and by `update` (which acts on the same answer).
  */
 import { z } from "zod";
+import { durationInput, durationProblem, isoAt, parseDuration } from "../time";
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/**
- * Parses a duration such as `"90s"`, `"30m"`, `"20h"`, `"7d"`, `"2w"` or `"1h30m"`.
- * Returns milliseconds, or undefined if the text is not a duration.
- */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!/^(\d+(\.\d+)?[smhdw])+$/.test(trimmed)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) {
-    total += Number(amount) * (UNIT_MS[unit as string] as number);
-  }
-  return total > 0 ? total : undefined;
-}
+export { parseDuration };
 
 /** `rotateBeforeExpiry`: a duration before expiry, or a fraction of the lifetime (`"25%"`). */
 export function parseBeforeExpiry(text: string): { ms: number } | { fraction: number } | undefined {
@@ -32,9 +19,20 @@ export function parseBeforeExpiry(text: string): { ms: number } | { fraction: nu
   return ms === undefined ? undefined : { ms };
 }
 
-const duration = z.string().refine((v) => parseDuration(v) !== undefined, {
-  error: 'must be a duration such as "90s", "30m", "20h", "7d" or "1h30m"',
-});
+/** Why a `rotateBeforeExpiry` input is refused, or undefined when it is acceptable. */
+function beforeExpiryProblem(text: string): string | undefined {
+  if (/^\s*\d+(\.\d+)?%\s*$/.test(text)) {
+    return parseBeforeExpiry(text)
+      ? undefined
+      : 'must be a duration such as "2h" or a fraction of the lifetime such as "25%" (strictly between 0% and 100%)';
+  }
+  const problem = durationProblem(text);
+  return problem && /^must be a duration/.test(problem)
+    ? 'must be a duration such as "2h" or a fraction of the lifetime such as "25%"'
+    : problem;
+}
+
+const duration = durationInput;
 
 /** Rotation inputs shared by every token resource. */
 export const RotationInputs = {
@@ -42,9 +40,10 @@ export const RotationInputs = {
   rotateAfter: duration.optional(),
   /** Rotate this long (or this fraction of the lifetime) before expiry. */
   rotateBeforeExpiry: z
-    .string()
-    .refine((v) => parseBeforeExpiry(v) !== undefined, {
-      error: 'must be a duration such as "2h" or a fraction of the lifetime such as "25%"',
+    .string({ error: "must be a string" })
+    .superRefine((value, ctx) => {
+      const problem = beforeExpiryProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional(),
   /** Any change to this map rotates the token. */
@@ -71,15 +70,18 @@ export function rotationDueAt(
 ): string | undefined {
   const issued = Date.parse(issuedAt);
   const candidates: number[] = [];
-  if (policy.rotateAfter) candidates.push(issued + (parseDuration(policy.rotateAfter) as number));
+  const after = policy.rotateAfter ? parseDuration(policy.rotateAfter) : undefined;
+  if (after !== undefined) candidates.push(issued + after);
   if (policy.rotateBeforeExpiry && expiresAt) {
     const expires = Date.parse(expiresAt);
     const before = parseBeforeExpiry(policy.rotateBeforeExpiry);
     if (before && "ms" in before) candidates.push(expires - before.ms);
     if (before && "fraction" in before) candidates.push(expires - (expires - issued) * before.fraction);
   }
-  if (!candidates.length) return undefined;
-  return new Date(Math.max(issued, Math.min(...candidates))).toISOString();
+  const finite = candidates.filter(Number.isFinite);
+  if (!finite.length || Number.isNaN(issued)) return undefined;
+  // Inputs and server numbers are bounded, so this is a real moment; isoAt never throws anyway.
+  return isoAt(Math.max(issued, Math.min(...finite)));
 }
 
 /** What the state of a token says about rotation. */

@@ -625,6 +625,54 @@ export const FAULT_CASES: FaultCase[] = [
     expect: { outcome: "error", attempts: 1, code: ErrorCode.INVALID_RESPONSE, status: 200, says: ['"expires_in"'] },
   },
   {
+    id: "expires-in-out-of-range",
+    fault: "expires_in 2^53 (a token issued into a date no state can hold)",
+    arrange: (env) => onHttp(env, "/expires-huge/token", [{ kind: "token", expiresIn: 2 ** 53 }]),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      code: ErrorCode.INVALID_RESPONSE,
+      status: 200,
+      says: [
+        '"expires_in" is out of range',
+        "the token the server issued anyway could not be revoked",
+        "kept in state",
+      ],
+    },
+  },
+  {
+    id: "expires-in-negative",
+    fault: "expires_in -1",
+    arrange: (env) => onHttp(env, "/expires-negative/token", [{ kind: "token", expiresIn: -1 }]),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      code: ErrorCode.INVALID_RESPONSE,
+      status: 200,
+      says: ['"expires_in" must not be negative'],
+    },
+  },
+  {
+    id: "body-not-utf8",
+    fault: "200 JSON whose bytes are not valid UTF-8",
+    arrange: (env) =>
+      onHttp(env, "/not-utf8/token", [
+        {
+          kind: "text",
+          status: 200,
+          contentType: "application/json",
+          body: Buffer.concat([Buffer.from('{"access_token":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+        },
+      ]),
+    expect: {
+      outcome: "error",
+      attempts: 1,
+      code: ErrorCode.INVALID_RESPONSE,
+      status: 200,
+      says: ["body is not valid UTF-8"],
+    },
+  },
+  {
     id: "oversized-streamed",
     fault: "a 2 MiB body, streamed without Content-Length",
     arrange: (env) => onHttp(env, "/huge/token", [{ kind: "oversized", bytes: 2 << 20 }]),

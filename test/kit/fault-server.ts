@@ -33,7 +33,7 @@ export type FaultAction =
   /** A JSON body with this status. */
   | { kind: "json"; status: number; body: unknown; headers?: Record<string, string> }
   /** A text body (HTML error pages, broken JSON) with this status and content type. */
-  | { kind: "text"; status: number; body: string; contentType?: string; headers?: Record<string, string> }
+  | { kind: "text"; status: number; body: string | Buffer; contentType?: string; headers?: Record<string, string> }
   /** Read the request, never answer (headers timeout). */
   | { kind: "hang" }
   /** Send the status line, headers and `partial` of a longer body, then nothing (body timeout). */

@@ -1,0 +1,134 @@
+/**
+ * A refresh-token grant is never burned by the provider, and an `up` leaves the stack
+ * converged, against oidc-provider (which rotates the refresh tokens of public clients and,
+ * when a spent one comes back, revokes the whole grant):
+ * - after an in-place renewal with no gracePeriod, `preview --expect-no-changes` passes;
+ * - a change to a material input (scopes) replaces the token, and the replacement's create
+ *   sends the newest refresh token, not the given one the first `up` already spent — so the
+ *   grant survives and keeps renewing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorize } from "../../cli/authorize";
+import { approveInBrowser } from "../servers/browser";
+import { type OAuthServer, type TestClient, startOAuthServer } from "../kit/oauth-server";
+import { type Program, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
+
+const cli: TestClient = {
+  client_id: "grant-app",
+  token_endpoint_auth_method: "none",
+  application_type: "native",
+  grant_types: ["authorization_code", "refresh_token"],
+  response_types: ["code"],
+  redirect_uris: ["http://127.0.0.1/callback"],
+  scope: "openid offline_access api:read",
+};
+
+/** Long enough that no rotation falls due between an `up` and the preview after it. */
+const ROTATE_AFTER_S = 30;
+
+let server: OAuthServer;
+let program: Program;
+const exports: { label: string; text: string }[] = [];
+
+const userinfo = async (token: string) =>
+  (await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+/** `preview --expect-no-changes`, within the rotation window of the token issued at `issuedAt`. */
+async function expectConverged(issuedAt: string) {
+  const preview = await program.preview(["--expect-no-changes"], { allowFailure: true });
+  // A verdict only inside the window: past it, a planned rotation would be right.
+  const elapsed = Date.now() - Date.parse(issuedAt);
+  if (elapsed >= ROTATE_AFTER_S * 1000)
+    throw new Error(`the preview ended ${elapsed} ms after issue: too late to judge`);
+  expect(preview.stdout + preview.stderr).not.toMatch(/grace period ended|will rotate/);
+  expect(preview.code).toBe(0);
+}
+
+describe("a refresh-token grant through replacement and renewal", () => {
+  beforeAll(async () => {
+    server = await startOAuthServer({ clients: [cli], interactive: true });
+    program = await createProgram("authorization-code");
+    await program.config("issuer", server.issuer);
+    await program.config("clientId", cli.client_id);
+    await program.config("rotateAfter", `${ROTATE_AFTER_S}s`);
+    let approval: Promise<void> | undefined;
+    const code = await authorize(
+      [
+        "oauth2",
+        "--issuer",
+        server.issuer,
+        "--client-id",
+        cli.client_id,
+        "--scope",
+        "openid offline_access api:read",
+        "--stack",
+        program.stack,
+        "--config-key",
+        "refreshToken",
+        "--cwd",
+        program.dir,
+      ],
+      {
+        stdout: () => {},
+        stderr: (t) => {
+          const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(t)?.[1];
+          if (url) approval = approveInBrowser(url);
+        },
+        env: { ...program.env, BROWSER: "none" },
+        cwd: program.dir,
+        isInteractive: true,
+      },
+    );
+    await approval;
+    expect(code).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await program?.cleanup();
+  });
+
+  let first: string;
+  it("up issues from the given refresh token (which the server rotates, spending it)", async () => {
+    await program.up();
+    const out = await program.revealedOutputs();
+    first = out.accessToken as string;
+    expect(await userinfo(first)).toBe(200);
+    await expectConverged(out.issuedAt as string);
+  });
+
+  it("an in-place renewal with no gracePeriod leaves the stack converged", async () => {
+    const due = (await program.revealedOutputs()).rotationDueAt as string;
+    const wait = Date.parse(due) - Date.now() + 300;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    expect((await program.up()).stdout).toContain("~ 1 updated");
+    const out = await program.revealedOutputs();
+    expect(out.accessToken).not.toBe(first);
+    expect(await userinfo(out.accessToken as string)).toBe(200);
+    await expectConverged(out.issuedAt as string);
+  });
+
+  it("a scopes change replaces the token from the newest refresh token: the grant survives", async () => {
+    await program.config("scopes", JSON.stringify(["openid", "offline_access", "api:read"]));
+    const up = await program.up([], { allowFailure: true });
+    expect(up.stdout + up.stderr).not.toContain("invalid_grant");
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/\+-\s*1 replaced/);
+    const out = await program.revealedOutputs();
+    expect(await userinfo(out.accessToken as string)).toBe(200);
+    await expectConverged(out.issuedAt as string);
+  });
+
+  it("and keeps renewing from it", async () => {
+    const due = (await program.revealedOutputs()).rotationDueAt as string;
+    const wait = Date.parse(due) - Date.now() + 300;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    expect((await program.up()).stdout).toContain("~ 1 updated");
+    const out = await program.revealedOutputs();
+    expect(await userinfo(out.accessToken as string)).toBe(200);
+    exports.push({ label: "stack export", text: await program.exportState() });
+  });
+
+  it("no refresh or access token appears in any output, log or state export", () => {
+    expect(findLeaks([...transcriptTexts(program), ...exports], [...server.issuedTokens])).toEqual([]);
+  });
+});
