@@ -82,7 +82,8 @@ if [ ! -f "$DIR/.built" ]; then
   command -v mvn >/dev/null || die "Maven (mvn) is required to fetch org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip from Maven Central"
   tmp="$(mktemp -d "$CACHE/keycloak-tmp.XXXXXX")"
   log "fetching org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip with Maven (first run only)"
-  mvn -q -B -Dstyle.color=never dependency:copy "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip" "-DoutputDirectory=$tmp" >&2
+  mvn -q -B -Dstyle.color=never dependency:copy "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip" \
+    "-DoutputDirectory=$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
   (cd "$tmp" && unzip -q "keycloak-quarkus-dist-$KC_VERSION.zip")
   rm -rf "$DIR"
   mv "$tmp/keycloak-$KC_VERSION" "$DIR"
