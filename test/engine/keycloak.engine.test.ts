@@ -13,7 +13,7 @@ import { genericSystem } from "../../provider/protocols/generic";
 import type { GenericInputs } from "../../provider/protocols/generic";
 import type { SystemContext, TokenState } from "../../provider/protocols/system";
 import { KEYCLOAK_HOOK_TIMEOUT_MS, type Keycloak, startKeycloak } from "../servers/keycloak";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, SECRET_SIG, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
 
 let kc: Keycloak;
 let program: Program;
@@ -93,7 +93,7 @@ describe("AccessToken through pulumi against Keycloak", () => {
     const state = await stateResources(program);
     expect(state.map((s) => s.urn.split("::").pop()).sort()).toEqual(["machine-token", "user-token"]);
     for (const s of state) {
-      expect(s.outputs?.accessToken).toMatchObject({ "4dabf18193072939515e22adb298388d": expect.any(String) });
+      expect(s.outputs?.accessToken).toMatchObject({ [SECRET_SIG]: expect.any(String) });
       expect(s.outputs?.resolvedTokenEndpoint).toBe(kc.tokenEndpoint);
     }
     refreshTokens.push(await userRefreshToken(program));

@@ -17,6 +17,9 @@
  *
  * Every client secret contains `%`, `+` and `:`, so every Basic authentication proves the
  * RFC 6749 §2.3.1 form-encoding.
+ *
+ * Run directly to time an install-or-locate and one start (warm start on a cached install):
+ *   node -r ts-node/register/transpile-only test/servers/keycloak.ts
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -377,4 +380,19 @@ export async function startKeycloak(): Promise<Keycloak> {
     },
     close,
   };
+}
+
+if (require.main === module) {
+  void (async () => {
+    const t0 = Date.now();
+    await installKeycloak();
+    const t1 = Date.now();
+    const kc = await startKeycloak();
+    const t2 = Date.now();
+    console.log(`install or locate: ${(t1 - t0) / 1000} s; start until ${kc.issuer} answered: ${(t2 - t1) / 1000} s`);
+    await kc.close();
+  })().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }
