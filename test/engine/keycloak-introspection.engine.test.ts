@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEYCLOAK_HOOK_TIMEOUT_MS, type Keycloak, startKeycloak } from "../servers/keycloak";
-import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import { type Program, type StateResource, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
 let kc: Keycloak;
 const programs: Program[] = [];

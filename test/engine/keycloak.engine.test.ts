@@ -13,7 +13,14 @@ import { genericSystem } from "../../provider/protocols/generic";
 import type { GenericInputs } from "../../provider/protocols/generic";
 import type { SystemContext, TokenState } from "../../provider/protocols/system";
 import { KEYCLOAK_HOOK_TIMEOUT_MS, type Keycloak, startKeycloak } from "../servers/keycloak";
-import { type Program, SECRET_SIG, type StateResource, createProgram, findLeaks, transcriptTexts } from "./harness";
+import {
+  type Program,
+  SECRET_SIG,
+  type StateResource,
+  createProgram,
+  findLeaks,
+  transcriptTexts,
+} from "../kit/harness";
 
 let kc: Keycloak;
 let program: Program;
