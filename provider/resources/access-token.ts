@@ -850,7 +850,19 @@ async function judge(
   state: Record<string, unknown>,
   ctx: SystemContext,
 ): Promise<Verdict> {
-  if (isExpired(state.expiresAt, ctx.now())) return { dead: `expired at ${String(state.expiresAt)}`, certain: true };
+  if (isExpired(state.expiresAt, ctx.now())) {
+    // A refresh-token chain's state holds the grant's newest refresh token, and only here:
+    // dropping the expired access token would strand it, and the next up could only send the
+    // given one, already spent (a server with reuse detection then ends the whole grant).
+    // Kept: the next up renews it from that refresh token, unless the refresh token ended too.
+    if (isGrantChain(state) && !isExpired(state.refreshTokenExpiresAt, ctx.now())) {
+      await ctx.diagnostics.info(
+        `${label(state, system)}: its access token expired at ${String(state.expiresAt)}; it stays in state for its refresh token, and the next pulumi up renews it`,
+      );
+      return { updates: {} };
+    }
+    return { dead: `expired at ${String(state.expiresAt)}`, certain: true };
+  }
   const inputs = inputsOf();
   const updates: Record<string, unknown> = {};
   if (system.introspect && state.liveness !== "expiry") {

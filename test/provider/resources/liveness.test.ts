@@ -205,6 +205,25 @@ describe("refresh", () => {
     await expect(readAccessToken("t", outs, deps(failing))).rejects.toThrow(/introspection .* HTTP 500/);
   });
 
+  it("an expired token of a refresh-token chain stays for its refresh token (the next up renews it), until that ends too", async () => {
+    const outs = (await createAccessToken(inputsFor(trusted), deps())).outs as Record<string, string>;
+    const chain = { ...outs, refreshToken: `refresh-${randomUUID()}` };
+    const later = () => new Date(Date.parse(outs.expiresAt as string) + 1000);
+    const d = deps(createTransport(), later);
+    const read = await readAccessToken("t", chain, d);
+    expect(read.id).toBe("t");
+    expect(read.props).toMatchObject({ accessToken: outs.accessToken, refreshToken: chain.refreshToken });
+    expect(d.diagnostics.messages.map((m) => m.message).join("\n")).toMatch(
+      /expired at .*stays in state for its refresh token/,
+    );
+    // Once the refresh token has ended too, nothing is left to renew from: it leaves state.
+    const ended = {
+      ...chain,
+      refreshTokenExpiresAt: new Date(Date.parse(outs.expiresAt as string) - 1000).toISOString(),
+    };
+    expect((await readAccessToken("t", ended, deps(createTransport(), later))).id).toBe("");
+  });
+
   it("a token that leaves state while live (calibrated inactive) is revoked", async () => {
     const outs = (await createAccessToken(inputsFor(trusted), deps())).outs as Record<string, string>;
     // The server calls it inactive this once, though it is live.
