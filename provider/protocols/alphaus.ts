@@ -296,10 +296,17 @@ export class RequestRateLimiter {
   private readonly starts: number[] = [];
   private tail: Promise<void> = Promise.resolve();
 
+  /**
+   * @param limit - request starts allowed in any rolling window
+   * @param windowMs - the window's length
+   * @param clock - the time in milliseconds (tests pass their own)
+   * @param wait - waits that many milliseconds (tests pass one that moves their clock)
+   */
   constructor(
     readonly limit: number,
     readonly windowMs = 1000,
     private readonly clock: () => number = Date.now,
+    private readonly wait: (ms: number) => Promise<void> = sleep,
   ) {}
 
   /** Resolves when one more request may start. */
@@ -317,7 +324,7 @@ export class RequestRateLimiter {
         this.starts.push(now);
         return;
       }
-      await sleep((this.starts[0] as number) + this.windowMs - now + 1);
+      await this.wait((this.starts[0] as number) + this.windowMs - now + 1);
     }
   }
 }

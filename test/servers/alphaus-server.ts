@@ -133,6 +133,11 @@ export interface AlphausServer {
   peakRequestsPerSecond(clientId?: string): number;
   /** Moves the server's clock forward (token expiry, rate windows) without waiting. */
   advanceClock(seconds: number): void;
+  /**
+   * Stops the server's clock where it is (every request falls in the same rate window,
+   * however slowly the machine delivers them) until the returned function is called.
+   */
+  freezeClock(): () => void;
   close(): Promise<void>;
 }
 
@@ -316,7 +321,8 @@ export async function startAlphausServer(options: AlphausServerOptions = {}): Pr
   const blueProducts = new Set(options.blueApiProducts ?? ["wave", "ripple"]);
   const key = randomBytes(32);
   let clockOffsetMs = 0;
-  const now = () => Date.now() + clockOffsetMs;
+  let frozenAtMs: number | undefined;
+  const now = () => frozenAtMs ?? Date.now() + clockOffsetMs;
 
   const registry = <T>(idOf: (entry: T) => string, initial: T[]): Registry<T> => {
     const map = new Map<string, T>();
@@ -390,6 +396,12 @@ export async function startAlphausServer(options: AlphausServerOptions = {}): Pr
       clientId === undefined ? Math.max(0, ...ratePeaks.values()) : (ratePeaks.get(clientId) ?? 0),
     advanceClock: (seconds) => {
       clockOffsetMs += seconds * 1000;
+    },
+    freezeClock: () => {
+      frozenAtMs = now();
+      return () => {
+        frozenAtMs = undefined;
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {
