@@ -5,8 +5,7 @@
  * rotation is made due by the provider's test clock, not by waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authorize } from "../../cli/authorize";
-import { approveInBrowser } from "../servers/browser";
+import { authorizeStack } from "../kit/authorize";
 import { type OAuthServer, type TestClient, startOAuthServer } from "../kit/oauth-server";
 import { type Program, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
@@ -42,37 +41,12 @@ describe("refresh token from the authorize command, renewed through pulumi up", 
   });
 
   it("authorize stores the refresh token as a secret in the stack's config", async () => {
-    let approval: Promise<void> | undefined;
-    let stderr = "";
-    const code = await authorize(
-      [
-        "oauth2",
-        "--issuer",
-        server.issuer,
-        "--client-id",
-        cli.client_id,
-        "--scope",
-        "openid offline_access api:read",
-        "--stack",
-        program.stack,
-        "--config-key",
-        "refreshToken",
-        "--cwd",
-        program.dir,
-      ],
-      {
-        stdout: () => {},
-        stderr: (t) => {
-          stderr += t;
-          const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(t)?.[1];
-          if (url) approval = approveInBrowser(url);
-        },
-        env: { ...program.env, BROWSER: "none" },
-        cwd: program.dir,
-        isInteractive: true,
-      },
+    const { code, stderr } = await authorizeStack(
+      program,
+      server.issuer,
+      cli.client_id,
+      "openid offline_access api:read",
     );
-    await approval;
     expect(stderr).toContain("Stored the refresh token as a secret");
     expect(code).toBe(0);
     const config = await program.pulumi(["config"]);

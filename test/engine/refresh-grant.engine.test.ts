@@ -8,8 +8,7 @@
  *   grant survives and keeps renewing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authorize } from "../../cli/authorize";
-import { approveInBrowser } from "../servers/browser";
+import { authorizeStack } from "../kit/authorize";
 import { type OAuthServer, type TestClient, startOAuthServer } from "../kit/oauth-server";
 import { type Program, createProgram, findLeaks, transcriptTexts } from "../kit/harness";
 
@@ -50,35 +49,7 @@ describe("a refresh-token grant through replacement and renewal", () => {
     await program.config("issuer", server.issuer);
     await program.config("clientId", cli.client_id);
     await program.config("rotateAfter", ROTATE_AFTER);
-    let approval: Promise<void> | undefined;
-    const code = await authorize(
-      [
-        "oauth2",
-        "--issuer",
-        server.issuer,
-        "--client-id",
-        cli.client_id,
-        "--scope",
-        "openid offline_access api:read",
-        "--stack",
-        program.stack,
-        "--config-key",
-        "refreshToken",
-        "--cwd",
-        program.dir,
-      ],
-      {
-        stdout: () => {},
-        stderr: (t) => {
-          const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(t)?.[1];
-          if (url) approval = approveInBrowser(url);
-        },
-        env: { ...program.env, BROWSER: "none" },
-        cwd: program.dir,
-        isInteractive: true,
-      },
-    );
-    await approval;
+    const { code } = await authorizeStack(program, server.issuer, cli.client_id, "openid offline_access api:read");
     expect(code).toBe(0);
   });
   afterAll(async () => {
