@@ -81,8 +81,8 @@ describe("secret envelopes", () => {
       PULUMI_ACCESS_TOKENS_CONFIG_EMPTY: "",
     });
     expect(config.get("app:key")).toBe("v");
-    expect(config.get("empty")).toBeUndefined();
-    expect(config.get("missing")).toBeUndefined();
+    expect(() => config.get("empty")).toThrow(/PULUMI_ACCESS_TOKENS_CONFIG_EMPTY/);
+    expect(() => config.get("missing")).toThrow(/environment variable PULUMI_ACCESS_TOKENS_CONFIG_MISSING/);
   });
 });
 
@@ -196,6 +196,8 @@ describe("nativeProvider", () => {
         clientId: client.client_id,
         clientSecretConfigKey: "app:clientSecret",
       }),
-    ).rejects.toThrow(/app:clientSecret/);
+    ).rejects.toThrow(
+      /"app:clientSecret" is read from the environment variable PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/,
+    );
   });
 });
