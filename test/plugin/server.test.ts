@@ -32,11 +32,18 @@ const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE, value });
 const urn = (type: string, name: string) => `urn:pulumi:dev::proj::${type}::${name}`;
 const GENERIC = "access-tokens:index:AccessToken";
 
+const IAT = `plugin-iat-${randomUUID()}`;
+
 let server: OAuthServer;
+let registration: OAuthServer;
 beforeAll(async () => {
   server = await startOAuthServer({ clients: [client] });
+  registration = await startOAuthServer({ registration: { initialAccessToken: IAT } });
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await registration?.close();
+});
 
 describe("secret envelopes", () => {
   it("unwraps at any depth and remembers the top-level keys and the secret strings", () => {
@@ -199,5 +206,43 @@ describe("nativeProvider", () => {
     ).rejects.toThrow(
       /"app:clientSecret" is read from the environment variable PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/,
     );
+  });
+
+  it("registers an ApiClient (access-tokens:index:ApiClient): the initial access token stays secret, the client secret and registration token leave wrapped", async () => {
+    const p = provider();
+    const type = "access-tokens:index:ApiClient";
+    const inputs = {
+      issuer: registration.issuer,
+      initialAccessToken: secret(IAT),
+      clientName: "plugin-reporting",
+      grantTypes: ["client_credentials"],
+      responseTypes: [],
+      scopes: ["api:read"],
+    };
+    const checked = await p.check!(urn(type, "reporting"), {}, inputs);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ initialAccessToken: secret(IAT) });
+
+    const created = await p.create!(urn(type, "reporting"), inputs);
+    const outs = created.outs as Record<string, unknown>;
+    expect(outs).toMatchObject({ system: "oauth2", resourceName: "reporting", clientName: "plugin-reporting" });
+    expect(typeof outs.clientId).toBe("string");
+    for (const key of ["clientSecret", "registrationAccessToken", "initialAccessToken"]) {
+      expect(outs[key], key).toEqual(secret(expect.any(String)));
+    }
+    // Outside the secret envelopes, no secret value.
+    const plainParts = Object.fromEntries(
+      Object.entries(outs).filter(([, v]) => JSON.stringify(v)?.includes(SECRET_SIG) !== true),
+    );
+    expect(JSON.stringify(plainParts)).not.toContain(IAT);
+    expect(JSON.stringify(plainParts)).not.toContain((outs.clientSecret as { value: string }).value);
+
+    const read = await p.read!(created.id, urn(type, "reporting"), outs);
+    expect(read.id).toBe(created.id);
+    expect((read.props as Record<string, unknown>).clientSecret).toEqual(outs.clientSecret);
+
+    await p.delete!(created.id, urn(type, "reporting"), outs);
+    const gone = await p.read!(created.id, urn(type, "reporting"), outs);
+    expect(gone.id).toBe("");
   });
 });
