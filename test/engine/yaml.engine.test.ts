@@ -61,6 +61,7 @@ describe("YAML program with the native plugin", () => {
     await program.config("clientId", canary.client_id);
     await program.config("clientSecret", canary.client_secret as string, true);
     await program.config("generation", "gen-a");
+    await program.config("requestTimeout", "30s");
     await program.config("alphausAuthUrl", alphaus.waveTokenEndpoint);
     await program.config("alphausClientId", alphausClient.clientId);
     await program.config("alphausClientSecret", alphausClient.clientSecret, true);
@@ -116,6 +117,17 @@ describe("YAML program with the native plugin", () => {
     expect(r.stdout).not.toMatch(/to (create|update|replace|delete)/);
     expect(r.stdout).toMatch(/3 unchanged/);
     expect(tokenRequests()).toBe(before);
+  });
+
+  it("a cosmetic change (the HTTP policy) updates in place and keeps the token", async () => {
+    await program.config("requestTimeout", "45s");
+    const preview = await program.preview();
+    expect(preview.stdout).toContain(`~ ${GENERIC}: (update)`);
+    expect(preview.stdout).toContain("~ 1 to update");
+    const before = tokenRequests();
+    await program.up();
+    expect(tokenRequests()).toBe(before);
+    expect((await outputs()).accessToken).toBe(generic);
   });
 
   it("a new trigger value rotates the generic token: the preview says why, up replaces and revokes", async () => {
