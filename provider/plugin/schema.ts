@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import type { PropertyDescription, ResourceDescription } from "../core/description";
+import { EXAMPLES, exampleYaml } from "./examples";
 
 /** The package name: the first part of every type token. */
 export const PACKAGE_NAME = "access-tokens";
@@ -171,40 +172,22 @@ function propertySpec(
   };
 }
 
-/** A YAML example program for a resource: its required inputs, secrets read from stack config. */
+/** The resource's example as the registry's examples shortcode, or nothing without one. */
 function example(description: ResourceDescription): string {
-  const name = description.token.split(":")[2] ?? "Resource";
-  const lower = name.charAt(0).toLowerCase() + name.slice(1);
-  const config: string[] = [];
-  const properties: string[] = [];
-  for (const [key, input] of Object.entries(description.inputs)) {
-    if (optional(input)) continue;
-    if (input.secret) {
-      config.push(`  ${key}:`, "    type: string", "    secret: true");
-      properties.push(`      ${key}: \${${key}}`);
-    } else {
-      properties.push(`      ${key}: ${JSON.stringify(`<${key}>`)}`);
-    }
-  }
-  const secretOutput = Object.entries(description.outputs).find(([, o]) => o.secret)?.[0];
-  const lines = [
-    ...(config.length ? ["config:", ...config] : []),
-    "resources:",
-    `  ${lower}:`,
-    `    type: ${description.token}`,
-    ...(properties.length ? ["    properties:", ...properties] : []),
-    ...(secretOutput ? ["outputs:", `  ${secretOutput}: \${${lower}.${secretOutput}}`] : []),
-  ];
+  const found = EXAMPLES[description.token];
+  if (!found) return "";
+  const name = description.token.split(":")[2] ?? "resource";
+  const yaml = exampleYaml(description.token, name.charAt(0).toLowerCase() + name.slice(1), found);
   return [
     "",
     "",
     "{{% examples %}}",
     "## Example Usage",
     "{{% example %}}",
-    `### A ${name} from a YAML program`,
+    `### ${found.title}`,
     "",
     "```yaml",
-    ...lines,
+    yaml,
     "```",
     "{{% /example %}}",
     "{{% /examples %}}",

@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resourceDescriptions } from "../../provider/core/descriptions";
+import { EXAMPLES } from "../../provider/plugin/examples";
 import { packageSchema, schemaText } from "../../provider/plugin/schema";
+import { SECRET_SIG, SECRET_VALUE, environmentConfig, nativeProvider } from "../../provider/plugin/server";
 import { SECRET_OUTPUTS } from "../../provider/resources/access-token";
 import { CLIENT_SECRET_OUTPUTS } from "../../provider/resources/api-client";
 import { CLIENT_SYSTEMS } from "../../provider/clients/registry";
@@ -86,6 +88,23 @@ describe("schema.json", () => {
       for (const [name, p] of [...Object.entries(resource.inputProperties), ...Object.entries(resource.properties)]) {
         expect(p.description.length, `${token} ${name}`).toBeGreaterThan(0);
       }
+    }
+  });
+
+  it("has an example per resource that the provider's check accepts, exporting a secret output", async () => {
+    const provider = nativeProvider(resourceDescriptions(), "0.0.0", environmentConfig({}));
+    for (const d of resourceDescriptions()) {
+      const example = EXAMPLES[d.token];
+      expect(example, d.token).toBeDefined();
+      if (!example) continue;
+      const inputs = {
+        ...example.properties,
+        ...Object.fromEntries(example.secrets.map((k) => [k, { [SECRET_SIG]: SECRET_VALUE, value: `${k}-value` }])),
+      };
+      const checked = await provider.check!(`urn:pulumi:dev::docs::${d.token}::example`, {}, inputs);
+      expect(checked.failures, d.token).toEqual([]);
+      for (const key of example.secrets) expect(d.inputs[key]?.secret, `${d.token} ${key}`).toBe(true);
+      expect(schema.resources[d.token]!.properties[example.output]?.secret, `${d.token} ${example.output}`).toBe(true);
     }
   });
 
