@@ -14,6 +14,12 @@ import { EXAMPLES, exampleYaml } from "./examples";
 /** The package name: the first part of every type token. */
 export const PACKAGE_NAME = "access-tokens";
 
+/**
+ * Inputs the plugin sets itself, never the program: the system from the type token and the
+ * resource name from the URN. They are left out of the schema.
+ */
+export const PLUGIN_OWNED_INPUTS: readonly string[] = ["system", "resourceName"];
+
 /** A Pulumi schema type reference (the subset this package uses). */
 export type TypeSpec =
   | { type: "string" | "integer" | "number" | "boolean" }
@@ -199,18 +205,20 @@ function resourceSpec(types: Types, description: ResourceDescription): ResourceS
   const inputProperties: Record<string, PropertySpec> = {};
   const requiredInputs: string[] = [];
   const replaceOnChanges: string[] = [];
-  for (const [name, input] of Object.entries(description.inputs)) {
+  const inputs = Object.entries(description.inputs).filter(([name]) => !PLUGIN_OWNED_INPUTS.includes(name));
+  for (const [name, input] of inputs) {
     inputProperties[name] = propertySpec(types, input, module, name, "input");
     if (!optional(input)) requiredInputs.push(name);
     if (input.replaces) replaceOnChanges.push(name);
   }
   const properties: Record<string, PropertySpec> = {};
   // Inputs are echoed in state (outputs) under the same name, except those an output shadows.
-  for (const [name, input] of Object.entries(description.inputs)) {
+  for (const [name, input] of inputs) {
     properties[name] = propertySpec(types, input, module, name, "output");
     delete properties[name]?.default;
   }
   for (const [name, output] of Object.entries(description.outputs)) {
+    if (PLUGIN_OWNED_INPUTS.includes(name)) continue;
     properties[name] = propertySpec(types, output, module, name, "output");
   }
   return {

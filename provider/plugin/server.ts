@@ -23,7 +23,7 @@ import { AccessTokenError, ErrorCode } from "../errors";
 import { SHIM_VERSION, handler } from "../index";
 import { SECRET_OUTPUTS } from "../resources/access-token";
 import { CLIENT_SECRET_OUTPUTS } from "../resources/api-client";
-import { packageSchema } from "./schema";
+import { PLUGIN_OWNED_INPUTS, packageSchema } from "./schema";
 
 /** The key that marks a wrapped secret value on the wire. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -190,9 +190,6 @@ export function parseUrn(urn: string): { type: string; name: string } {
   return { type: qualified.slice(qualified.lastIndexOf("$") + 1), name: parts.slice(3).join("::") };
 }
 
-/** Inputs the plugin supplies itself: from the type token and the URN. */
-const IDENTITY_KEYS = ["system", "resourceName"] as const;
-
 /** One resource type served by the plugin. */
 interface Served {
   description: ResourceDescription;
@@ -245,7 +242,7 @@ export function nativeProvider(
   /** Unwraps a bag and sets the system and name the plugin owns. */
   function incoming(props: Record<string, unknown> | undefined, identity: Record<string, string>): Unwrapped {
     const unwrapped = unwrapSecrets(props);
-    for (const key of IDENTITY_KEYS) delete unwrapped.plain[key];
+    for (const key of PLUGIN_OWNED_INPUTS) delete unwrapped.plain[key];
     Object.assign(unwrapped.plain, identity);
     return unwrapped;
   }
@@ -277,7 +274,7 @@ export function nativeProvider(
       const input = incoming(news, identity);
       const result = await entry.impl.check!(unwrapSecrets(olds).plain, input.plain);
       const inputs = { ...(result.inputs ?? input.plain) };
-      for (const key of IDENTITY_KEYS) delete inputs[key];
+      for (const key of PLUGIN_OWNED_INPUTS) delete inputs[key];
       return { inputs: wrapSecrets(inputs, input.secretKeys), failures: result.failures ?? [] };
     },
     async diff(id, urn, olds, news) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resourceDescriptions } from "../../provider/core/descriptions";
 import { EXAMPLES } from "../../provider/plugin/examples";
-import { packageSchema, schemaText } from "../../provider/plugin/schema";
+import { PLUGIN_OWNED_INPUTS, packageSchema, schemaText } from "../../provider/plugin/schema";
 import { SECRET_SIG, SECRET_VALUE, environmentConfig, nativeProvider } from "../../provider/plugin/server";
 import { SECRET_OUTPUTS } from "../../provider/resources/access-token";
 import { CLIENT_SECRET_OUTPUTS } from "../../provider/resources/api-client";
@@ -74,7 +74,7 @@ describe("schema.json", () => {
   it("lists exactly the replacing inputs in replaceOnChanges", () => {
     for (const d of resourceDescriptions()) {
       const replacing = Object.entries(d.inputs)
-        .filter(([, i]) => i.replaces)
+        .filter(([k, i]) => i.replaces && !PLUGIN_OWNED_INPUTS.includes(k))
         .map(([k]) => k);
       expect(schema.resources[d.token]!.replaceOnChanges ?? [], d.token).toEqual(replacing);
       expect(replacing.length, d.token).toBeGreaterThan(0);
@@ -87,6 +87,15 @@ describe("schema.json", () => {
       expect(resource.description).toContain("```yaml");
       for (const [name, p] of [...Object.entries(resource.inputProperties), ...Object.entries(resource.properties)]) {
         expect(p.description.length, `${token} ${name}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("leaves out the inputs the plugin sets itself (system, resource name)", () => {
+    for (const [token, resource] of Object.entries(schema.resources)) {
+      for (const name of PLUGIN_OWNED_INPUTS) {
+        expect(resource.inputProperties[name], `${token} ${name}`).toBeUndefined();
+        expect(resource.properties[name], `${token} ${name}`).toBeUndefined();
       }
     }
   });
