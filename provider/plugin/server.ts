@@ -10,8 +10,9 @@
  *   unwrapped on the way in, and on the way out every output the descriptions call secret,
  *   every output holding a secret input (under its own name or not) and every output that
  *   was secret in state goes back wrapped; the engine does not re-mark them itself;
- * - stack config read at call time (`clientSecretConfigKey`) comes from the environment of
- *   the `pulumi` process (see {@link environmentConfig}).
+ * - stack config read at call time (`clientSecretConfigKey`) is the provider's own
+ *   (`access-tokens:` keys) or the environment of the `pulumi` process (see
+ *   {@link environmentConfig}).
  *
  * @packageDocumentation
  */
@@ -23,7 +24,7 @@ import { AccessTokenError, ErrorCode } from "../errors";
 import { SHIM_VERSION, handler } from "../index";
 import { SECRET_OUTPUTS } from "../resources/access-token";
 import { CLIENT_SECRET_OUTPUTS } from "../resources/api-client";
-import { PLUGIN_OWNED_INPUTS, packageSchema } from "./schema";
+import { PACKAGE_NAME, PLUGIN_OWNED_INPUTS, packageSchema } from "./schema";
 
 /** The key that marks a wrapped secret value on the wire. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -47,24 +48,46 @@ export function configEnvName(key: string): string {
 }
 
 /**
- * Stack config as the plugin sees it: a native provider is not handed the program's stack
- * config, so a key is read from the variable {@link configEnvName} names, in the
- * environment of the `pulumi` process (which its plugins inherit). A missing variable is an
- * input error naming the variable.
+ * The provider's own stack config, as the engine hands it to the plugin process: the keys
+ * of the `access-tokens:` namespace (without it), secrets decrypted, in the `PULUMI_CONFIG`
+ * environment variable.
+ */
+function providerConfigOf(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(env.PULUMI_CONFIG ?? "{}");
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Stack config as the plugin sees it. A native provider is not given the program's stack
+ * config; it is given its own: keys in the `access-tokens:` namespace
+ * (`pulumi config set --secret access-tokens:clientSecret …`, then
+ * `clientSecretConfigKey: access-tokens:clientSecret`). Any key can also come from the
+ * variable {@link configEnvName} names, in the environment of the `pulumi` process (which
+ * its plugins inherit). A key found in neither is an input error saying both.
  *
- * @param env - the environment to read
+ * @param env - the plugin process's environment
  * @returns the config reader the lifecycles take
  */
 export function environmentConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const own = providerConfigOf(env);
+  const namespace = `${PACKAGE_NAME}:`;
   return {
     get(key) {
+      if (key.startsWith(namespace)) {
+        const value = own[key.slice(namespace.length)];
+        if (typeof value === "string" && value !== "") return value;
+      }
       const name = configEnvName(key);
       const value = env[name];
       if (value === undefined || value === "") {
-        // Said here, where the remedy is known: stack config is not what the plugin reads.
+        // Said here, where the remedy is known: the program's stack config is not what a plugin reads.
         throw new AccessTokenError(
           ErrorCode.INVALID_INPUT,
-          `clientSecretConfigKey: "${key}" is read from the environment variable ${name} by the access-tokens plugin (a native provider is not given the program's stack config); set it where pulumi runs`,
+          `clientSecretConfigKey: "${key}" is not set for the access-tokens plugin, which reads stack config only in its own namespace (pulumi config set --secret ${namespace}<name> ..., with clientSecretConfigKey "${namespace}<name>") or the environment variable ${name} where pulumi runs`,
         );
       }
       return value;

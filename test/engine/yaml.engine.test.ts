@@ -2,7 +2,8 @@
  * A YAML program through the real engine and the native plugin (`pulumi-resource-access-tokens`,
  * found through `plugins.providers` in the program's Pulumi.yaml): a generic OAuth 2.0
  * AccessToken against oidc-provider, an Alphaus (Wave) token against the local Alphaus
- * server, and an ApiClient registered at oidc-provider whose secret feeds a second token.
+ * server, one reading its client secret from the provider's stack config, and an
+ * ApiClient registered at oidc-provider whose secret feeds a second token.
  * up, a no-change preview, an in-place update, rotation by a trigger and by the clock (the
  * preview says why), refresh, destroy; secrets encrypted in state, inputs included; no
  * canary anywhere.
@@ -68,6 +69,7 @@ describe("YAML program with the native plugin", () => {
     await program.config("issuer", oauth.issuer);
     await program.config("clientId", canary.client_id);
     await program.config("clientSecret", canary.client_secret as string, true);
+    await program.config("access-tokens:clientSecret", canary.client_secret as string, true);
     await program.config("generation", "gen-a");
     await program.config("requestTimeout", "30s");
     await program.config("initialAccessToken", IAT, true);
@@ -88,7 +90,7 @@ describe("YAML program with the native plugin", () => {
     expect(r.stdout).toContain(`+ ${WAVE}: (create)`);
     expect(r.stdout).toContain(`+ ${CLIENT}: (create)`);
     // clientToken's client id and secret are not known before the client exists.
-    expect(r.stdout).toContain("+ 5 to create");
+    expect(r.stdout).toContain("+ 6 to create");
     expect(tokenRequests()).toBe(0);
     expect(oauth.requests.some((q) => q.path.startsWith("/reg"))).toBe(false);
   });
@@ -109,7 +111,11 @@ describe("YAML program with the native plugin", () => {
 
     const state = await resources();
     const byType = (type: string) => state.find((x) => x.type === type);
-    for (const resource of state.filter((x) => x.type === GENERIC || x.type === WAVE)) {
+    const withSecretInput = state.filter(
+      (x) => (x.type === GENERIC || x.type === WAVE) && !x.urn.endsWith("::fromConfig"),
+    );
+    expect(withSecretInput).toHaveLength(3);
+    for (const resource of withSecretInput) {
       const type = `${resource.type} ${resource.urn}`;
       expect(resource, type).toBeDefined();
       expect(resource?.inputs?.clientSecret, type).toMatchObject({ [SECRET_SIG]: expect.any(String) });
@@ -118,7 +124,7 @@ describe("YAML program with the native plugin", () => {
       // The system comes from the type token, the name from the URN.
       expect(resource?.inputs?.system, type).toBeUndefined();
     }
-    expect(state.filter((x) => x.type === GENERIC)).toHaveLength(2);
+    expect(state.filter((x) => x.type === GENERIC)).toHaveLength(3);
     const named = (name: string) => state.find((x) => x.urn.endsWith(`::${name}`));
     expect(named("token")?.outputs).toMatchObject({ system: "oauth2", resourceName: "token", tokenType: "Bearer" });
     expect(byType(WAVE)?.outputs).toMatchObject({ system: "alphaus", resourceName: "wave" });
@@ -136,6 +142,13 @@ describe("YAML program with the native plugin", () => {
     expect((await oauth.introspect(issuedToClient, { client_id: clientId, client_secret: clientSecret })).active).toBe(
       true,
     );
+    // clientSecretConfigKey: issued with the secret from the provider's stack config, which
+    // is nowhere in the resource's state.
+    const fromConfig = named("fromConfig");
+    expect(fromConfig?.outputs?.accessToken).toMatchObject({ [SECRET_SIG]: expect.any(String) });
+    expect(fromConfig?.outputs?.clientSecret).toBeUndefined();
+    expect(fromConfig?.inputs?.clientSecret).toBeUndefined();
+    expect(fromConfig?.outputs?.clientSecretConfigKey).toBe("access-tokens:clientSecret");
     // The client secret reached clientToken as a secret input.
     expect(named("clientToken")?.inputs?.clientSecret).toMatchObject({ [SECRET_SIG]: expect.any(String) });
     expect(named("clientToken")?.inputs?.clientId).toBe(clientId);
@@ -150,7 +163,7 @@ describe("YAML program with the native plugin", () => {
     const before = tokenRequests();
     const r = await program.preview();
     expect(r.stdout).not.toMatch(/to (create|update|replace|delete)/);
-    expect(r.stdout).toMatch(/5 unchanged/);
+    expect(r.stdout).toMatch(/6 unchanged/);
     expect(tokenRequests()).toBe(before);
   });
 

@@ -80,15 +80,25 @@ describe("secret envelopes", () => {
     expect(engineAddressOf([])).toBeUndefined();
   });
 
-  it("maps config keys to environment variables", () => {
+  it("reads config keys from the provider's own stack config, then from environment variables", () => {
     expect(configEnvName("clientSecret")).toBe("PULUMI_ACCESS_TOKENS_CONFIG_CLIENTSECRET");
     expect(configEnvName("my-app:client.secret")).toBe("PULUMI_ACCESS_TOKENS_CONFIG_MY_APP_CLIENT_SECRET");
     const config = environmentConfig({
+      PULUMI_CONFIG: JSON.stringify({ clientSecret: "from-stack-config", empty: "" }),
       PULUMI_ACCESS_TOKENS_CONFIG_APP_KEY: "v",
       PULUMI_ACCESS_TOKENS_CONFIG_EMPTY: "",
+      PULUMI_ACCESS_TOKENS_CONFIG_ACCESS_TOKENS_OTHER: "from-env",
     });
+    expect(config.get("access-tokens:clientSecret")).toBe("from-stack-config");
+    expect(config.get("access-tokens:other")).toBe("from-env");
+    // Another project's namespace is not the plugin's config.
+    expect(() => config.get("app:clientSecret")).toThrow(/PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/);
     expect(config.get("app:key")).toBe("v");
     expect(() => config.get("empty")).toThrow(/PULUMI_ACCESS_TOKENS_CONFIG_EMPTY/);
+    expect(() => config.get("access-tokens:empty")).toThrow(/pulumi config set --secret access-tokens:<name>/);
+    expect(() => environmentConfig({ PULUMI_CONFIG: "not json" }).get("access-tokens:x")).toThrow(
+      /environment variable PULUMI_ACCESS_TOKENS_CONFIG_ACCESS_TOKENS_X/,
+    );
     expect(() => config.get("missing")).toThrow(/environment variable PULUMI_ACCESS_TOKENS_CONFIG_MISSING/);
   });
 });
@@ -203,9 +213,7 @@ describe("nativeProvider", () => {
         clientId: client.client_id,
         clientSecretConfigKey: "app:clientSecret",
       }),
-    ).rejects.toThrow(
-      /"app:clientSecret" is read from the environment variable PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/,
-    );
+    ).rejects.toThrow(/"app:clientSecret" is not set .* PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/);
   });
 
   it("registers an ApiClient (access-tokens:index:ApiClient): the initial access token stays secret, the client secret and registration token leave wrapped", async () => {
