@@ -259,7 +259,7 @@ export function packageSchema(descriptions: readonly ResourceDescription[], vers
     config: {},
     provider: {
       description:
-        "The access-tokens provider. It has no configuration of its own; a `clientSecretConfigKey` input is read from the environment of the `pulumi` process (see the README).",
+        "The access-tokens provider. It has no settings; keys of its config namespace (`pulumi config set --secret access-tokens:<name> ...`) hold secrets that a `clientSecretConfigKey: access-tokens:<name>` input reads at call time, and `PULUMI_ACCESS_TOKENS_CONFIG_<KEY>` environment variables can give any key.",
     },
     types: sortedTypes,
     resources,
