@@ -23,6 +23,7 @@ import type { ResourceDescription } from "../core/description";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { SHIM_VERSION, handler } from "../index";
 import { SECRET_OUTPUTS } from "../resources/access-token";
+import { UNKNOWN } from "../resources/inputs";
 import { CLIENT_SECRET_OUTPUTS } from "../resources/api-client";
 import { PACKAGE_NAME, PLUGIN_OWNED_INPUTS, packageSchema } from "./schema";
 
@@ -131,8 +132,9 @@ function strip(value: unknown, found: { secret: boolean }, collect: Set<string> 
 function collectStrings(value: unknown, into: Set<string> | undefined): void {
   if (!into) return;
   if (typeof value === "string") {
-    // Very short strings would mark unrelated outputs (a secret "1" is no identifier).
-    if (value.length >= 4) into.add(value);
+    // Very short strings would mark unrelated outputs (a secret "1" is no identifier), and
+    // the unknown sentinel of a preview is no secret.
+    if (value.length >= 4 && value !== UNKNOWN) into.add(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectStrings(v, into);
   } else if (value && typeof value === "object") {
@@ -162,7 +164,7 @@ export function unwrapSecrets(props: Record<string, unknown> | undefined): Unwra
   return { plain, secretKeys, secretValues };
 }
 
-function containsAny(value: unknown, needles: Set<string>): boolean {
+function containsAny(value: unknown, needles: ReadonlySet<string>): boolean {
   if (!needles.size) return false;
   if (typeof value === "string") {
     for (const n of needles) if (value.includes(n)) return true;
@@ -175,7 +177,8 @@ function containsAny(value: unknown, needles: Set<string>): boolean {
 
 /**
  * Wraps the properties that must be secret: those named in `secretKeys`, and any holding
- * one of `secretValues`. Unknown values (preview) and absent ones pass through.
+ * one of `secretValues`. Absent values and values already wrapped pass through; an unknown
+ * value (preview) under a secret name becomes a secret unknown, as the engine sends them.
  *
  * @param props - plain outputs (or inputs)
  * @param secretKeys - properties that are secret by name
@@ -193,7 +196,7 @@ export function wrapSecrets(
       value !== undefined &&
       value !== null &&
       !isSecret(value) &&
-      (secretKeys.has(key) || containsAny(value, secretValues as Set<string>));
+      (secretKeys.has(key) || containsAny(value, secretValues));
     out[key] = secret ? { [SECRET_SIG]: SECRET_VALUE, value } : value;
   }
   return out;

@@ -55,6 +55,11 @@ describe("secret envelopes", () => {
     expect(u.plain).toEqual({ a: "top-secret", b: { inner: "nested-secret", plain: "x" }, c: "plain" });
     expect([...u.secretKeys].sort()).toEqual(["a", "b"]);
     expect([...u.secretValues].sort()).toEqual(["nested-secret", "top-secret"]);
+    // A secret not yet known (preview) is a secret key, but its sentinel is no secret value.
+    const pending = unwrapSecrets({ s: secret(UNKNOWN) });
+    expect(pending.plain.s).toBe(UNKNOWN);
+    expect([...pending.secretKeys]).toEqual(["s"]);
+    expect(pending.secretValues.size).toBe(0);
   });
 
   it("wraps secret keys and values computed from secrets; leaves absent and unknown-free plain values", () => {
