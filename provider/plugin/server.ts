@@ -247,7 +247,7 @@ export function nativeProvider(
       const description = descriptions.find((d) => d.token === type);
       if (!description) throw new Error(`access-tokens: unknown resource type ${type}`);
       const impl = handler(description.kind, SHIM_VERSION);
-      // Stack config in the plugin: the environment (see environmentConfig).
+      // clientSecretConfigKey reads `config` (the provider's own stack config and the environment).
       void impl.configure?.({ config } as unknown as pulumi.dynamic.ConfigureRequest);
       const always = description.kind === "AccessToken" ? SECRET_OUTPUTS : CLIENT_SECRET_OUTPUTS;
       const secretOutputs = new Set<string>([
