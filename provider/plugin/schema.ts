@@ -1,14 +1,14 @@
 /**
  * The Pulumi package schema of `access-tokens`, derived from the resource descriptions
  * alone: every resource's inputs and outputs with their types (from each property's zod
- * schema), documentation, `secret` flags, defaults and replace-on-change list, plus a YAML
- * example. The native plugin serves it (`GetSchema`); `npm run schema` writes it to
+ * schema), documentation, `secret` flags, defaults and which inputs replace the resource,
+ * plus a YAML example. The native plugin serves it (`GetSchema`); `npm run schema` writes it to
  * `schema.json`, which SDK generators read.
  *
  * @packageDocumentation
  */
 import { z } from "zod";
-import type { PropertyDescription, ResourceDescription } from "../core/description";
+import type { InputDescription, PropertyDescription, ResourceDescription } from "../core/description";
 import { EXAMPLES, exampleYaml } from "./examples";
 
 /** The package name: the first part of every type token. */
@@ -32,6 +32,8 @@ export interface PropertySpec {
   description: string;
   secret?: true;
   default?: unknown;
+  /** The provider replaces the resource when this input changes (shown in SDK docs). */
+  willReplaceOnChanges?: true;
   [key: string]: unknown;
 }
 
@@ -47,10 +49,9 @@ export interface ObjectTypeSpec {
 export interface ResourceSpec {
   description: string;
   properties: Record<string, PropertySpec>;
-  required: string[];
+  required?: string[];
   inputProperties: Record<string, PropertySpec>;
-  requiredInputs: string[];
-  replaceOnChanges?: string[];
+  requiredInputs?: string[];
 }
 
 /** The package schema, as `pulumi package gen-sdk` and the code generators read it. */
@@ -204,30 +205,32 @@ function resourceSpec(types: Types, description: ResourceDescription): ResourceS
   const module = moduleOf(description.token);
   const inputProperties: Record<string, PropertySpec> = {};
   const requiredInputs: string[] = [];
-  const replaceOnChanges: string[] = [];
   const inputs = Object.entries(description.inputs).filter(([name]) => !PLUGIN_OWNED_INPUTS.includes(name));
+  // The provider decides replacements itself (its diff): marked for documentation
+  // (`willReplaceOnChanges`), not as the engine-side `replaceOnChanges` option.
+  const replacing = (input: InputDescription) => (input.replaces ? { willReplaceOnChanges: true as const } : {});
   for (const [name, input] of inputs) {
-    inputProperties[name] = propertySpec(types, input, module, name, "input");
+    inputProperties[name] = { ...propertySpec(types, input, module, name, "input"), ...replacing(input) };
     if (!optional(input)) requiredInputs.push(name);
-    if (input.replaces) replaceOnChanges.push(name);
   }
   const properties: Record<string, PropertySpec> = {};
   // Inputs are echoed in state (outputs) under the same name, except those an output shadows.
   for (const [name, input] of inputs) {
-    properties[name] = propertySpec(types, input, module, name, "output");
+    properties[name] = { ...propertySpec(types, input, module, name, "output"), ...replacing(input) };
     delete properties[name]?.default;
   }
   for (const [name, output] of Object.entries(description.outputs)) {
     if (PLUGIN_OWNED_INPUTS.includes(name)) continue;
     properties[name] = propertySpec(types, output, module, name, "output");
   }
+  const required = requiredInputs.filter((name) => !(name in description.outputs));
+  // Empty lists are left out, as Pulumi writes a schema (`pulumi package get-schema`).
   return {
     description: `${description.doc}${example(description)}`,
     properties,
-    required: requiredInputs.filter((name) => !(name in description.outputs)),
+    ...(required.length ? { required } : {}),
     inputProperties,
-    requiredInputs,
-    ...(replaceOnChanges.length ? { replaceOnChanges } : {}),
+    ...(requiredInputs.length ? { requiredInputs } : {}),
   };
 }
 

@@ -3,14 +3,17 @@
  * from the schema the plugin serves, is declared in one YAML program and previewed through
  * the engine, the YAML language host (which type-checks each property against the schema)
  * and the plugin's check. Preview makes no request, so the examples' hosts are never called.
+ * And the schema the plugin serves is the committed `schema.json`.
  */
+import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resourceDescriptions } from "../../provider/core/descriptions";
 import { packageSchema } from "../../provider/plugin/schema";
-import { type Program, createProgram } from "../kit/harness";
-import { usePluginFromCheckout } from "../kit/plugin";
+import { type Program, REPO, createProgram } from "../kit/harness";
+import { PLUGIN_DIR, usePluginFromCheckout } from "../kit/plugin";
 
 let program: Program;
 const schema = packageSchema(resourceDescriptions());
@@ -61,5 +64,17 @@ describe("the schema's YAML examples", () => {
     const r = await program.preview();
     for (const token of tokens) expect(r.stdout).toContain(`+ ${token}: (create)`);
     expect(r.stdout).toContain(`+ ${tokens.length + 1} to create`);
+  });
+
+  it("the plugin serves the committed schema (pulumi package get-schema), with its version", async () => {
+    const { stdout } = await promisify(execFile)(
+      "pulumi",
+      ["package", "get-schema", join(PLUGIN_DIR, "pulumi-resource-access-tokens")],
+      { cwd: program.dir, env: program.env },
+    );
+    const served = JSON.parse(stdout) as Record<string, unknown>;
+    const committed = JSON.parse(await readFile(join(REPO, "schema.json"), "utf8")) as Record<string, unknown>;
+    const pkg = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as { version: string };
+    expect(served).toEqual({ ...committed, version: pkg.version });
   });
 });

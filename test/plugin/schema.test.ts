@@ -1,7 +1,7 @@
 /**
  * The committed `schema.json` is exactly what the resource descriptions produce, and it
  * says what the provider enforces: every secret input and output is `secret: true`, every
- * replacing input is in `replaceOnChanges`, every resource's inputs are the inputs its
+ * replacing input is marked `willReplaceOnChanges`, every resource's inputs are the inputs its
  * lifecycle validates.
  */
 import { readFileSync } from "node:fs";
@@ -71,13 +71,22 @@ describe("schema.json", () => {
     }
   });
 
-  it("lists exactly the replacing inputs in replaceOnChanges", () => {
+  it("marks exactly the replacing inputs as replacing (willReplaceOnChanges), as inputs and in state", () => {
     for (const d of resourceDescriptions()) {
       const replacing = Object.entries(d.inputs)
         .filter(([k, i]) => i.replaces && !PLUGIN_OWNED_INPUTS.includes(k))
         .map(([k]) => k);
-      expect(schema.resources[d.token]!.replaceOnChanges ?? [], d.token).toEqual(replacing);
       expect(replacing.length, d.token).toBeGreaterThan(0);
+      const resource = schema.resources[d.token]!;
+      const marked = Object.entries(resource.inputProperties)
+        .filter(([, p]) => p.willReplaceOnChanges)
+        .map(([k]) => k);
+      expect(marked, d.token).toEqual(replacing);
+      for (const name of replacing) {
+        // An output of the same name (e.g. the latest refresh token) is not the input.
+        if (!(name in d.outputs))
+          expect(resource.properties[name]?.willReplaceOnChanges, `${d.token} ${name}`).toBe(true);
+      }
     }
   });
 
