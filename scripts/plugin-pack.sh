@@ -22,7 +22,9 @@ case "$(uname -m)" in
   *) arch="$(uname -m)" ;;
 esac
 
-npx --no-install tsc -p tsconfig.build.json
+# PAT_PLUGIN_PACK_NO_BUILD=1 packs the existing build (the engine test: other tests run
+# from dist/ at the same time, so it must not be rewritten under them).
+[ -n "${PAT_PLUGIN_PACK_NO_BUILD:-}" ] || npx --no-install tsc -p tsconfig.build.json
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 npm pack --silent --pack-destination "$tmp" >/dev/null
