@@ -10,22 +10,10 @@ import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import * as misskey from "../protocols/misskey";
 import type { InputIssue } from "../protocols/system";
 import type { ClientContext, ClientRecord, ClientSystem } from "./system";
-import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { clientSystemInputs } from "../core/description";
+import { misskeyAppDescription, misskeyAppInputShape, misskeyAppInputs } from "./misskey.description";
 
-/** Input fields of a Misskey app (lengths are Misskey's `app` table columns). */
-export const misskeyAppInputShape = {
-  host: misskey.misskeyInputShape.host,
-  baseUrl: misskey.misskeyInputShape.baseUrl,
-  name: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters (Misskey's limit)"),
-  description: z.string().max(512, "must be at most 512 characters (Misskey's limit)").optional(),
-  permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
-  callbackUrl: z
-    .string()
-    .min(1, "must not be empty")
-    .max(512, "must be at most 512 characters (Misskey's limit)")
-    .optional(),
-  token: z.string().min(1, "must not be empty").optional(),
-};
+export { misskeyAppInputShape };
 
 /** Validated Misskey app inputs. */
 export type MisskeyAppInputs = z.infer<z.ZodObject<typeof misskeyAppInputShape>>;
@@ -112,15 +100,10 @@ function explainRefusedToken(error: unknown, inputs: MisskeyAppInputs, operation
 export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
   id: "misskey",
   displayName: misskey.SYSTEM,
-  inputShape: misskeyAppInputShape,
+  ...clientSystemInputs(misskeyAppInputs, misskeyAppDescription.outputs),
   // No app/update: every change is another app.
-  inputDefaults: { description: "", permissions: [] },
   cannotRotate:
     "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",
-  replaceInputs: ["host", "baseUrl", "name", "description", "permissions", "callbackUrl"],
-  updateInputs: [],
-  secretInputs: CLIENT_SECRET_INPUTS.misskey,
-  secretOutputs: [],
   crossFieldIssues: misskeyAppCrossFieldIssues,
 
   async register(inputs, ctx: ClientContext) {

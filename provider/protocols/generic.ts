@@ -9,69 +9,11 @@ import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
 import { introspectedExpiry } from "../time";
 import * as oauth2 from "./oauth2";
-import {
-  type InputIssue,
-  type Introspected,
-  type Issued,
-  type SystemContext,
-  type TokenSystem,
-  requiredString,
-} from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { type InputIssue, type Introspected, type Issued, type SystemContext, type TokenSystem } from "./system";
+import { tokenSystemInputs } from "../core/description";
+import { genericInputShape, genericTokenInputs } from "./generic.description";
 
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
-
-const RESERVED_PARAMS = new Set([
-  "grant_type",
-  "client_id",
-  "client_secret",
-  "scope",
-  "audience",
-  "resource",
-  "username",
-  "password",
-  "refresh_token",
-  "code",
-]);
-
-/** Input fields of the generic system. */
-export const genericInputShape = {
-  tokenEndpoint: z.string().optional(),
-  issuer: z.string().optional(),
-  revocationEndpoint: z.string().optional(),
-  introspectionEndpoint: z.string().optional(),
-  grantType: z
-    .enum(["client_credentials", "password", "refresh_token"], {
-      error: 'must be "client_credentials", "password" or "refresh_token"',
-    })
-    .optional(),
-  clientId: requiredString(),
-  clientSecret: z.string().min(1, "must not be empty").optional(),
-  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
-  clientAuthMethod: z
-    .enum(["client_secret_basic", "client_secret_post", "none"], {
-      error: 'must be "client_secret_basic", "client_secret_post" or "none"',
-    })
-    .optional(),
-  username: z.string().min(1, "must not be empty").optional(),
-  password: z.string().min(1, "must not be empty").optional(),
-  refreshToken: z.string().min(1, "must not be empty").optional(),
-  scopes: z.array(scopeToken).optional(),
-  audience: z.string().min(1, "must not be empty").optional(),
-  resource: z.array(z.string().min(1)).optional(),
-  extraParams: z
-    .record(z.string(), z.string())
-    .refine((p) => Object.keys(p).every((k) => !RESERVED_PARAMS.has(k)), {
-      error: `must not set ${[...RESERVED_PARAMS].join(", ")} (use the dedicated inputs)`,
-    })
-    .optional(),
-  revokeOnDelete: z.boolean().optional(),
-  allowInsecureHttp: z.boolean().optional(),
-  allowCrossOriginEndpoints: z.boolean().optional(),
-};
+export { genericInputShape };
 
 /** Validated generic inputs. */
 export type GenericInputs = z.infer<z.ZodObject<typeof genericInputShape>>;
@@ -312,21 +254,7 @@ function commonParams(inputs: GenericInputs): Record<string, string | string[] |
 export const genericSystem: TokenSystem<GenericInputs> = {
   id: "oauth2",
   displayName: oauth2.SYSTEM,
-  inputShape: genericInputShape,
-  materialInputs: [
-    "tokenEndpoint",
-    "issuer",
-    "grantType",
-    "clientId",
-    "username",
-    // A new authorization starts a new token chain.
-    "refreshToken",
-    "scopes",
-    "audience",
-    "resource",
-    "extraParams",
-  ],
-  secretInputs: TOKEN_SECRET_INPUTS.oauth2,
+  ...tokenSystemInputs(genericTokenInputs),
   crossFieldIssues: genericCrossFieldIssues,
 
   async issue(inputs, ctx) {

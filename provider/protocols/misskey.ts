@@ -26,7 +26,8 @@ import {
 } from "../http/transport";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { tokenSystemInputs } from "../core/description";
+import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./misskey.description";
 import { cleanServerText } from "../http/redact";
 
 /** Name used for this system in messages. */
@@ -100,9 +101,6 @@ export function unknownPermissions(permissions: readonly string[]): string[] {
 // -----------------------------------------------------------------------------------------
 // Where the server is
 
-const HOSTNAME =
-  /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
-
 /** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
 export function baseUrlProblem(url: string): string | undefined {
   const problem = endpointProblem(url, false);
@@ -135,16 +133,7 @@ export function misskeyOrigin(hostOrBaseUrl: string): string {
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-/** Input fields of the Misskey system. */
-export const misskeyInputShape = {
-  host: z.string().regex(HOSTNAME, "must be a host name such as misskey.io (no scheme or path)").optional(),
-  baseUrl: z.string().min(1, "must not be empty").optional(),
-  token: z.string().min(1, "must not be empty").optional(),
-  appAccessToken: z.string().min(1, "must not be empty").optional(),
-  appSecret: z.string().min(1, "must not be empty").optional(),
-  nativeToken: z.string().length(16, "must be the account's 16-character native token").optional(),
-  permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
-};
+export { misskeyInputShape };
 
 /** Validated Misskey inputs. */
 export type MisskeyInputs = z.infer<z.ZodObject<typeof misskeyInputShape>>;
@@ -361,9 +350,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export const misskeySystem: TokenSystem<MisskeyInputs> = {
   id: "misskey",
   displayName: SYSTEM,
-  inputShape: misskeyInputShape,
-  materialInputs: ["host", "baseUrl", "token", "appAccessToken", "appSecret"],
-  secretInputs: TOKEN_SECRET_INPUTS.misskey,
+  ...tokenSystemInputs(misskeyTokenInputs),
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 

@@ -31,7 +31,8 @@ import { epochMsOfClaim } from "../time";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { tokenSystemInputs } from "../core/description";
+import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./vantage.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 function urlProblem(url: string): string | undefined {
@@ -64,50 +65,10 @@ export const VANTAGE_REFRESH_TOKEN_LIFETIME_MS = 30 * 86_400_000;
 export const VANTAGE_REAUTHORIZE_HINT =
   "the refresh token was rejected (expired: Vantage refresh tokens end 30 days after the original sign-in, however often they are used; revoked; or already used: each one works once): re-authorize (npx pulumi-access-tokens authorize vantage ...), set the new refresh token as the resource's initialRefreshToken and the sign-in time as refreshTokenIssuedAt, then run pulumi up";
 
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
-
-const rfc3339 = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), {
-  error: 'must be an RFC 3339 date-time such as "2025-01-31T09:00:00Z"',
-});
-
 // ---------------------------------------------------------------------------------------
 // Inputs
 
-/** A Vantage tenant id (a GUID). */
-export const vantageTenantId = z
-  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
-  .regex(/^[A-Za-z0-9-]+$/, "must be a tenant id (a GUID such as 3f1b8c2e-5d7a-4e96-9b0c-2a6d4f8e1c57)");
-
-/** Input fields of the Vantage system. */
-export const vantageInputShape = {
-  region: z.enum(["eu", "us", "au"], { error: 'must be "eu", "us" or "au"' }).optional(),
-  baseUrl: z.string().optional(),
-  tenantId: vantageTenantId.optional(),
-  grantType: z
-    .enum(["client_credentials", "password", "refresh_token"], {
-      error: 'must be "client_credentials", "password" or "refresh_token"',
-    })
-    .optional(),
-  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
-  clientSecret: z.string().min(1, "must not be empty").optional(),
-  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
-  clientAuthMethod: z
-    .enum(["client_secret_post", "client_secret_basic", "none"], {
-      error: 'must be "client_secret_post", "client_secret_basic" or "none"',
-    })
-    .optional(),
-  username: z.string().min(1, "must not be empty").optional(),
-  password: z.string().min(1, "must not be empty").optional(),
-  offlineAccess: z.boolean().optional(),
-  initialRefreshToken: z.string().min(1, "must not be empty").optional(),
-  refreshTokenIssuedAt: rfc3339.optional(),
-  scopes: z.array(scopeToken).min(1, "must name at least one scope").optional(),
-  productId: z.string().min(1, "must not be empty").optional(),
-  revokeOnDelete: z.boolean().optional(),
-};
+export { vantageInputShape, vantageTenantId };
 
 /** Validated Vantage inputs. */
 export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
@@ -346,19 +307,7 @@ function notRevocableNote(token: string): string {
 export const vantageSystem: TokenSystem<VantageInputs> = {
   id: "vantage",
   displayName: SYSTEM,
-  inputShape: vantageInputShape,
-  materialInputs: [
-    "region",
-    "baseUrl",
-    "tenantId",
-    "grantType",
-    "clientId",
-    "username",
-    "offlineAccess",
-    "initialRefreshToken",
-    "scopes",
-  ],
-  secretInputs: TOKEN_SECRET_INPUTS.vantage,
+  ...tokenSystemInputs(vantageTokenInputs),
   crossFieldIssues: vantageCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -477,9 +426,6 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
 
 /** Versions of the admin API that create API clients: `v2`, and `v1` of older docs. */
 export type VantageAdminApiVersion = "v2" | "v1";
-
-/** The documented `allowedScopes` of an API client. */
-export const VANTAGE_CLIENT_DEFAULT_SCOPES = ["openid", "permissions", "publicapi.all"];
 
 /**
  * The admin API route that creates API clients in a tenant, trailing slash as documented:

@@ -1,0 +1,56 @@
+/**
+ * Every resource this package serves, described once (see {@link ResourceDescription}):
+ * the AccessToken of each token system, then the ApiClient of each client system. The
+ * provider's validation and secret lists, the SDK's secret lists, the README's tables and
+ * the package schema derive from this list.
+ *
+ * It loads only the descriptions (zod schemas and text), never the wire code, so the SDK
+ * can read it in a program at little cost.
+ *
+ * @packageDocumentation
+ */
+import { alphausClientDescription } from "../clients/alphaus.description";
+import { exastroClientDescription } from "../clients/exastro.description";
+import { misskeyAppDescription } from "../clients/misskey.description";
+import { registrationClientDescription } from "../clients/registration.description";
+import { vantageClientDescription } from "../clients/vantage.description";
+import { alphausTokenDescription } from "../protocols/alphaus.description";
+import { exastroTokenDescription } from "../protocols/exastro.description";
+import { genericTokenDescription } from "../protocols/generic.description";
+import { misskeyTokenDescription } from "../protocols/misskey.description";
+import { vantageTokenDescription } from "../protocols/vantage.description";
+import type { ResourceDescription, ResourceKind } from "./description";
+
+const DESCRIPTIONS: readonly ResourceDescription[] = [
+  genericTokenDescription,
+  alphausTokenDescription,
+  vantageTokenDescription,
+  exastroTokenDescription,
+  misskeyTokenDescription,
+  registrationClientDescription,
+  alphausClientDescription,
+  exastroClientDescription,
+  misskeyAppDescription,
+  vantageClientDescription,
+];
+
+/**
+ * Every resource: AccessTokens first, then ApiClients, each in the order of its system
+ * registry.
+ *
+ * @returns the descriptions
+ */
+export function resourceDescriptions(): readonly ResourceDescription[] {
+  return DESCRIPTIONS;
+}
+
+/**
+ * The description of a kind and system, or undefined for an unknown system.
+ *
+ * @param kind - the resource kind
+ * @param system - the value of the resource's `system` input
+ * @returns its description
+ */
+export function descriptionOf(kind: ResourceKind, system: string): ResourceDescription | undefined {
+  return DESCRIPTIONS.find((d) => d.kind === kind && d.system === system);
+}
