@@ -103,7 +103,8 @@ export function unknownPermissions(permissions: readonly string[]): string[] {
 
 /** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
 export function baseUrlProblem(url: string): string | undefined {
-  const problem = endpointProblem(url, false);
+  // Misskey resources have no allowInsecureHttp input: the problem must not offer one.
+  const problem = endpointProblem(url, false, false);
   if (problem) return problem;
   const parsed = new URL(url);
   if (parsed.pathname !== "/" || parsed.search)
