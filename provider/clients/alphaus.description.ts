@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS, nonEmpty } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { clientDescription, nonEmpty } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 
 /** The alphaus ApiClient's own inputs (the common ones are added by the lifecycle). */
 export const alphausClientInputs = {
@@ -63,14 +63,14 @@ export const alphausClientInputs = {
 export const alphausClientInputShape = shapeOf(alphausClientInputs);
 
 /** The alphaus ApiClient. */
-export const alphausClientDescription = {
-  kind: "ApiClient",
-  system: "alphaus",
-  token: "access-tokens:alphaus:ApiClient",
-  doc: "An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.",
-  inputs: { ...CLIENT_COMMON_INPUTS, ...alphausClientInputs },
-  outputs: {
-    ...CLIENT_COMMON_OUTPUTS,
+export const alphausClientDescription = clientDescription(
+  {
+    system: "alphaus",
+    token: "access-tokens:alphaus:ApiClient",
+    doc: "An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.",
+  },
+  alphausClientInputs,
+  {
     name: output(z.string(), "The client's name at Alphaus."),
     environment: output(z.enum(["production", "beta"]).optional(), "The environment, when given."),
     grantType: output(z.string(), "The grant its tokens use: `client_credentials`."),
@@ -81,4 +81,4 @@ export const alphausClientDescription = {
     ),
     blueApiUrl: output(z.string(), "The Blue API base the client was created at."),
   },
-} as const satisfies ResourceDescription;
+);

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { clientDescription } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 
 /** The service-account user types Exastro offers. */
 export const SERVICE_ACCOUNT_TYPES = ["ansible-execution-agent", "oase-agent"] as const;
@@ -77,14 +77,14 @@ export const exastroClientInputs = {
 export const exastroClientInputShape = shapeOf(exastroClientInputs);
 
 /** The exastro ServiceAccount. */
-export const exastroClientDescription = {
-  kind: "ApiClient",
-  system: "exastro",
-  token: "access-tokens:exastro:ServiceAccount",
-  doc: "An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.",
-  inputs: { ...CLIENT_COMMON_INPUTS, ...exastroClientInputs },
-  outputs: {
-    ...CLIENT_COMMON_OUTPUTS,
+export const exastroClientDescription = clientDescription(
+  {
+    system: "exastro",
+    token: "access-tokens:exastro:ServiceAccount",
+    doc: "An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.",
+  },
+  exastroClientInputs,
+  {
     baseUrl: output(z.string(), "The Exastro URL."),
     organizationId: output(z.string(), "The organization id."),
     workspaceId: output(z.string(), "The workspace id."),
@@ -100,4 +100,4 @@ export const exastroClientDescription = {
       "The session (`sid`) of `refreshToken`: the `id` Exastro lists for it.",
     ),
   },
-} as const satisfies ResourceDescription;
+);

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS, nonEmpty } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { clientDescription, nonEmpty } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 import { misskeyTokenInputs } from "../protocols/misskey.description";
 
 /** The misskey App's own inputs (the common ones are added by the lifecycle). */
@@ -53,14 +53,14 @@ export const misskeyAppInputs = {
 export const misskeyAppInputShape = shapeOf(misskeyAppInputs);
 
 /** The misskey App. */
-export const misskeyAppDescription = {
-  kind: "ApiClient",
-  system: "misskey",
-  token: "access-tokens:misskey:App",
-  doc: "A Misskey app (`app/create`). Misskey has no API to delete an app: delete forgets it and says so.",
-  inputs: { ...CLIENT_COMMON_INPUTS, ...misskeyAppInputs },
-  outputs: {
-    ...CLIENT_COMMON_OUTPUTS,
+export const misskeyAppDescription = clientDescription(
+  {
+    system: "misskey",
+    token: "access-tokens:misskey:App",
+    doc: "A Misskey app (`app/create`). Misskey has no API to delete an app: delete forgets it and says so.",
+  },
+  misskeyAppInputs,
+  {
     origin: output(z.string(), "The server's origin, e.g. `https://misskey.io`."),
     name: output(z.string(), "The app's name."),
     permissions: output(z.array(z.string()).optional(), "The permission kinds as given."),
@@ -69,4 +69,4 @@ export const misskeyAppDescription = {
       "The permission kinds as the server stored them (legacy names rewritten).",
     ),
   },
-} as const satisfies ResourceDescription;
+);

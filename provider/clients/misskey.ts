@@ -20,14 +20,7 @@ export type MisskeyAppInputs = z.infer<z.ZodObject<typeof misskeyAppInputShape>>
 
 /** Cross-field rules of a Misskey app. */
 export function misskeyAppCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
-  const issues: InputIssue[] = [];
-  if ((v.host === undefined) === (v.baseUrl === undefined)) {
-    issues.push({ path: [v.host === undefined ? "host" : "baseUrl"], message: "set exactly one of host or baseUrl" });
-  }
-  if (typeof v.baseUrl === "string") {
-    const problem = misskey.baseUrlProblem(v.baseUrl);
-    if (problem) issues.push({ path: ["baseUrl"], message: problem });
-  }
+  const issues = misskey.misskeyHostIssues(v);
   if (Array.isArray(v.permissions)) {
     // app/create validates `uniqueItems` before it rewrites legacy names: a repeat is a 400.
     for (const [i, p] of v.permissions.entries()) {

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS, nonEmpty, scopeToken } from "../core/common";
-import { type ResourceDescription, input, shapeOf } from "../core/description";
+import { clientDescription, nonEmpty, scopeToken } from "../core/common";
+import { input, shapeOf } from "../core/description";
 
 const nonEmptyList = z.array(nonEmpty);
 
@@ -139,13 +139,12 @@ export const registrationClientInputs = {
 export const registrationInputShape = shapeOf(registrationClientInputs);
 
 /** The oauth2 ApiClient. */
-export const registrationClientDescription = {
-  kind: "ApiClient",
-  system: "oauth2",
-  token: "access-tokens:index:ApiClient",
-  doc: "An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.",
-  inputs: { ...CLIENT_COMMON_INPUTS, ...registrationClientInputs },
-  outputs: {
-    ...CLIENT_COMMON_OUTPUTS,
+export const registrationClientDescription = clientDescription(
+  {
+    system: "oauth2",
+    token: "access-tokens:index:ApiClient",
+    doc: "An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.",
   },
-} as const satisfies ResourceDescription;
+  registrationClientInputs,
+  {},
+);

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS, nonEmpty } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { clientDescription, nonEmpty } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 import { vantageTenantId, vantageTokenInputs } from "../protocols/vantage.description";
 
 // IdentityServer's EF configuration store declares ClientId and ClientName with at most 200
@@ -147,14 +147,14 @@ export const vantageClientInputs = {
 export const vantageClientInputShape = shapeOf(vantageClientInputs);
 
 /** The vantage ApiClient. */
-export const vantageClientDescription = {
-  kind: "ApiClient",
-  system: "vantage",
-  token: "access-tokens:vantage:ApiClient",
-  doc: "An ABBYY Vantage API client, created in a tenant by the admin API. Vantage has no API to read or delete clients: delete leaves the client in the tenant and says so.",
-  inputs: { ...CLIENT_COMMON_INPUTS, ...vantageClientInputs },
-  outputs: {
-    ...CLIENT_COMMON_OUTPUTS,
+export const vantageClientDescription = clientDescription(
+  {
+    system: "vantage",
+    token: "access-tokens:vantage:ApiClient",
+    doc: "An ABBYY Vantage API client, created in a tenant by the admin API. Vantage has no API to read or delete clients: delete leaves the client in the tenant and says so.",
+  },
+  vantageClientInputs,
+  {
     region: output(z.enum(["eu", "us", "au"]).optional(), "The region, when given."),
     baseUrl: output(z.string().optional(), "The host, when given."),
     tenantId: output(z.string(), "The tenant the client belongs to."),
@@ -163,4 +163,4 @@ export const vantageClientDescription = {
       "The client as Vantage created it (admin API field names, server defaults included, `clientSecret` left out), e.g. `metadata.allowedGrantTypes`.",
     ),
   },
-} as const satisfies ResourceDescription;
+);

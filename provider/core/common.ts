@@ -8,7 +8,13 @@
 import { z } from "zod";
 import { HttpPolicyInput } from "../http/policy-inputs";
 import { RotationInputs } from "../resources/rotation";
-import { input, output } from "./description";
+import {
+  type InputDescription,
+  type PropertyDescription,
+  type ResourceDescription,
+  input,
+  output,
+} from "./description";
 
 /** A non-empty string: "must not be empty" for `""`. */
 export const nonEmpty = z.string().min(1, "must not be empty");
@@ -148,3 +154,53 @@ export const CLIENT_COMMON_OUTPUTS = {
     "The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.",
   ),
 };
+
+/** What a resource's description says of itself, besides its properties. */
+interface Identity {
+  /** The value of the `system` input that selects it. */
+  readonly system: string;
+  /** The native provider's type token. */
+  readonly token: `access-tokens:${string}:${string}`;
+  /** Markdown documentation of the resource. */
+  readonly doc: string;
+}
+
+/**
+ * An AccessToken's description: its own inputs and outputs after the common ones.
+ *
+ * @param identity - system, type token and documentation
+ * @param inputs - the system's own inputs
+ * @param outputs - its outputs besides the common ones
+ * @returns the description
+ */
+export function tokenDescription<
+  I extends Record<string, InputDescription>,
+  O extends Record<string, PropertyDescription>,
+>(identity: Identity, inputs: I, outputs: O) {
+  return {
+    kind: "AccessToken",
+    ...identity,
+    inputs: { ...TOKEN_COMMON_INPUTS, ...inputs },
+    outputs: { ...TOKEN_COMMON_OUTPUTS, ...outputs },
+  } as const satisfies ResourceDescription;
+}
+
+/**
+ * An ApiClient's description: its own inputs and outputs after the common ones.
+ *
+ * @param identity - system, type token and documentation
+ * @param inputs - the system's own inputs
+ * @param outputs - its outputs besides the common ones
+ * @returns the description
+ */
+export function clientDescription<
+  I extends Record<string, InputDescription>,
+  O extends Record<string, PropertyDescription>,
+>(identity: Identity, inputs: I, outputs: O) {
+  return {
+    kind: "ApiClient",
+    ...identity,
+    inputs: { ...CLIENT_COMMON_INPUTS, ...inputs },
+    outputs: { ...CLIENT_COMMON_OUTPUTS, ...outputs },
+  } as const satisfies ResourceDescription;
+}

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS, nonEmpty } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 
 /** The alphaus AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const alphausTokenInputs = {
@@ -57,14 +57,14 @@ export const alphausTokenInputs = {
 export const alphausInputShape = shapeOf(alphausTokenInputs);
 
 /** The alphaus AccessToken. */
-export const alphausTokenDescription = {
-  kind: "AccessToken",
-  system: "alphaus",
-  token: "access-tokens:alphaus:AccessToken",
-  doc: "An Alphaus (Ripple, Wave) access token, issued by the client_credentials or password grant from inputs or `ALPHAUS_*` environment variables. Alphaus cannot revoke tokens: delete warns, and the token lives until it expires.",
-  inputs: { ...TOKEN_COMMON_INPUTS, ...alphausTokenInputs },
-  outputs: {
-    ...TOKEN_COMMON_OUTPUTS,
+export const alphausTokenDescription = tokenDescription(
+  {
+    system: "alphaus",
+    token: "access-tokens:alphaus:AccessToken",
+    doc: "An Alphaus (Ripple, Wave) access token, issued by the client_credentials or password grant from inputs or `ALPHAUS_*` environment variables. Alphaus cannot revoke tokens: delete warns, and the token lives until it expires.",
+  },
+  alphausTokenInputs,
+  {
     resolvedProduct: output(z.enum(["ripple", "wave"]), "The product whose endpoint issued the token."),
     resolvedClientId: output(z.string(), "The client id used (from the inputs or the environment)."),
     resolvedGrantType: output(z.enum(["client_credentials", "password"]), "The grant used."),
@@ -73,4 +73,4 @@ export const alphausTokenDescription = {
       "Where the credentials came from: `inputs`, `ALPHAUS_*`, `ALPHAUS_RIPPLE_*` or `ALPHAUS_WAVE_*`.",
     ),
   },
-} as const satisfies ResourceDescription;
+);

@@ -28,6 +28,7 @@ import { epochMsOfClaim } from "../time";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
+import { onlyWithGrants } from "../core/rules";
 import { alphausInputShape, alphausTokenInputs } from "./alphaus.description";
 import { cleanServerText } from "../http/redact";
 
@@ -95,14 +96,7 @@ function alphausCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
     if (problem) issues.push({ path: ["authUrl"], message: problem });
   }
   if (v.grantType === "client_credentials") {
-    for (const key of ["username", "password"]) {
-      if (v[key] !== undefined) {
-        issues.push({
-          path: [key],
-          message: 'is only used with grantType "password" (grantType is "client_credentials")',
-        });
-      }
-    }
+    issues.push(...onlyWithGrants(v, v.grantType, ["password"], ["username", "password"]));
   }
   return issues;
 }

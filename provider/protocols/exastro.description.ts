@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS, nonEmpty } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 
 /** The exastro AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const exastroTokenInputs = {
@@ -67,17 +67,17 @@ export const exastroTokenInputs = {
 export const exastroInputShape = shapeOf(exastroTokenInputs);
 
 /** The exastro AccessToken. */
-export const exastroTokenDescription = {
-  kind: "AccessToken",
-  system: "exastro",
-  token: "access-tokens:exastro:AccessToken",
-  doc: "An Exastro IT Automation / Platform access token, renewed from a refresh token of the organization's `_{org}-api` client (given, or issued by a password sign-in).",
-  inputs: { ...TOKEN_COMMON_INPUTS, ...exastroTokenInputs },
-  outputs: {
-    ...TOKEN_COMMON_OUTPUTS,
+export const exastroTokenDescription = tokenDescription(
+  {
+    system: "exastro",
+    token: "access-tokens:exastro:AccessToken",
+    doc: "An Exastro IT Automation / Platform access token, renewed from a refresh token of the organization's `_{org}-api` client (given, or issued by a password sign-in).",
+  },
+  exastroTokenInputs,
+  {
     sessionId: output(
       z.string().optional(),
       "The Keycloak session id (`sid`) of the refresh token: the `id` the Exastro UI lists.",
     ),
   },
-} as const satisfies ResourceDescription;
+);

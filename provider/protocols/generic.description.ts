@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS, nonEmpty, scopeToken } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty, scopeToken } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 import { requiredString } from "./system";
 
 /** Token request parameters that have an input of their own: refused in `extraParams`. */
@@ -125,14 +125,14 @@ export const genericTokenInputs = {
 export const genericInputShape = shapeOf(genericTokenInputs);
 
 /** The oauth2 AccessToken. */
-export const genericTokenDescription = {
-  kind: "AccessToken",
-  system: "oauth2",
-  token: "access-tokens:index:AccessToken",
-  doc: "An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 \u00a74.4, default), password (\u00a74.3) or refresh_token (\u00a76) grant; revoked on delete (RFC 7009) where the server offers it.",
-  inputs: { ...TOKEN_COMMON_INPUTS, ...genericTokenInputs },
-  outputs: {
-    ...TOKEN_COMMON_OUTPUTS,
+export const genericTokenDescription = tokenDescription(
+  {
+    system: "oauth2",
+    token: "access-tokens:index:AccessToken",
+    doc: "An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 \u00a74.4, default), password (\u00a74.3) or refresh_token (\u00a76) grant; revoked on delete (RFC 7009) where the server offers it.",
+  },
+  genericTokenInputs,
+  {
     clientId: output(z.string(), "The client id."),
   },
-} as const satisfies ResourceDescription;
+);

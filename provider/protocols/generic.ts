@@ -11,6 +11,7 @@ import { introspectedExpiry } from "../time";
 import * as oauth2 from "./oauth2";
 import { type InputIssue, type Introspected, type Issued, type SystemContext, type TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
+import * as rules from "../core/rules";
 import { genericInputShape, genericTokenInputs } from "./generic.description";
 
 export { genericInputShape };
@@ -21,13 +22,8 @@ export type GenericInputs = z.infer<z.ZodObject<typeof genericInputShape>>;
 /** Cross-field rules of the generic system. */
 export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
-  const has = (k: string) => typeof v[k] === "string" && v[k] !== "";
-  if (has("tokenEndpoint") === has("issuer")) {
-    issues.push({
-      path: [has("tokenEndpoint") ? "issuer" : "tokenEndpoint"],
-      message: "set exactly one of tokenEndpoint or issuer",
-    });
-  }
+  const has = (raw: Record<string, unknown>, k: string) => typeof raw[k] === "string" && raw[k] !== "";
+  issues.push(...rules.exactlyOne(v, "tokenEndpoint", "issuer", "set exactly one of tokenEndpoint or issuer", has));
   for (const key of ["tokenEndpoint", "issuer", "revocationEndpoint", "introspectionEndpoint"]) {
     const value = v[key];
     if (value === undefined) continue;
@@ -41,48 +37,19 @@ export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[
       if (problem) issues.push({ path: ["resource", i], message: problem });
     }
   }
-  const publicClient = v.clientAuthMethod === "none";
-  if (v.clientSecret !== undefined && v.clientSecretConfigKey !== undefined) {
-    issues.push({
-      path: ["clientSecretConfigKey"],
-      message: "set either clientSecret or clientSecretConfigKey, not both",
-    });
-  }
-  if (publicClient && (v.clientSecret !== undefined || v.clientSecretConfigKey !== undefined)) {
-    issues.push({ path: ["clientSecret"], message: 'must not be set for a public client (clientAuthMethod "none")' });
-  }
-  if (!publicClient && v.clientSecret === undefined && v.clientSecretConfigKey === undefined) {
-    issues.push({
-      path: ["clientSecret"],
-      message:
-        'is required (or name a stack config key in clientSecretConfigKey, or set clientAuthMethod "none" for a public client)',
-    });
-  }
+  issues.push(...rules.clientSecretIssues(v));
   const grant = v.grantType ?? "client_credentials";
-  if (grant === "password") {
-    if (v.username === undefined) issues.push({ path: ["username"], message: 'is required for grantType "password"' });
-    if (v.password === undefined) issues.push({ path: ["password"], message: 'is required for grantType "password"' });
-  } else {
-    for (const key of ["username", "password"]) {
-      if (v[key] !== undefined)
-        issues.push({
-          path: [key],
-          message: `is only used with grantType "password" (grantType is "${String(grant)}")`,
-        });
-    }
-  }
+  issues.push(
+    ...rules.requiredForGrant(v, grant, "password", ["username", "password"]),
+    ...rules.onlyWithGrants(v, grant, ["password"], ["username", "password"]),
+  );
   if (grant === "refresh_token" && v.refreshToken === undefined) {
     issues.push({ path: ["refreshToken"], message: 'is required for grantType "refresh_token"' });
   }
   if (grant !== "refresh_token" && v.refreshToken !== undefined) {
     issues.push({ path: ["refreshToken"], message: 'is only used with grantType "refresh_token"' });
   }
-  if (grant === "client_credentials" && publicClient) {
-    issues.push({
-      path: ["clientAuthMethod"],
-      message: 'a public client ("none") cannot use the client_credentials grant',
-    });
-  }
+  issues.push(...rules.publicClientGrantIssues(v, grant));
   return issues;
 }
 

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS, nonEmpty } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 
 /** A host name, with an optional port (`misskey.io`, `misskey.example:8443`). */
 export const HOSTNAME =
@@ -55,16 +55,16 @@ export const misskeyTokenInputs = {
 export const misskeyInputShape = shapeOf(misskeyTokenInputs);
 
 /** The misskey AccessToken. */
-export const misskeyTokenDescription = {
-  kind: "AccessToken",
-  system: "misskey",
-  token: "access-tokens:misskey:AccessToken",
-  doc: "A Misskey access token (MiAuth or legacy app), adopted and verified with `POST /api/i`; revoked on delete only with a `nativeToken`.",
-  inputs: { ...TOKEN_COMMON_INPUTS, ...misskeyTokenInputs },
-  outputs: {
-    ...TOKEN_COMMON_OUTPUTS,
+export const misskeyTokenDescription = tokenDescription(
+  {
+    system: "misskey",
+    token: "access-tokens:misskey:AccessToken",
+    doc: "A Misskey access token (MiAuth or legacy app), adopted and verified with `POST /api/i`; revoked on delete only with a `nativeToken`.",
+  },
+  misskeyTokenInputs,
+  {
     userId: output(z.string().optional(), "The account's user id, when the token may read it (`read:account`)."),
     username: output(z.string().optional(), "The account's user name, when the token may read it (`read:account`)."),
     verifiedAt: output(z.string(), "When the provider last checked the token with `POST /api/i` and adopted it."),
   },
-} as const satisfies ResourceDescription;
+);

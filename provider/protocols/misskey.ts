@@ -27,6 +27,7 @@ import {
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
+import { exactlyOne } from "../core/rules";
 import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./misskey.description";
 import { cleanServerText } from "../http/redact";
 
@@ -139,16 +140,19 @@ export { misskeyInputShape };
 /** Validated Misskey inputs. */
 export type MisskeyInputs = z.infer<z.ZodObject<typeof misskeyInputShape>>;
 
-/** Cross-field rules of the Misskey system. */
-export function misskeyCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
-  const issues: InputIssue[] = [];
-  if ((v.host === undefined) === (v.baseUrl === undefined)) {
-    issues.push({ path: [v.host === undefined ? "host" : "baseUrl"], message: "set exactly one of host or baseUrl" });
-  }
+/** The rules of the server inputs (`host` xor `baseUrl`), shared by every Misskey resource. */
+export function misskeyHostIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues = exactlyOne(v, "host", "baseUrl", "set exactly one of host or baseUrl");
   if (typeof v.baseUrl === "string") {
     const problem = baseUrlProblem(v.baseUrl);
     if (problem) issues.push({ path: ["baseUrl"], message: problem });
   }
+  return issues;
+}
+
+/** Cross-field rules of the Misskey system. */
+export function misskeyCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues = misskeyHostIssues(v);
   const app = v.appAccessToken !== undefined || v.appSecret !== undefined;
   if (v.token !== undefined && app) {
     issues.push({ path: ["token"], message: "set either token or appAccessToken + appSecret, not both" });

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS, nonEmpty, scopeToken } from "../core/common";
-import { type ResourceDescription, input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty, scopeToken } from "../core/common";
+import { input, output, shapeOf } from "../core/description";
 
 const rfc3339 = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), {
   error: 'must be an RFC 3339 date-time such as "2025-01-31T09:00:00Z"',
@@ -105,15 +105,15 @@ export const vantageTokenInputs = {
 export const vantageInputShape = shapeOf(vantageTokenInputs);
 
 /** The vantage AccessToken. */
-export const vantageTokenDescription = {
-  kind: "AccessToken",
-  system: "vantage",
-  token: "access-tokens:vantage:AccessToken",
-  doc: "An ABBYY Vantage access token, issued by the client_credentials, password or refresh_token grant at a region's or tenant's endpoint.",
-  inputs: { ...TOKEN_COMMON_INPUTS, ...vantageTokenInputs },
-  outputs: {
-    ...TOKEN_COMMON_OUTPUTS,
+export const vantageTokenDescription = tokenDescription(
+  {
+    system: "vantage",
+    token: "access-tokens:vantage:AccessToken",
+    doc: "An ABBYY Vantage access token, issued by the client_credentials, password or refresh_token grant at a region's or tenant's endpoint.",
+  },
+  vantageTokenInputs,
+  {
     clientId: output(z.string(), "The client id."),
     tenantId: output(z.string().optional(), "The tenant id, when set."),
   },
-} as const satisfies ResourceDescription;
+);

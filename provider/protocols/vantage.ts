@@ -32,6 +32,7 @@ import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
+import * as rules from "../core/rules";
 import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./vantage.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
@@ -76,13 +77,7 @@ export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
 /** The rules of the host inputs (`region` xor `baseUrl`), shared by every Vantage resource. */
 export function vantageHostIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
-  const set = (k: string) => v[k] !== undefined;
-  if (set("region") === set("baseUrl")) {
-    issues.push({
-      path: [set("region") ? "baseUrl" : "region"],
-      message: 'set exactly one of region ("eu", "us", "au") or baseUrl',
-    });
-  }
+  issues.push(...rules.exactlyOne(v, "region", "baseUrl", 'set exactly one of region ("eu", "us", "au") or baseUrl'));
   if (typeof v.baseUrl === "string") {
     const problem = urlProblem(v.baseUrl);
     if (problem) issues.push({ path: ["baseUrl"], message: problem });
@@ -93,60 +88,23 @@ export function vantageHostIssues(v: Record<string, unknown>): InputIssue[] {
 
 function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues = vantageHostIssues(v);
-  const set = (k: string) => v[k] !== undefined;
-
-  const publicClient = v.clientAuthMethod === "none";
-  if (set("clientSecret") && set("clientSecretConfigKey")) {
-    issues.push({
-      path: ["clientSecretConfigKey"],
-      message: "set either clientSecret or clientSecretConfigKey, not both",
-    });
-  }
-  if (publicClient && (set("clientSecret") || set("clientSecretConfigKey"))) {
-    issues.push({ path: ["clientSecret"], message: 'must not be set for a public client (clientAuthMethod "none")' });
-  }
-  if (!publicClient && !set("clientSecret") && !set("clientSecretConfigKey")) {
-    issues.push({
-      path: ["clientSecret"],
-      message:
-        'is required (or name a stack config key in clientSecretConfigKey, or set clientAuthMethod "none" for a public client)',
-    });
-  }
-
+  issues.push(...rules.clientSecretIssues(v));
   const grant = v.grantType ?? "client_credentials";
-  const only = (key: string, grants: string[]) => {
-    if (set(key) && !grants.includes(String(grant))) {
-      issues.push({
-        path: [key],
-        message: `is only used with grantType ${grants.map((g) => `"${g}"`).join(" or ")} (grantType is "${String(grant)}")`,
-      });
-    }
-  };
-  if (grant === "password") {
-    for (const key of ["username", "password"]) {
-      if (!set(key)) issues.push({ path: [key], message: 'is required for grantType "password"' });
-    }
-  }
-  if (grant === "refresh_token" && !set("initialRefreshToken")) {
+  issues.push(...rules.requiredForGrant(v, grant, "password", ["username", "password"]));
+  if (grant === "refresh_token" && v.initialRefreshToken === undefined) {
     issues.push({
       path: ["initialRefreshToken"],
       message: 'is required for grantType "refresh_token" (the refresh token of an interactive sign-in)',
     });
   }
-  only("username", ["password"]);
-  only("password", ["password"]);
-  only("offlineAccess", ["password"]);
-  only("initialRefreshToken", ["refresh_token"]);
-  only("refreshTokenIssuedAt", ["refresh_token"]);
+  issues.push(
+    ...rules.onlyWithGrants(v, grant, ["password"], ["username", "password", "offlineAccess"]),
+    ...rules.onlyWithGrants(v, grant, ["refresh_token"], ["initialRefreshToken", "refreshTokenIssuedAt"]),
+  );
   if (typeof v.refreshTokenIssuedAt === "string" && Date.parse(v.refreshTokenIssuedAt) > nowMs() + 300_000) {
     issues.push({ path: ["refreshTokenIssuedAt"], message: "must not be in the future" });
   }
-  if (grant === "client_credentials" && publicClient) {
-    issues.push({
-      path: ["clientAuthMethod"],
-      message: 'a public client ("none") cannot use the client_credentials grant',
-    });
-  }
+  issues.push(...rules.publicClientGrantIssues(v, grant));
   return issues;
 }
 
