@@ -32,12 +32,12 @@ export const alphausClientInputs = {
   ),
   accessToken: input(
     nonEmpty.optional(),
-    "The owner's bearer token, typically `owner.accessToken` of an Alphaus `AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.",
+    "The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.",
     { secret: true },
   ),
   ownerClientId: input(
     nonEmpty.optional(),
-    "The owner's API client id, when no `accessToken`. Default: from the environment, as for `AccessToken`.",
+    "The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.",
   ),
   ownerClientSecret: input(
     nonEmpty.optional(),

@@ -59,7 +59,7 @@ export const exastroClientInputs = {
           "is required: the access token of a user with role _{workspaceId}-admin (e.g. admin.accessToken of an exastro.AccessToken)",
       })
       .min(1, "must not be empty"),
-    "The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.",
+    "The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.",
     { secret: true },
   ),
   issueRefreshToken: input(

@@ -69,7 +69,7 @@ export const vantageClientInputs = {
             : "must be a string",
       })
       .min(1, "must not be empty"),
-    "A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.",
+    "A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.",
     { secret: true },
   ),
   requestedClientId: input(

@@ -33,12 +33,12 @@ export const alphausTokenInputs = {
   ),
   clientId: input(
     nonEmpty.optional(),
-    "The API client id. Default: from the environment (see above). Changing it replaces the token.",
+    "The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.",
     { replaces: true },
   ),
   clientSecret: input(
     nonEmpty.optional(),
-    "The API client secret. Default: from the environment (see above), which keeps it out of state. When given here it is stored encrypted in state; never printed.",
+    "The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.",
     { secret: true },
   ),
   username: input(
