@@ -1,5 +1,5 @@
 /**
- * The alphaus ApiClient, described once: every input with its schema, documentation,
+ * The Alphaus ApiClient, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -9,7 +9,7 @@ import { z } from "zod";
 import { clientDescription, nonEmpty } from "../core/common";
 import { input, output, shapeOf } from "../core/description";
 
-/** The alphaus ApiClient's own inputs (the common ones are added by the lifecycle). */
+/** The Alphaus ApiClient's own inputs (the common ones are added by the lifecycle). */
 export const alphausClientInputs = {
   name: input(
     z
@@ -62,7 +62,7 @@ export const alphausClientInputs = {
 /** The zod shape of {@link alphausClientInputs}. */
 export const alphausClientInputShape = shapeOf(alphausClientInputs);
 
-/** The alphaus ApiClient. */
+/** The Alphaus ApiClient. */
 export const alphausClientDescription = clientDescription(
   {
     system: "alphaus",

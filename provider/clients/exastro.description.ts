@@ -1,5 +1,5 @@
 /**
- * The exastro ServiceAccount, described once: every input with its schema, documentation,
+ * The Exastro ServiceAccount, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -17,7 +17,7 @@ const pathSegment = z
   .min(1, "must not be empty")
   .regex(/^[^\s/?#%]+$/, "must be an id (no spaces, slashes or URL syntax)");
 
-/** The exastro ServiceAccount's own inputs (the common ones are added by the lifecycle). */
+/** The Exastro ServiceAccount's own inputs (the common ones are added by the lifecycle). */
 export const exastroClientInputs = {
   baseUrl: input(
     z.string({ error: "is required" }).min(1, "must not be empty"),
@@ -76,7 +76,7 @@ export const exastroClientInputs = {
 /** The zod shape of {@link exastroClientInputs}. */
 export const exastroClientInputShape = shapeOf(exastroClientInputs);
 
-/** The exastro ServiceAccount. */
+/** The Exastro ServiceAccount. */
 export const exastroClientDescription = clientDescription(
   {
     system: "exastro",

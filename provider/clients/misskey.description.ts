@@ -1,5 +1,5 @@
 /**
- * The misskey App, described once: every input with its schema, documentation,
+ * The Misskey App, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -10,7 +10,7 @@ import { clientDescription, nonEmpty } from "../core/common";
 import { input, output, shapeOf } from "../core/description";
 import { misskeyTokenInputs } from "../protocols/misskey.description";
 
-/** The misskey App's own inputs (the common ones are added by the lifecycle). */
+/** The Misskey App's own inputs (the common ones are added by the lifecycle). */
 export const misskeyAppInputs = {
   host: input(
     misskeyTokenInputs.host.schema,
@@ -52,7 +52,7 @@ export const misskeyAppInputs = {
 /** The zod shape of {@link misskeyAppInputs}. */
 export const misskeyAppInputShape = shapeOf(misskeyAppInputs);
 
-/** The misskey App. */
+/** The Misskey App. */
 export const misskeyAppDescription = clientDescription(
   {
     system: "misskey",

@@ -1,5 +1,5 @@
 /**
- * The generic OAuth 2.0 ApiClient, described once: every input with its schema, documentation,
+ * The OAuth 2.0 ApiClient (RFC 7591 / 7592), described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -45,7 +45,7 @@ export const SERVER_ISSUED_FIELDS = [
 /** Wire fields set by a dedicated input (or issued by the server): refused in `extraMetadata`. */
 const RESERVED_METADATA = new Set<string>([...Object.values(METADATA_FIELDS), "scope", ...SERVER_ISSUED_FIELDS]);
 
-/** The oauth2 ApiClient's own inputs (the common ones are added by the lifecycle). */
+/** The OAuth 2.0 ApiClient's own inputs (the common ones are added by the lifecycle). */
 export const registrationClientInputs = {
   issuer: input(
     z.string().optional(),
@@ -138,7 +138,7 @@ export const registrationClientInputs = {
 /** The zod shape of {@link registrationClientInputs}. */
 export const registrationInputShape = shapeOf(registrationClientInputs);
 
-/** The oauth2 ApiClient. */
+/** The OAuth 2.0 ApiClient (RFC 7591 / 7592). */
 export const registrationClientDescription = clientDescription(
   {
     system: "oauth2",

@@ -1,5 +1,5 @@
 /**
- * The vantage ApiClient, described once: every input with its schema, documentation,
+ * The ABBYY Vantage ApiClient, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -40,7 +40,7 @@ export const DEFAULT_GRANTS = ["client_credentials"];
 /** The documented `allowedScopes` of an API client. */
 export const VANTAGE_CLIENT_DEFAULT_SCOPES = ["openid", "permissions", "publicapi.all"];
 
-/** The vantage ApiClient's own inputs (the common ones are added by the lifecycle). */
+/** The ABBYY Vantage ApiClient's own inputs (the common ones are added by the lifecycle). */
 export const vantageClientInputs = {
   region: input(
     vantageTokenInputs.region.schema,
@@ -146,7 +146,7 @@ export const vantageClientInputs = {
 /** The zod shape of {@link vantageClientInputs}. */
 export const vantageClientInputShape = shapeOf(vantageClientInputs);
 
-/** The vantage ApiClient. */
+/** The ABBYY Vantage ApiClient. */
 export const vantageClientDescription = clientDescription(
   {
     system: "vantage",

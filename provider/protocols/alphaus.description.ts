@@ -1,5 +1,5 @@
 /**
- * The alphaus AccessToken, described once: every input with its schema, documentation,
+ * The Alphaus AccessToken, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -9,7 +9,7 @@ import { z } from "zod";
 import { tokenDescription, nonEmpty } from "../core/common";
 import { input, output, shapeOf } from "../core/description";
 
-/** The alphaus AccessToken's own inputs (the common ones are added by the lifecycle). */
+/** The Alphaus AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const alphausTokenInputs = {
   product: input(
     z.enum(["ripple", "wave"], { error: 'must be "ripple" or "wave"' }).optional(),
@@ -56,7 +56,7 @@ export const alphausTokenInputs = {
 /** The zod shape of {@link alphausTokenInputs}. */
 export const alphausInputShape = shapeOf(alphausTokenInputs);
 
-/** The alphaus AccessToken. */
+/** The Alphaus AccessToken. */
 export const alphausTokenDescription = tokenDescription(
   {
     system: "alphaus",

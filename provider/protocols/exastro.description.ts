@@ -1,5 +1,5 @@
 /**
- * The exastro AccessToken, described once: every input with its schema, documentation,
+ * The Exastro AccessToken, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -9,7 +9,7 @@ import { z } from "zod";
 import { tokenDescription, nonEmpty } from "../core/common";
 import { input, output, shapeOf } from "../core/description";
 
-/** The exastro AccessToken's own inputs (the common ones are added by the lifecycle). */
+/** The Exastro AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const exastroTokenInputs = {
   baseUrl: input(
     z.string({ error: "is required" }).min(1, "must not be empty"),
@@ -66,7 +66,7 @@ export const exastroTokenInputs = {
 /** The zod shape of {@link exastroTokenInputs}. */
 export const exastroInputShape = shapeOf(exastroTokenInputs);
 
-/** The exastro AccessToken. */
+/** The Exastro AccessToken. */
 export const exastroTokenDescription = tokenDescription(
   {
     system: "exastro",

@@ -24,7 +24,7 @@ const RESERVED_PARAMS = new Set([
   "code",
 ]);
 
-/** The oauth2 AccessToken's own inputs (the common ones are added by the lifecycle). */
+/** The generic OAuth 2.0 AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const genericTokenInputs = {
   tokenEndpoint: input(
     z.string().optional(),
@@ -124,7 +124,7 @@ export const genericTokenInputs = {
 /** The zod shape of {@link genericTokenInputs}. */
 export const genericInputShape = shapeOf(genericTokenInputs);
 
-/** The oauth2 AccessToken. */
+/** The generic OAuth 2.0 AccessToken. */
 export const genericTokenDescription = tokenDescription(
   {
     system: "oauth2",

@@ -1,5 +1,5 @@
 /**
- * The misskey AccessToken, described once: every input with its schema, documentation,
+ * The Misskey AccessToken, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -13,7 +13,7 @@ import { input, output, shapeOf } from "../core/description";
 export const HOSTNAME =
   /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 
-/** The misskey AccessToken's own inputs (the common ones are added by the lifecycle). */
+/** The Misskey AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const misskeyTokenInputs = {
   host: input(
     z.string().regex(HOSTNAME, "must be a host name such as misskey.io (no scheme or path)").optional(),
@@ -54,7 +54,7 @@ export const misskeyTokenInputs = {
 /** The zod shape of {@link misskeyTokenInputs}. */
 export const misskeyInputShape = shapeOf(misskeyTokenInputs);
 
-/** The misskey AccessToken. */
+/** The Misskey AccessToken. */
 export const misskeyTokenDescription = tokenDescription(
   {
     system: "misskey",

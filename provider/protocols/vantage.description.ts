@@ -1,5 +1,5 @@
 /**
- * The vantage AccessToken, described once: every input with its schema, documentation,
+ * The ABBYY Vantage AccessToken, described once: every input with its schema, documentation,
  * and whether a change replaces it or it is secret; every output. Validation, the secret
  * lists, the README tables and the package schema derive from it.
  *
@@ -18,7 +18,7 @@ export const vantageTenantId = z
   .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
   .regex(/^[A-Za-z0-9-]+$/, "must be a tenant id (a GUID such as 3f1b8c2e-5d7a-4e96-9b0c-2a6d4f8e1c57)");
 
-/** The vantage AccessToken's own inputs (the common ones are added by the lifecycle). */
+/** The ABBYY Vantage AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const vantageTokenInputs = {
   region: input(
     z.enum(["eu", "us", "au"], { error: 'must be "eu", "us" or "au"' }).optional(),
@@ -104,7 +104,7 @@ export const vantageTokenInputs = {
 /** The zod shape of {@link vantageTokenInputs}. */
 export const vantageInputShape = shapeOf(vantageTokenInputs);
 
-/** The vantage AccessToken. */
+/** The ABBYY Vantage AccessToken. */
 export const vantageTokenDescription = tokenDescription(
   {
     system: "vantage",
