@@ -7,6 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigSlot } from "./config";
+import type { ResourceKind } from "./core/description";
 import { engineDiagnostics } from "./diagnostics";
 import { createTransport } from "./http/transport";
 import {
@@ -29,7 +30,7 @@ import {
 export { AccessTokenError, ErrorCode, isAccessTokenError } from "./errors";
 
 /** Resource kinds served by this provider. */
-export type ResourceKind = "AccessToken" | "ApiClient";
+export type { ResourceKind };
 
 /** The newest shim version this implementation understands. */
 export const SHIM_VERSION = 1;

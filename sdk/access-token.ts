@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type ApiClient, givenInput, withSecretInputs } from "./api-client";
-import { allSecretInputsOf } from "./secret-inputs";
+import { allSecretInputsOf, commonSecretOutputsOf, ownSecretOutputsOf } from "./secret-inputs";
 import { ACCESS_TOKEN_TYPE, shimText } from "./shim";
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
@@ -188,13 +188,7 @@ export { ACCESS_TOKEN_TYPE };
 
 /** Outputs that are always secret, whatever the caller's options say (every system's secret inputs among them). */
 export const ACCESS_TOKEN_SECRET_OUTPUTS = [
-  ...new Set([
-    "accessToken",
-    "refreshToken",
-    "initialRefreshToken",
-    "previousAccessToken",
-    ...allSecretInputsOf("AccessToken"),
-  ]),
+  ...new Set([...commonSecretOutputsOf("AccessToken"), ...allSecretInputsOf("AccessToken")]),
 ];
 
 /** Output names every token resource has. */
@@ -273,7 +267,9 @@ export abstract class TokenResource extends pulumi.CustomResource {
       ACCESS_TOKEN_TYPE,
       name,
       props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ACCESS_TOKEN_SECRET_OUTPUTS }),
+      pulumi.mergeOptions(opts, {
+        additionalSecretOutputs: [...ACCESS_TOKEN_SECRET_OUTPUTS, ...ownSecretOutputsOf("AccessToken", system)],
+      }),
     );
   }
 }

@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ResourceKind, allSecretInputsOf, secretInputsOf } from "./secret-inputs";
+import {
+  type ResourceKind,
+  allSecretInputsOf,
+  commonSecretOutputsOf,
+  ownSecretOutputsOf,
+  secretInputsOf,
+} from "./secret-inputs";
 import { API_CLIENT_TYPE, shimText } from "./shim";
 
 /**
@@ -111,7 +117,7 @@ export { API_CLIENT_TYPE };
 
 /** Outputs that are always secret, whatever the caller's options say (every system's secret inputs among them). */
 export const API_CLIENT_SECRET_OUTPUTS = [
-  ...new Set(["clientSecret", "registrationAccessToken", ...allSecretInputsOf("ApiClient")]),
+  ...new Set([...commonSecretOutputsOf("ApiClient"), ...allSecretInputsOf("ApiClient")]),
 ];
 
 /**
@@ -214,7 +220,6 @@ export abstract class ClientResource extends pulumi.CustomResource {
     args: Record<string, unknown>,
     opts: pulumi.CustomResourceOptions | undefined,
     extraOutputs: string[] = [],
-    extraSecretOutputs: string[] = [],
   ) {
     const props: Record<string, unknown> = {
       // Secret from the start, so the inputs are encrypted in state too, however they were given.
@@ -228,7 +233,9 @@ export abstract class ClientResource extends pulumi.CustomResource {
       API_CLIENT_TYPE,
       name,
       props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...API_CLIENT_SECRET_OUTPUTS, ...extraSecretOutputs] }),
+      pulumi.mergeOptions(opts, {
+        additionalSecretOutputs: [...API_CLIENT_SECRET_OUTPUTS, ...ownSecretOutputsOf("ApiClient", system)],
+      }),
     );
     GIVEN.set(this, args);
   }

@@ -129,7 +129,6 @@ export class ServiceAccount extends ClientResource {
         "refreshTokenExpiresAt",
         "refreshTokenSessionId",
       ],
-      ["accessToken", "refreshToken"],
     );
   }
 }

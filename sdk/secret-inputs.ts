@@ -1,33 +1,32 @@
 /**
- * Which inputs of each resource hold secrets: one list per resource kind and system,
- * shared by the SDK (which wraps each of them in `pulumi.secret` in the resource's
- * constructor, so state keeps them encrypted however the program passed them) and the
- * provider (which makes them secret outputs and redacts them from every message).
+ * Which inputs and outputs of each resource hold secrets, read from the provider's one
+ * description of each resource (`provider/core/descriptions.ts`), so the SDK (which wraps
+ * each secret input in `pulumi.secret` in the resource's constructor, so state keeps them
+ * encrypted however the program passed them, and names the secret outputs) and the
+ * provider (which makes them secret outputs and redacts them from every message) share
+ * one list.
  *
- * This module imports nothing: programs load it with the SDK, the provider host with the
- * provider.
+ * The descriptions load zod and the schemas, never the provider's wire code.
  */
+import { type ResourceKind, secretNames } from "../provider/core/description";
+import { resourceDescriptions } from "../provider/core/descriptions";
+
+export type { ResourceKind };
+
+/** The secret inputs of each system of `kind`, by the value of its `system` input. */
+function secretInputLists(kind: ResourceKind): Readonly<Record<string, readonly string[]>> {
+  return Object.fromEntries(
+    resourceDescriptions()
+      .filter((d) => d.kind === kind)
+      .map((d) => [d.system, secretNames(d.inputs)]),
+  );
+}
 
 /** Secret inputs of an AccessToken, by the value of its `system` input (the provider's names). */
-export const TOKEN_SECRET_INPUTS = {
-  oauth2: ["clientSecret", "password", "refreshToken"],
-  alphaus: ["clientSecret", "password"],
-  vantage: ["clientSecret", "password", "initialRefreshToken"],
-  exastro: ["initialRefreshToken", "password", "totp"],
-  misskey: ["token", "appAccessToken", "appSecret", "nativeToken"],
-} as const satisfies Record<string, readonly string[]>;
+export const TOKEN_SECRET_INPUTS = secretInputLists("AccessToken");
 
 /** Secret inputs of an ApiClient, by the value of its `system` input (the provider's names). */
-export const CLIENT_SECRET_INPUTS = {
-  oauth2: ["initialAccessToken"],
-  alphaus: ["accessToken", "ownerClientSecret", "ownerPassword"],
-  exastro: ["accessToken"],
-  misskey: ["token"],
-  vantage: ["accessToken"],
-} as const satisfies Record<string, readonly string[]>;
-
-/** A resource kind, as the provider's `handler` names it. */
-export type ResourceKind = "AccessToken" | "ApiClient";
+export const CLIENT_SECRET_INPUTS = secretInputLists("ApiClient");
 
 /**
  * The secret inputs of a resource kind and system; empty for an unknown system (the
@@ -38,7 +37,7 @@ export type ResourceKind = "AccessToken" | "ApiClient";
  * @returns the input names that hold secrets
  */
 export function secretInputsOf(kind: ResourceKind, system: string): readonly string[] {
-  const lists: Record<string, readonly string[]> = kind === "AccessToken" ? TOKEN_SECRET_INPUTS : CLIENT_SECRET_INPUTS;
+  const lists = kind === "AccessToken" ? TOKEN_SECRET_INPUTS : CLIENT_SECRET_INPUTS;
   return Object.hasOwn(lists, system) ? (lists[system] as readonly string[]) : [];
 }
 
@@ -52,4 +51,31 @@ export function secretInputsOf(kind: ResourceKind, system: string): readonly str
 export function allSecretInputsOf(kind: ResourceKind): string[] {
   const lists = kind === "AccessToken" ? TOKEN_SECRET_INPUTS : CLIENT_SECRET_INPUTS;
   return [...new Set(Object.values(lists).flat())];
+}
+
+/**
+ * The secret outputs every system of a kind has (e.g. `accessToken`, `clientSecret`).
+ *
+ * @param kind - the resource kind
+ * @returns their names, in declaration order
+ */
+export function commonSecretOutputsOf(kind: ResourceKind): string[] {
+  const lists = resourceDescriptions()
+    .filter((d) => d.kind === kind)
+    .map((d) => secretNames(d.outputs));
+  return (lists[0] ?? []).filter((name) => lists.every((list) => list.includes(name)));
+}
+
+/**
+ * The secret outputs of one system beyond {@link commonSecretOutputsOf} (e.g. the
+ * `refreshToken` of an Exastro service account); empty for an unknown system.
+ *
+ * @param kind - the resource kind
+ * @param system - the value of the resource's `system` input
+ * @returns their names
+ */
+export function ownSecretOutputsOf(kind: ResourceKind, system: string): string[] {
+  const description = resourceDescriptions().find((d) => d.kind === kind && d.system === system);
+  const common = commonSecretOutputsOf(kind);
+  return description ? secretNames(description.outputs).filter((name) => !common.includes(name)) : [];
 }

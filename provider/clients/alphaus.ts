@@ -32,26 +32,10 @@ import {
   incompleteRegistration,
   staleOwnerCredential,
 } from "./system";
-import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { clientSystemInputs } from "../core/description";
+import { alphausClientDescription, alphausClientInputShape, alphausClientInputs } from "./alphaus.description";
 
-const nonEmpty = z.string().min(1, "must not be empty");
-
-/** Input fields of the Alphaus API client system. */
-export const alphausClientInputShape = {
-  name: z
-    .string({
-      error: (issue) => (issue.input === undefined ? "is required (the API client's name)" : "must be a string"),
-    })
-    .refine((v) => v.trim() !== "", "must not be blank"),
-  environment: z.enum(["production", "beta"], { error: 'must be "production" or "beta"' }).optional(),
-  apiUrl: z.string().optional(),
-  accessToken: nonEmpty.optional(),
-  ownerClientId: nonEmpty.optional(),
-  ownerClientSecret: nonEmpty.optional(),
-  ownerUsername: nonEmpty.optional(),
-  ownerPassword: nonEmpty.optional(),
-  ownerAuthUrl: z.string().optional(),
-};
+export { alphausClientInputShape };
 
 /** Validated Alphaus API client inputs. */
 export type AlphausClientInputs = z.infer<z.ZodObject<typeof alphausClientInputShape>>;
@@ -299,13 +283,8 @@ function stateBase(inputs: AlphausClientInputs, state: Record<string, unknown>):
 export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
   id: "alphaus",
   displayName: alphaus.SYSTEM,
-  inputShape: alphausClientInputShape,
+  ...clientSystemInputs(alphausClientInputs, alphausClientDescription.outputs),
   // Blue has no update: a new name is a new client; another API is another client.
-  inputDefaults: { environment: "production" },
-  replaceInputs: ["name", "environment", "apiUrl"],
-  updateInputs: [],
-  secretInputs: CLIENT_SECRET_INPUTS.alphaus,
-  secretOutputs: [],
   crossFieldIssues,
 
   async register(inputs, ctx) {

@@ -23,38 +23,10 @@ import {
   incompleteRegistration,
   staleOwnerCredential,
 } from "./system";
-import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { clientSystemInputs } from "../core/description";
+import { exastroClientDescription, exastroClientInputShape, exastroClientInputs } from "./exastro.description";
 
-const pathSegment = z
-  .string({ error: "is required" })
-  .min(1, "must not be empty")
-  .regex(/^[^\s/?#%]+$/, "must be an id (no spaces, slashes or URL syntax)");
-
-/** Input fields of an Exastro service-account user. */
-export const exastroClientInputShape = {
-  baseUrl: z.string({ error: "is required" }).min(1, "must not be empty"),
-  organizationId: pathSegment,
-  workspaceId: pathSegment,
-  username: z
-    .string({ error: "is required" })
-    .min(1, "must not be empty")
-    .max(255, "must be at most 255 characters")
-    .regex(/^\S+$/, "must not contain spaces"),
-  type: z
-    .enum(exastro.SERVICE_ACCOUNT_TYPES, {
-      error: `must be ${exastro.SERVICE_ACCOUNT_TYPES.map((t) => `"${t}"`).join(" or ")}`,
-    })
-    .optional(),
-  description: z.string().optional(),
-  accessToken: z
-    .string({
-      error:
-        "is required: the access token of a user with role _{workspaceId}-admin (e.g. admin.accessToken of an exastro.AccessToken)",
-    })
-    .min(1, "must not be empty"),
-  issueRefreshToken: z.boolean().optional(),
-  allowInsecureHttp: z.boolean().optional(),
-};
+export { exastroClientInputShape };
 
 /** Validated inputs of an Exastro service-account user. */
 export type ExastroClientInputs = z.infer<z.ZodObject<typeof exastroClientInputShape>>;
@@ -221,14 +193,9 @@ function refreshTokenMissing(state: Record<string, unknown>, inputs: Record<stri
 export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
   id: "exastro",
   displayName: exastro.SYSTEM,
-  inputShape: exastroClientInputShape,
-  inputDefaults: { type: DEFAULT_TYPE, issueRefreshToken: true, description: "" },
+  ...clientSystemInputs(exastroClientInputs, exastroClientDescription.outputs),
   cannotRotate:
     "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
-  replaceInputs: ["baseUrl", "organizationId", "workspaceId", "username", "type"],
-  updateInputs: ["description", "issueRefreshToken"],
-  secretInputs: CLIENT_SECRET_INPUTS.exastro,
-  secretOutputs: ["refreshToken"],
   crossFieldIssues: exastroClientCrossFieldIssues,
 
   async register(inputs, ctx) {

@@ -10,36 +10,17 @@ import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import * as misskey from "../protocols/misskey";
 import type { InputIssue } from "../protocols/system";
 import type { ClientContext, ClientRecord, ClientSystem } from "./system";
-import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { clientSystemInputs } from "../core/description";
+import { misskeyAppDescription, misskeyAppInputShape, misskeyAppInputs } from "./misskey.description";
 
-/** Input fields of a Misskey app (lengths are Misskey's `app` table columns). */
-export const misskeyAppInputShape = {
-  host: misskey.misskeyInputShape.host,
-  baseUrl: misskey.misskeyInputShape.baseUrl,
-  name: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters (Misskey's limit)"),
-  description: z.string().max(512, "must be at most 512 characters (Misskey's limit)").optional(),
-  permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
-  callbackUrl: z
-    .string()
-    .min(1, "must not be empty")
-    .max(512, "must be at most 512 characters (Misskey's limit)")
-    .optional(),
-  token: z.string().min(1, "must not be empty").optional(),
-};
+export { misskeyAppInputShape };
 
 /** Validated Misskey app inputs. */
 export type MisskeyAppInputs = z.infer<z.ZodObject<typeof misskeyAppInputShape>>;
 
 /** Cross-field rules of a Misskey app. */
 export function misskeyAppCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
-  const issues: InputIssue[] = [];
-  if ((v.host === undefined) === (v.baseUrl === undefined)) {
-    issues.push({ path: [v.host === undefined ? "host" : "baseUrl"], message: "set exactly one of host or baseUrl" });
-  }
-  if (typeof v.baseUrl === "string") {
-    const problem = misskey.baseUrlProblem(v.baseUrl);
-    if (problem) issues.push({ path: ["baseUrl"], message: problem });
-  }
+  const issues = misskey.misskeyHostIssues(v);
   if (Array.isArray(v.permissions)) {
     // app/create validates `uniqueItems` before it rewrites legacy names: a repeat is a 400.
     for (const [i, p] of v.permissions.entries()) {
@@ -112,15 +93,10 @@ function explainRefusedToken(error: unknown, inputs: MisskeyAppInputs, operation
 export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
   id: "misskey",
   displayName: misskey.SYSTEM,
-  inputShape: misskeyAppInputShape,
+  ...clientSystemInputs(misskeyAppInputs, misskeyAppDescription.outputs),
   // No app/update: every change is another app.
-  inputDefaults: { description: "", permissions: [] },
   cannotRotate:
     "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",
-  replaceInputs: ["host", "baseUrl", "name", "description", "permissions", "callbackUrl"],
-  updateInputs: [],
-  secretInputs: CLIENT_SECRET_INPUTS.misskey,
-  secretOutputs: [],
   crossFieldIssues: misskeyAppCrossFieldIssues,
 
   async register(inputs, ctx: ClientContext) {

@@ -12,70 +12,15 @@ import * as registration from "../protocols/registration";
 import type { InputIssue } from "../protocols/system";
 import { isoAt } from "../time";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
-import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { clientSystemInputs } from "../core/description";
+import {
+  METADATA_FIELDS,
+  registrationClientDescription,
+  registrationClientInputs,
+  registrationInputShape,
+} from "./registration.description";
 
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
-const nonEmpty = z.string().min(1, "must not be empty");
-const nonEmptyList = z.array(nonEmpty);
-
-/** Typed metadata inputs and their RFC 7591 §2 (and OIDC Registration) names. */
-export const METADATA_FIELDS = {
-  clientName: "client_name",
-  redirectUris: "redirect_uris",
-  grantTypes: "grant_types",
-  responseTypes: "response_types",
-  tokenEndpointAuthMethod: "token_endpoint_auth_method",
-  applicationType: "application_type",
-  clientUri: "client_uri",
-  logoUri: "logo_uri",
-  tosUri: "tos_uri",
-  policyUri: "policy_uri",
-  jwksUri: "jwks_uri",
-  contacts: "contacts",
-  softwareId: "software_id",
-  softwareVersion: "software_version",
-} as const;
-
-/** Wire fields set by a dedicated input (or issued by the server): refused in `extraMetadata`. */
-const RESERVED_METADATA = new Set<string>([
-  ...Object.values(METADATA_FIELDS),
-  "scope",
-  ...registration.SERVER_ISSUED_FIELDS,
-]);
-
-/** Input fields of the generic (RFC 7591) client system. */
-export const registrationInputShape = {
-  issuer: z.string().optional(),
-  registrationEndpoint: z.string().optional(),
-  tokenEndpoint: z.string().optional(),
-  initialAccessToken: nonEmpty.optional(),
-  clientName: nonEmpty.optional(),
-  redirectUris: nonEmptyList.optional(),
-  grantTypes: nonEmptyList.optional(),
-  responseTypes: nonEmptyList.optional(),
-  scopes: z.array(scopeToken).optional(),
-  tokenEndpointAuthMethod: nonEmpty.optional(),
-  applicationType: z.enum(["web", "native"], { error: 'must be "web" or "native"' }).optional(),
-  clientUri: nonEmpty.optional(),
-  logoUri: nonEmpty.optional(),
-  tosUri: nonEmpty.optional(),
-  policyUri: nonEmpty.optional(),
-  jwksUri: nonEmpty.optional(),
-  contacts: nonEmptyList.optional(),
-  softwareId: nonEmpty.optional(),
-  softwareVersion: nonEmpty.optional(),
-  extraMetadata: z
-    .record(z.string(), z.unknown())
-    .refine((m) => Object.keys(m).every((k) => !RESERVED_METADATA.has(k)), {
-      error: `must not set ${[...RESERVED_METADATA].join(", ")} (use the dedicated inputs; the server issues the rest)`,
-    })
-    .optional(),
-  allowInsecureHttp: z.boolean().optional(),
-  allowCrossOriginEndpoints: z.boolean().optional(),
-};
+export { METADATA_FIELDS, registrationInputShape };
 
 /** Validated generic inputs. */
 export type RegistrationInputs = z.infer<z.ZodObject<typeof registrationInputShape>>;
@@ -256,11 +201,7 @@ const NO_MANAGEMENT_NOTE =
 export const registrationSystem: ClientSystem<RegistrationInputs> = {
   id: "oauth2",
   displayName: registration.SYSTEM,
-  inputShape: registrationInputShape,
-  replaceInputs: ["issuer", "registrationEndpoint"],
-  updateInputs: [...Object.keys(METADATA_FIELDS), "scopes", "extraMetadata"],
-  secretInputs: CLIENT_SECRET_INPUTS.oauth2,
-  secretOutputs: ["registrationAccessToken"],
+  ...clientSystemInputs(registrationClientInputs, registrationClientDescription.outputs),
   crossFieldIssues: registrationCrossFieldIssues,
 
   async register(inputs, ctx) {

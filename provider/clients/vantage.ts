@@ -13,78 +13,20 @@ import { redact } from "../http/redact";
 import type { InputIssue } from "../protocols/system";
 import * as vantage from "../protocols/vantage";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
-import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { clientSystemInputs } from "../core/description";
+import {
+  DEFAULT_GRANTS,
+  VANTAGE_CLIENT_DEFAULT_SCOPES,
+  VANTAGE_CLIENT_FIELDS,
+  vantageClientDescription,
+  vantageClientInputShape,
+  vantageClientInputs,
+} from "./vantage.description";
 
-const nonEmpty = z.string().min(1, "must not be empty");
-// IdentityServer's EF configuration store declares ClientId and ClientName with at most 200
-// characters; the admin API's client fields are IdentityServer's, so Vantage is taken to
-// share the limit [inferred: not in Vantage's documentation].
-const idLike = nonEmpty.max(200, "must be at most 200 characters");
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single scope name (no spaces or quotes)");
-
-/** Client fields of the admin API's create body that have an input of the same name. */
-export const VANTAGE_CLIENT_FIELDS = [
-  "clientName",
-  "allowOfflineAccess",
-  "requireClientSecret",
-  "requireConsent",
-  "allowNoPkce",
-  "allowedGrantTypes",
-  "allowedCorsOrigins",
-  "allowedScopes",
-  "redirectUris",
-  "postLogoutRedirectUris",
-  "allowRopc",
-] as const;
-
-/** Body fields set by a dedicated input or issued by Vantage: refused in `extraFields`. */
-const RESERVED_FIELDS = new Set<string>([...VANTAGE_CLIENT_FIELDS, "clientId", "clientSecret"]);
-
-/**
- * Input fields of a Vantage API client. The client id asked for is `requestedClientId`
- * (the SDK's `clientId` argument): `clientId` is the output, the id Vantage created.
- */
-export const vantageClientInputShape = {
-  region: vantage.vantageInputShape.region,
-  baseUrl: vantage.vantageInputShape.baseUrl,
-  tenantId: vantage.vantageTenantId,
-  apiVersion: z.enum(["v2", "v1"], { error: 'must be "v2" or "v1"' }).optional(),
-  accessToken: z
-    .string({
-      error: (issue) =>
-        issue.input === undefined
-          ? "is required: a tenant administrator's access token (e.g. the accessToken of a vantage.AccessToken)"
-          : "must be a string",
-    })
-    .min(1, "must not be empty"),
-  requestedClientId: idLike.optional(),
-  clientName: idLike.optional(),
-  allowOfflineAccess: z.boolean().optional(),
-  requireClientSecret: z.boolean().optional(),
-  requireConsent: z.boolean().optional(),
-  allowNoPkce: z.boolean().optional(),
-  allowedGrantTypes: z.array(nonEmpty).optional(),
-  allowedCorsOrigins: z.array(nonEmpty).optional(),
-  allowedScopes: z.array(scopeToken).optional(),
-  redirectUris: z.array(nonEmpty).optional(),
-  postLogoutRedirectUris: z.array(nonEmpty).optional(),
-  allowRopc: z.boolean().optional(),
-  extraFields: z
-    .record(z.string(), z.unknown())
-    .refine((m) => Object.keys(m).every((k) => !RESERVED_FIELDS.has(k)), {
-      error: `must not set ${[...RESERVED_FIELDS].join(", ")} (use the dedicated inputs; Vantage issues the secret)`,
-    })
-    .optional(),
-};
+export { VANTAGE_CLIENT_FIELDS, vantageClientInputShape };
 
 /** Validated Vantage API client inputs (with the resource's name, which names the client by default). */
 export type VantageClientInputs = z.infer<z.ZodObject<typeof vantageClientInputShape>> & { resourceName?: string };
-
-/** The grants a client gets when `allowedGrantTypes` is not set. */
-const DEFAULT_GRANTS = ["client_credentials"];
 
 /** Cross-field rules of a Vantage API client. */
 export function vantageClientCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
@@ -146,7 +88,7 @@ export function clientBodyOf(inputs: VantageClientInputs): Record<string, unknow
     allowNoPkce: inputs.allowNoPkce ?? false,
     allowedGrantTypes: inputs.allowedGrantTypes ?? DEFAULT_GRANTS,
     allowedCorsOrigins: inputs.allowedCorsOrigins ?? [],
-    allowedScopes: inputs.allowedScopes ?? vantage.VANTAGE_CLIENT_DEFAULT_SCOPES,
+    allowedScopes: inputs.allowedScopes ?? VANTAGE_CLIENT_DEFAULT_SCOPES,
     redirectUris: inputs.redirectUris ?? [],
     postLogoutRedirectUris: inputs.postLogoutRedirectUris ?? [],
     allowRopc: inputs.allowRopc ?? false,
@@ -177,29 +119,11 @@ function baseOf(props: Record<string, unknown>): string {
 export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
   id: "vantage",
   displayName: vantage.SYSTEM,
-  inputShape: vantageClientInputShape,
+  ...clientSystemInputs(vantageClientInputs, vantageClientDescription.outputs),
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
-  argumentNames: { requestedClientId: "clientId" },
   cannotRotate:
     "ABBYY Vantage has no API to delete API clients, so every rotation would leave the old client in the tenant with a valid secret",
-  inputDefaults: {
-    apiVersion: "v2",
-    allowOfflineAccess: false,
-    requireClientSecret: true,
-    requireConsent: false,
-    allowNoPkce: false,
-    allowedGrantTypes: DEFAULT_GRANTS,
-    allowedCorsOrigins: [],
-    allowedScopes: vantage.VANTAGE_CLIENT_DEFAULT_SCOPES,
-    redirectUris: [],
-    postLogoutRedirectUris: [],
-    allowRopc: false,
-  },
-  replaceInputs: ["region", "baseUrl", "tenantId", "requestedClientId", ...VANTAGE_CLIENT_FIELDS, "extraFields"],
-  updateInputs: [],
-  secretInputs: CLIENT_SECRET_INPUTS.vantage,
-  secretOutputs: [],
   crossFieldIssues: vantageClientCrossFieldIssues,
 
   async register(inputs, ctx) {

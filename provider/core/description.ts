@@ -30,6 +30,13 @@ export interface InputDescription extends PropertyDescription {
   readonly replaces: boolean;
   /** The value used when the input is left out, where there is one. */
   readonly default?: unknown;
+  /**
+   * ApiClient: a change is applied at the server in place (an update call). Other inputs that
+   * do not replace only change state.
+   */
+  readonly updatesAtServer?: boolean;
+  /** The SDK argument's name, where it differs from the input's (e.g. one that would collide with an output). */
+  readonly argumentName?: string;
 }
 
 /** One resource: a kind served for one system. */
@@ -43,4 +50,159 @@ export interface ResourceDescription {
   readonly doc: string;
   readonly inputs: Readonly<Record<string, InputDescription>>;
   readonly outputs: Readonly<Record<string, PropertyDescription>>;
+}
+
+/** The change flags and default of an input, as {@link input} takes them. */
+export interface InputFlags {
+  readonly replaces?: boolean;
+  readonly secret?: boolean;
+  readonly default?: unknown;
+  readonly updatesAtServer?: boolean;
+  readonly argumentName?: string;
+}
+
+/** An input whose schema keeps its zod type, so a system's validated inputs stay typed. */
+export interface TypedInput<S extends z.ZodType> extends InputDescription {
+  readonly schema: S;
+}
+
+/** An output whose schema keeps its zod type. */
+export interface TypedOutput<S extends z.ZodType> extends PropertyDescription {
+  readonly schema: S;
+}
+
+/**
+ * Declares an input: its schema, its documentation (markdown) and, where they hold, that a
+ * change replaces the resource, that it is secret, its default.
+ *
+ * @param schema - how `check` validates it
+ * @param doc - what users read about it
+ * @param flags - replaces, secret, default (all off / absent unless given)
+ * @returns the input's description
+ */
+export function input<S extends z.ZodType>(schema: S, doc: string, flags: InputFlags = {}): TypedInput<S> {
+  return {
+    schema,
+    doc,
+    secret: flags.secret === true,
+    replaces: flags.replaces === true,
+    ...(flags.updatesAtServer ? { updatesAtServer: true } : {}),
+    ...(flags.argumentName !== undefined ? { argumentName: flags.argumentName } : {}),
+    ...("default" in flags ? { default: flags.default } : {}),
+  };
+}
+
+/**
+ * Declares an output: its schema, its documentation and whether it is secret.
+ *
+ * @param schema - what the provider writes
+ * @param doc - what users read about it
+ * @param flags - `secret` when it holds a secret
+ * @returns the output's description
+ */
+export function output<S extends z.ZodType>(
+  schema: S,
+  doc: string,
+  flags: { readonly secret?: boolean } = {},
+): TypedOutput<S> {
+  return { schema, doc, secret: flags.secret === true };
+}
+
+/** The zod shape of declared inputs, each input's schema under its name (types kept). */
+export type ShapeOf<T extends Readonly<Record<string, { readonly schema: z.ZodType }>>> = {
+  -readonly [K in keyof T]: T[K]["schema"];
+};
+
+/**
+ * The zod shape of declared inputs, for `z.strictObject`.
+ *
+ * @param inputs - the declarations
+ * @returns each input's schema under its name, in declaration order
+ */
+export function shapeOf<T extends Readonly<Record<string, { readonly schema: z.ZodType }>>>(inputs: T): ShapeOf<T> {
+  return Object.fromEntries(Object.entries(inputs).map(([name, d]) => [name, d.schema])) as ShapeOf<T>;
+}
+
+/**
+ * The names of declared properties that satisfy `test`, in declaration order.
+ *
+ * @param properties - inputs or outputs
+ * @param test - which to keep
+ * @returns their names
+ */
+export function namesWhere<D extends PropertyDescription>(
+  properties: Readonly<Record<string, D>>,
+  test: (d: D) => boolean,
+): string[] {
+  return Object.entries(properties)
+    .filter(([, d]) => test(d))
+    .map(([name]) => name);
+}
+
+/**
+ * The defaults of declared inputs: what an unset input means.
+ *
+ * @param inputs - the declarations
+ * @returns each input that has a default, with it
+ */
+export function defaultsOf(inputs: Readonly<Record<string, InputDescription>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(inputs).flatMap(([name, d]) => ("default" in d ? [[name, d.default]] : [])));
+}
+
+/**
+ * The inputs whose change replaces the resource, in declaration order.
+ *
+ * @param inputs - the declarations
+ * @returns their names
+ */
+export function replacingNames(inputs: Readonly<Record<string, InputDescription>>): string[] {
+  return namesWhere(inputs, (d) => d.replaces);
+}
+
+/**
+ * The properties that hold secrets, in declaration order.
+ *
+ * @param properties - inputs or outputs
+ * @returns their names
+ */
+export function secretNames(properties: Readonly<Record<string, PropertyDescription>>): string[] {
+  return namesWhere(properties, (d) => d.secret);
+}
+
+/**
+ * What a token system derives from its declared inputs: its zod shape, the inputs whose
+ * change replaces the token, and the secret ones.
+ *
+ * @param inputs - the system's own inputs
+ * @returns `inputShape`, `materialInputs` and `secretInputs`
+ */
+export function tokenSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(inputs: T) {
+  return { inputShape: shapeOf(inputs), materialInputs: replacingNames(inputs), secretInputs: secretNames(inputs) };
+}
+
+/**
+ * What a client system derives from its description: its zod shape, which inputs replace
+ * the client and which an update applies at the server, their defaults, the secret inputs
+ * and outputs, and the SDK's names of renamed inputs.
+ *
+ * @param inputs - the system's own inputs
+ * @param outputs - the resource's outputs
+ * @returns the fields of a client system that its description decides
+ */
+export function clientSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
+  inputs: T,
+  outputs: Readonly<Record<string, PropertyDescription>>,
+) {
+  const renamed = Object.entries(inputs).flatMap(([name, d]) =>
+    d.argumentName !== undefined ? [[name, d.argumentName] as const] : [],
+  );
+  return {
+    inputShape: shapeOf(inputs),
+    replaceInputs: replacingNames(inputs),
+    updateInputs: namesWhere(inputs, (d) => d.updatesAtServer === true),
+    inputDefaults: defaultsOf(inputs),
+    secretInputs: secretNames(inputs),
+    secretOutputs: secretNames(outputs),
+    ...(renamed.length ? { argumentNames: Object.fromEntries(renamed) } : {}),
+  };
 }

@@ -67,9 +67,10 @@ const CREDENTIAL_QUERY = new Set([
  * and HTTPS unless the host is loopback or `allowInsecureHttp` is set.
  * @param value The URL.
  * @param allowInsecureHttp Whether `http:` is allowed on a non-loopback host.
+ * @param offersOverride Whether the resource has an `allowInsecureHttp` input to name in the problem.
  * @returns The problem, phrased to follow the input's name, or undefined.
  */
-export function endpointProblem(value: string, allowInsecureHttp = false): string | undefined {
+export function endpointProblem(value: string, allowInsecureHttp = false, offersOverride = true): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -82,7 +83,7 @@ export function endpointProblem(value: string, allowInsecureHttp = false): strin
   if (carried.length) return `must not carry credentials in its query (${[...new Set(carried)].join(", ")})`;
   if (url.hash) return "must not have a fragment";
   if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    return "must use https for a non-loopback host (set allowInsecureHttp to override)";
+    return `must use https for a non-loopback host${offersOverride ? " (set allowInsecureHttp to override)" : ""}`;
   }
   return undefined;
 }

@@ -27,7 +27,9 @@ import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem }
 import { epochMsOfClaim } from "../time";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { tokenSystemInputs } from "../core/description";
+import { onlyWithGrants } from "../core/rules";
+import { alphausInputShape, alphausTokenInputs } from "./alphaus.description";
 import { cleanServerText } from "../http/redact";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
@@ -81,19 +83,7 @@ const NOTE_NO_REVOCATION = "Alphaus has no token revocation API; the token stays
 // ---------------------------------------------------------------------------------------
 // Inputs
 
-/** Input fields of the Alphaus system. */
-export const alphausInputShape = {
-  product: z.enum(["ripple", "wave"], { error: 'must be "ripple" or "wave"' }).optional(),
-  environment: z.enum(["production", "beta"], { error: 'must be "production" or "beta"' }).optional(),
-  authUrl: z.string().optional(),
-  grantType: z
-    .enum(["client_credentials", "password"], { error: 'must be "client_credentials" or "password"' })
-    .optional(),
-  clientId: z.string().min(1, "must not be empty").optional(),
-  clientSecret: z.string().min(1, "must not be empty").optional(),
-  username: z.string().min(1, "must not be empty").optional(),
-  password: z.string().min(1, "must not be empty").optional(),
-};
+export { alphausInputShape };
 
 /** Validated Alphaus inputs. */
 export type AlphausInputs = z.infer<z.ZodObject<typeof alphausInputShape>>;
@@ -106,14 +96,7 @@ function alphausCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
     if (problem) issues.push({ path: ["authUrl"], message: problem });
   }
   if (v.grantType === "client_credentials") {
-    for (const key of ["username", "password"]) {
-      if (v[key] !== undefined) {
-        issues.push({
-          path: [key],
-          message: 'is only used with grantType "password" (grantType is "client_credentials")',
-        });
-      }
-    }
+    issues.push(...onlyWithGrants(v, v.grantType, ["password"], ["username", "password"]));
   }
   return issues;
 }
@@ -458,9 +441,7 @@ function expiryNote(token: string): string {
 export const alphausSystem: TokenSystem<AlphausInputs> = {
   id: "alphaus",
   displayName: SYSTEM,
-  inputShape: alphausInputShape,
-  materialInputs: ["product", "environment", "authUrl", "grantType", "clientId", "username"],
-  secretInputs: TOKEN_SECRET_INPUTS.alphaus,
+  ...tokenSystemInputs(alphausTokenInputs),
   crossFieldIssues: alphausCrossFieldIssues,
 
   // The provider host runs with the environment of the `pulumi` command, so check can see

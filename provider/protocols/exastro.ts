@@ -21,7 +21,9 @@ import { epochSeconds, isoAt } from "../time";
 import { runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { tokenSystemInputs } from "../core/description";
+import { exastroInputShape, exastroTokenInputs } from "./exastro.description";
+import { SERVICE_ACCOUNT_TYPES } from "../clients/exastro.description";
 import { cleanServerText } from "../http/redact";
 
 /** Name used for this system in messages. */
@@ -40,25 +42,7 @@ const SUCCESS = "000-00000";
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-/** Input fields of the Exastro system. */
-export const exastroInputShape = {
-  baseUrl: z.string({ error: "is required" }).min(1, "must not be empty"),
-  organizationId: z
-    .string()
-    .min(1, "must not be empty")
-    .regex(/^[^\s/?#%]+$/, "must be an organization id (no spaces, slashes or URL syntax)")
-    .optional(),
-  systemManager: z.boolean().optional(),
-  initialRefreshToken: z.string().min(1, "must not be empty").optional(),
-  username: z.string().min(1, "must not be empty").optional(),
-  password: z.string().min(1, "must not be empty").optional(),
-  totp: z
-    .string()
-    .regex(/^\d{6,8}$/, "must be the current 6-8 digit one-time code")
-    .optional(),
-  revokeAllSessionsOnDelete: z.boolean().optional(),
-  allowInsecureHttp: z.boolean().optional(),
-};
+export { exastroInputShape };
 
 /** Validated Exastro inputs. */
 export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
@@ -260,8 +244,7 @@ export function processSessionListResponse(res: HttpResponse, ctx: RemoteContext
 // -----------------------------------------------------------------------------------------
 // Service-account users (API clients): `…/workspaces/{ws}/service-account-users`
 
-/** The service-account user types Exastro offers. */
-export const SERVICE_ACCOUNT_TYPES = ["ansible-execution-agent", "oase-agent"] as const;
+export { SERVICE_ACCOUNT_TYPES };
 
 /** Result code of a duplicate username (sent with HTTP 400 by the real controller). */
 export const USER_EXISTS = "409-25001";
@@ -549,9 +532,7 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
   decidesRevocationOnDelete: true,
   id: "exastro",
   displayName: SYSTEM,
-  inputShape: exastroInputShape,
-  materialInputs: ["baseUrl", "organizationId", "systemManager", "initialRefreshToken", "username"],
-  secretInputs: TOKEN_SECRET_INPUTS.exastro,
+  ...tokenSystemInputs(exastroTokenInputs),
   crossFieldIssues: exastroCrossFieldIssues,
 
   inputWarnings(inputs) {

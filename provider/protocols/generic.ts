@@ -9,69 +9,12 @@ import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
 import { introspectedExpiry } from "../time";
 import * as oauth2 from "./oauth2";
-import {
-  type InputIssue,
-  type Introspected,
-  type Issued,
-  type SystemContext,
-  type TokenSystem,
-  requiredString,
-} from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { type InputIssue, type Introspected, type Issued, type SystemContext, type TokenSystem } from "./system";
+import { tokenSystemInputs } from "../core/description";
+import * as rules from "../core/rules";
+import { genericInputShape, genericTokenInputs } from "./generic.description";
 
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
-
-const RESERVED_PARAMS = new Set([
-  "grant_type",
-  "client_id",
-  "client_secret",
-  "scope",
-  "audience",
-  "resource",
-  "username",
-  "password",
-  "refresh_token",
-  "code",
-]);
-
-/** Input fields of the generic system. */
-export const genericInputShape = {
-  tokenEndpoint: z.string().optional(),
-  issuer: z.string().optional(),
-  revocationEndpoint: z.string().optional(),
-  introspectionEndpoint: z.string().optional(),
-  grantType: z
-    .enum(["client_credentials", "password", "refresh_token"], {
-      error: 'must be "client_credentials", "password" or "refresh_token"',
-    })
-    .optional(),
-  clientId: requiredString(),
-  clientSecret: z.string().min(1, "must not be empty").optional(),
-  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
-  clientAuthMethod: z
-    .enum(["client_secret_basic", "client_secret_post", "none"], {
-      error: 'must be "client_secret_basic", "client_secret_post" or "none"',
-    })
-    .optional(),
-  username: z.string().min(1, "must not be empty").optional(),
-  password: z.string().min(1, "must not be empty").optional(),
-  refreshToken: z.string().min(1, "must not be empty").optional(),
-  scopes: z.array(scopeToken).optional(),
-  audience: z.string().min(1, "must not be empty").optional(),
-  resource: z.array(z.string().min(1)).optional(),
-  extraParams: z
-    .record(z.string(), z.string())
-    .refine((p) => Object.keys(p).every((k) => !RESERVED_PARAMS.has(k)), {
-      error: `must not set ${[...RESERVED_PARAMS].join(", ")} (use the dedicated inputs)`,
-    })
-    .optional(),
-  revokeOnDelete: z.boolean().optional(),
-  allowInsecureHttp: z.boolean().optional(),
-  allowCrossOriginEndpoints: z.boolean().optional(),
-};
+export { genericInputShape };
 
 /** Validated generic inputs. */
 export type GenericInputs = z.infer<z.ZodObject<typeof genericInputShape>>;
@@ -79,13 +22,8 @@ export type GenericInputs = z.infer<z.ZodObject<typeof genericInputShape>>;
 /** Cross-field rules of the generic system. */
 export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
-  const has = (k: string) => typeof v[k] === "string" && v[k] !== "";
-  if (has("tokenEndpoint") === has("issuer")) {
-    issues.push({
-      path: [has("tokenEndpoint") ? "issuer" : "tokenEndpoint"],
-      message: "set exactly one of tokenEndpoint or issuer",
-    });
-  }
+  const has = (raw: Record<string, unknown>, k: string) => typeof raw[k] === "string" && raw[k] !== "";
+  issues.push(...rules.exactlyOne(v, "tokenEndpoint", "issuer", "set exactly one of tokenEndpoint or issuer", has));
   for (const key of ["tokenEndpoint", "issuer", "revocationEndpoint", "introspectionEndpoint"]) {
     const value = v[key];
     if (value === undefined) continue;
@@ -99,48 +37,19 @@ export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[
       if (problem) issues.push({ path: ["resource", i], message: problem });
     }
   }
-  const publicClient = v.clientAuthMethod === "none";
-  if (v.clientSecret !== undefined && v.clientSecretConfigKey !== undefined) {
-    issues.push({
-      path: ["clientSecretConfigKey"],
-      message: "set either clientSecret or clientSecretConfigKey, not both",
-    });
-  }
-  if (publicClient && (v.clientSecret !== undefined || v.clientSecretConfigKey !== undefined)) {
-    issues.push({ path: ["clientSecret"], message: 'must not be set for a public client (clientAuthMethod "none")' });
-  }
-  if (!publicClient && v.clientSecret === undefined && v.clientSecretConfigKey === undefined) {
-    issues.push({
-      path: ["clientSecret"],
-      message:
-        'is required (or name a stack config key in clientSecretConfigKey, or set clientAuthMethod "none" for a public client)',
-    });
-  }
+  issues.push(...rules.clientSecretIssues(v));
   const grant = v.grantType ?? "client_credentials";
-  if (grant === "password") {
-    if (v.username === undefined) issues.push({ path: ["username"], message: 'is required for grantType "password"' });
-    if (v.password === undefined) issues.push({ path: ["password"], message: 'is required for grantType "password"' });
-  } else {
-    for (const key of ["username", "password"]) {
-      if (v[key] !== undefined)
-        issues.push({
-          path: [key],
-          message: `is only used with grantType "password" (grantType is "${String(grant)}")`,
-        });
-    }
-  }
+  issues.push(
+    ...rules.requiredForGrant(v, grant, "password", ["username", "password"]),
+    ...rules.onlyWithGrants(v, grant, ["password"], ["username", "password"]),
+  );
   if (grant === "refresh_token" && v.refreshToken === undefined) {
     issues.push({ path: ["refreshToken"], message: 'is required for grantType "refresh_token"' });
   }
   if (grant !== "refresh_token" && v.refreshToken !== undefined) {
     issues.push({ path: ["refreshToken"], message: 'is only used with grantType "refresh_token"' });
   }
-  if (grant === "client_credentials" && publicClient) {
-    issues.push({
-      path: ["clientAuthMethod"],
-      message: 'a public client ("none") cannot use the client_credentials grant',
-    });
-  }
+  issues.push(...rules.publicClientGrantIssues(v, grant));
   return issues;
 }
 
@@ -312,21 +221,7 @@ function commonParams(inputs: GenericInputs): Record<string, string | string[] |
 export const genericSystem: TokenSystem<GenericInputs> = {
   id: "oauth2",
   displayName: oauth2.SYSTEM,
-  inputShape: genericInputShape,
-  materialInputs: [
-    "tokenEndpoint",
-    "issuer",
-    "grantType",
-    "clientId",
-    "username",
-    // A new authorization starts a new token chain.
-    "refreshToken",
-    "scopes",
-    "audience",
-    "resource",
-    "extraParams",
-  ],
-  secretInputs: TOKEN_SECRET_INPUTS.oauth2,
+  ...tokenSystemInputs(genericTokenInputs),
   crossFieldIssues: genericCrossFieldIssues,
 
   async issue(inputs, ctx) {

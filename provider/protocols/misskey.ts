@@ -26,7 +26,9 @@ import {
 } from "../http/transport";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { tokenSystemInputs } from "../core/description";
+import { exactlyOne } from "../core/rules";
+import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./misskey.description";
 import { cleanServerText } from "../http/redact";
 
 /** Name used for this system in messages. */
@@ -100,12 +102,10 @@ export function unknownPermissions(permissions: readonly string[]): string[] {
 // -----------------------------------------------------------------------------------------
 // Where the server is
 
-const HOSTNAME =
-  /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
-
 /** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
 export function baseUrlProblem(url: string): string | undefined {
-  const problem = endpointProblem(url, false);
+  // Misskey resources have no allowInsecureHttp input: the problem must not offer one.
+  const problem = endpointProblem(url, false, false);
   if (problem) return problem;
   const parsed = new URL(url);
   if (parsed.pathname !== "/" || parsed.search)
@@ -135,30 +135,24 @@ export function misskeyOrigin(hostOrBaseUrl: string): string {
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-/** Input fields of the Misskey system. */
-export const misskeyInputShape = {
-  host: z.string().regex(HOSTNAME, "must be a host name such as misskey.io (no scheme or path)").optional(),
-  baseUrl: z.string().min(1, "must not be empty").optional(),
-  token: z.string().min(1, "must not be empty").optional(),
-  appAccessToken: z.string().min(1, "must not be empty").optional(),
-  appSecret: z.string().min(1, "must not be empty").optional(),
-  nativeToken: z.string().length(16, "must be the account's 16-character native token").optional(),
-  permissions: z.array(z.string().regex(/^[^\s,]+$/, "must be one permission name (no spaces or commas)")).optional(),
-};
+export { misskeyInputShape };
 
 /** Validated Misskey inputs. */
 export type MisskeyInputs = z.infer<z.ZodObject<typeof misskeyInputShape>>;
 
-/** Cross-field rules of the Misskey system. */
-export function misskeyCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
-  const issues: InputIssue[] = [];
-  if ((v.host === undefined) === (v.baseUrl === undefined)) {
-    issues.push({ path: [v.host === undefined ? "host" : "baseUrl"], message: "set exactly one of host or baseUrl" });
-  }
+/** The rules of the server inputs (`host` xor `baseUrl`), shared by every Misskey resource. */
+export function misskeyHostIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues = exactlyOne(v, "host", "baseUrl", "set exactly one of host or baseUrl");
   if (typeof v.baseUrl === "string") {
     const problem = baseUrlProblem(v.baseUrl);
     if (problem) issues.push({ path: ["baseUrl"], message: problem });
   }
+  return issues;
+}
+
+/** Cross-field rules of the Misskey system. */
+export function misskeyCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+  const issues = misskeyHostIssues(v);
   const app = v.appAccessToken !== undefined || v.appSecret !== undefined;
   if (v.token !== undefined && app) {
     issues.push({ path: ["token"], message: "set either token or appAccessToken + appSecret, not both" });
@@ -361,9 +355,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export const misskeySystem: TokenSystem<MisskeyInputs> = {
   id: "misskey",
   displayName: SYSTEM,
-  inputShape: misskeyInputShape,
-  materialInputs: ["host", "baseUrl", "token", "appAccessToken", "appSecret"],
-  secretInputs: TOKEN_SECRET_INPUTS.misskey,
+  ...tokenSystemInputs(misskeyTokenInputs),
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 

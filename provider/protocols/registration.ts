@@ -19,6 +19,7 @@ import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from 
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import { epochSeconds } from "../time";
 import { checkResponseStatus, parseJsonObject, successStrings, validate } from "./oauth2";
+import { SERVER_ISSUED_FIELDS } from "../clients/registration.description";
 
 /** Name used for this protocol in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -29,18 +30,7 @@ export const SYSTEM = "OAuth 2.0";
  */
 export type ClientMetadata = Record<string, unknown>;
 
-/**
- * Fields a client must never send as metadata: the server issues them (RFC 7591 §3.2.1,
- * RFC 7592 §2.2 "MUST NOT include").
- */
-export const SERVER_ISSUED_FIELDS = [
-  "client_id",
-  "client_secret",
-  "client_id_issued_at",
-  "client_secret_expires_at",
-  "registration_access_token",
-  "registration_client_uri",
-] as const;
+export { SERVER_ISSUED_FIELDS };
 
 /** A client as the server describes it after registration, read or update. */
 export interface RegisteredClient {

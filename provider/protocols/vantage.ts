@@ -31,7 +31,9 @@ import { epochMsOfClaim } from "../time";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
-import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
+import { tokenSystemInputs } from "../core/description";
+import * as rules from "../core/rules";
+import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./vantage.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 function urlProblem(url: string): string | undefined {
@@ -64,50 +66,10 @@ export const VANTAGE_REFRESH_TOKEN_LIFETIME_MS = 30 * 86_400_000;
 export const VANTAGE_REAUTHORIZE_HINT =
   "the refresh token was rejected (expired: Vantage refresh tokens end 30 days after the original sign-in, however often they are used; revoked; or already used: each one works once): re-authorize (npx pulumi-access-tokens authorize vantage ...), set the new refresh token as the resource's initialRefreshToken and the sign-in time as refreshTokenIssuedAt, then run pulumi up";
 
-const scopeToken = z
-  .string()
-  .min(1, "must not be empty")
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a single RFC 6749 §3.3 scope token (no spaces or quotes)");
-
-const rfc3339 = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), {
-  error: 'must be an RFC 3339 date-time such as "2025-01-31T09:00:00Z"',
-});
-
 // ---------------------------------------------------------------------------------------
 // Inputs
 
-/** A Vantage tenant id (a GUID). */
-export const vantageTenantId = z
-  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
-  .regex(/^[A-Za-z0-9-]+$/, "must be a tenant id (a GUID such as 3f1b8c2e-5d7a-4e96-9b0c-2a6d4f8e1c57)");
-
-/** Input fields of the Vantage system. */
-export const vantageInputShape = {
-  region: z.enum(["eu", "us", "au"], { error: 'must be "eu", "us" or "au"' }).optional(),
-  baseUrl: z.string().optional(),
-  tenantId: vantageTenantId.optional(),
-  grantType: z
-    .enum(["client_credentials", "password", "refresh_token"], {
-      error: 'must be "client_credentials", "password" or "refresh_token"',
-    })
-    .optional(),
-  clientId: z.string({ error: "is required" }).min(1, "must not be empty"),
-  clientSecret: z.string().min(1, "must not be empty").optional(),
-  clientSecretConfigKey: z.string().min(1, "must not be empty").optional(),
-  clientAuthMethod: z
-    .enum(["client_secret_post", "client_secret_basic", "none"], {
-      error: 'must be "client_secret_post", "client_secret_basic" or "none"',
-    })
-    .optional(),
-  username: z.string().min(1, "must not be empty").optional(),
-  password: z.string().min(1, "must not be empty").optional(),
-  offlineAccess: z.boolean().optional(),
-  initialRefreshToken: z.string().min(1, "must not be empty").optional(),
-  refreshTokenIssuedAt: rfc3339.optional(),
-  scopes: z.array(scopeToken).min(1, "must name at least one scope").optional(),
-  productId: z.string().min(1, "must not be empty").optional(),
-  revokeOnDelete: z.boolean().optional(),
-};
+export { vantageInputShape, vantageTenantId };
 
 /** Validated Vantage inputs. */
 export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
@@ -115,13 +77,7 @@ export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
 /** The rules of the host inputs (`region` xor `baseUrl`), shared by every Vantage resource. */
 export function vantageHostIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
-  const set = (k: string) => v[k] !== undefined;
-  if (set("region") === set("baseUrl")) {
-    issues.push({
-      path: [set("region") ? "baseUrl" : "region"],
-      message: 'set exactly one of region ("eu", "us", "au") or baseUrl',
-    });
-  }
+  issues.push(...rules.exactlyOne(v, "region", "baseUrl", 'set exactly one of region ("eu", "us", "au") or baseUrl'));
   if (typeof v.baseUrl === "string") {
     const problem = urlProblem(v.baseUrl);
     if (problem) issues.push({ path: ["baseUrl"], message: problem });
@@ -132,60 +88,23 @@ export function vantageHostIssues(v: Record<string, unknown>): InputIssue[] {
 
 function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues = vantageHostIssues(v);
-  const set = (k: string) => v[k] !== undefined;
-
-  const publicClient = v.clientAuthMethod === "none";
-  if (set("clientSecret") && set("clientSecretConfigKey")) {
-    issues.push({
-      path: ["clientSecretConfigKey"],
-      message: "set either clientSecret or clientSecretConfigKey, not both",
-    });
-  }
-  if (publicClient && (set("clientSecret") || set("clientSecretConfigKey"))) {
-    issues.push({ path: ["clientSecret"], message: 'must not be set for a public client (clientAuthMethod "none")' });
-  }
-  if (!publicClient && !set("clientSecret") && !set("clientSecretConfigKey")) {
-    issues.push({
-      path: ["clientSecret"],
-      message:
-        'is required (or name a stack config key in clientSecretConfigKey, or set clientAuthMethod "none" for a public client)',
-    });
-  }
-
+  issues.push(...rules.clientSecretIssues(v));
   const grant = v.grantType ?? "client_credentials";
-  const only = (key: string, grants: string[]) => {
-    if (set(key) && !grants.includes(String(grant))) {
-      issues.push({
-        path: [key],
-        message: `is only used with grantType ${grants.map((g) => `"${g}"`).join(" or ")} (grantType is "${String(grant)}")`,
-      });
-    }
-  };
-  if (grant === "password") {
-    for (const key of ["username", "password"]) {
-      if (!set(key)) issues.push({ path: [key], message: 'is required for grantType "password"' });
-    }
-  }
-  if (grant === "refresh_token" && !set("initialRefreshToken")) {
+  issues.push(...rules.requiredForGrant(v, grant, "password", ["username", "password"]));
+  if (grant === "refresh_token" && v.initialRefreshToken === undefined) {
     issues.push({
       path: ["initialRefreshToken"],
       message: 'is required for grantType "refresh_token" (the refresh token of an interactive sign-in)',
     });
   }
-  only("username", ["password"]);
-  only("password", ["password"]);
-  only("offlineAccess", ["password"]);
-  only("initialRefreshToken", ["refresh_token"]);
-  only("refreshTokenIssuedAt", ["refresh_token"]);
+  issues.push(
+    ...rules.onlyWithGrants(v, grant, ["password"], ["username", "password", "offlineAccess"]),
+    ...rules.onlyWithGrants(v, grant, ["refresh_token"], ["initialRefreshToken", "refreshTokenIssuedAt"]),
+  );
   if (typeof v.refreshTokenIssuedAt === "string" && Date.parse(v.refreshTokenIssuedAt) > nowMs() + 300_000) {
     issues.push({ path: ["refreshTokenIssuedAt"], message: "must not be in the future" });
   }
-  if (grant === "client_credentials" && publicClient) {
-    issues.push({
-      path: ["clientAuthMethod"],
-      message: 'a public client ("none") cannot use the client_credentials grant',
-    });
-  }
+  issues.push(...rules.publicClientGrantIssues(v, grant));
   return issues;
 }
 
@@ -346,19 +265,7 @@ function notRevocableNote(token: string): string {
 export const vantageSystem: TokenSystem<VantageInputs> = {
   id: "vantage",
   displayName: SYSTEM,
-  inputShape: vantageInputShape,
-  materialInputs: [
-    "region",
-    "baseUrl",
-    "tenantId",
-    "grantType",
-    "clientId",
-    "username",
-    "offlineAccess",
-    "initialRefreshToken",
-    "scopes",
-  ],
-  secretInputs: TOKEN_SECRET_INPUTS.vantage,
+  ...tokenSystemInputs(vantageTokenInputs),
   crossFieldIssues: vantageCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -477,9 +384,6 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
 
 /** Versions of the admin API that create API clients: `v2`, and `v1` of older docs. */
 export type VantageAdminApiVersion = "v2" | "v1";
-
-/** The documented `allowedScopes` of an API client. */
-export const VANTAGE_CLIENT_DEFAULT_SCOPES = ["openid", "permissions", "publicapi.all"];
 
 /**
  * The admin API route that creates API clients in a tenant, trailing slash as documented:

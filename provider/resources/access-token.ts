@@ -14,21 +14,22 @@
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import * as clock from "../clock";
 import type { ConfigSlot } from "../config";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
-import { AccessTokenError, ErrorCode } from "../errors";
 import { HttpPolicyInput, toHttpPolicy } from "../http/policy-inputs";
-import { collectingSecrets, redact, redactError } from "../http/redact";
-import { type Transport, withOperationBudget } from "../http/transport";
+import { redact, redactError } from "../http/redact";
+import type { Transport } from "../http/transport";
+import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS } from "../core/common";
+import { secretNames, shapeOf } from "../core/description";
+import { callContext, guarded, lifecycleCore, sameValue } from "../core/lifecycle";
 import { genericSystem } from "../protocols/generic";
 import { SYSTEMS } from "../protocols/registry";
 import type { Introspected, Issued, SystemContext, TokenState, TokenSystem } from "../protocols/system";
 import { type StrayTokens, strayTokensOf } from "../protocols/oauth2";
 import { isoAfter } from "../time";
 import { UNKNOWN, isUnknown, recordedFailure, stripProvider } from "./inputs";
-import { ROTATION_POLICY_INPUTS, RotationInputs, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
+import { ROTATION_POLICY_INPUTS, parseDuration, rotationDecision, rotationDueAt } from "./rotation";
 
 /** Version of the state layout written by this code. */
 export const STATE_VERSION = 1;
@@ -37,18 +38,8 @@ export { UNKNOWN };
 
 export { SYSTEMS };
 
-/** Inputs every token resource has, whatever its system. */
-const COMMON_SHAPE = {
-  system: z.string().optional(),
-  /** The resource's name, passed by the SDK so messages can name it. */
-  resourceName: z.string().optional(),
-  /** Timeouts, retries, rate limit and CA bundle for this resource's requests. */
-  http: HttpPolicyInput.optional(),
-  ...RotationInputs,
-};
-
 /** Outputs that are always secret (besides each system's secret inputs). */
-export const SECRET_OUTPUTS = ["accessToken", "refreshToken", "initialRefreshToken", "previousAccessToken"] as const;
+export const SECRET_OUTPUTS = secretNames(TOKEN_COMMON_OUTPUTS);
 
 /**
  * Inputs whose name is also a state field the lifecycle owns: the input value is kept
@@ -128,71 +119,28 @@ export interface AccessTokenDeps {
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-function systemId(props: Record<string, unknown>): string {
-  return typeof props.system === "string" && props.system !== UNKNOWN ? props.system : genericSystem.id;
-}
+const core = lifecycleCore<TokenSystem>({
+  systems: SYSTEMS,
+  defaultSystem: genericSystem.id,
+  systemNoun: "token system",
+  noun: "token",
+  commonShape: shapeOf(TOKEN_COMMON_INPUTS),
+  secretKeys: (system) => [...SECRET_OUTPUTS, ...system.secretInputs],
+});
+const { inputKeysOf, label, parseInputs, pickInputs, secretsOf } = core;
 
 /** The system for a set of inputs or state; throws for an unknown one. */
 export function systemOf(props: Record<string, unknown>): TokenSystem {
-  const id = systemId(props);
-  const system = SYSTEMS[id];
-  if (!system) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_INPUT,
-      `system: unknown token system "${id}" (known: ${Object.keys(SYSTEMS).join(", ")})`,
-    );
-  }
-  return system;
-}
-
-// One schema per system for the life of the process: zod compiles each new object schema
-// on its first parse, which per call cost ~30 % of the provider host's CPU at scale.
-const schemas = new Map<TokenSystem, z.ZodObject>();
-function schemaOf(system: TokenSystem): z.ZodObject {
-  let schema = schemas.get(system);
-  if (!schema) {
-    schema = z.strictObject({ ...system.inputShape, ...COMMON_SHAPE });
-    schemas.set(system, schema);
-  }
-  return schema;
-}
-
-function inputKeysOf(system: TokenSystem): string[] {
-  return [...Object.keys(system.inputShape), ...Object.keys(COMMON_SHAPE)];
-}
-
-function pickInputs(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
-  const keys = new Set(inputKeysOf(system));
-  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.has(k)));
+  return core.systemOf(props);
 }
 
 /** Validates new inputs: every problem, named by property with a reason, and no network call. */
 export function checkInputs(news: Record<string, unknown>): pulumi.dynamic.CheckResult {
   const inputs = stripProvider(news);
-  const id = systemId(inputs);
-  const system = SYSTEMS[id];
-  if (!system) {
-    return {
-      inputs: news,
-      failures: [
-        { property: "system", reason: `unknown token system "${id}" (known: ${Object.keys(SYSTEMS).join(", ")})` },
-      ],
-    };
-  }
-  const unknownKeys = new Set(Object.keys(inputs).filter((k) => isUnknown(inputs[k])));
-  // Unknown values (preview) are validated on the run where they are known.
-  const known = Object.fromEntries(Object.entries(inputs).filter(([k]) => !unknownKeys.has(k)));
-  const parsed = schemaOf(system).safeParse(known);
-  const issues: { path: PropertyKey[]; message: string; keys?: string[]; code?: string }[] = [
-    ...(parsed.success ? [] : parsed.error.issues),
-    ...(unknownKeys.size ? [] : system.crossFieldIssues(known)),
-  ];
-  const failures = issues
-    .filter((i) => !unknownKeys.has(String(i.path[0] ?? "")))
-    .map((i) => ({
-      property: i.path.map(String).join(".") || "(inputs)",
-      reason: i.code === "unrecognized_keys" && i.keys ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
-    }));
+  const system = core.lookup(inputs);
+  const failures = system
+    ? core.checkFailures(system, inputs)
+    : [{ property: "system", reason: core.unknownSystem(core.systemId(inputs)) }];
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
@@ -202,7 +150,7 @@ export async function checkAccessToken(
   deps: Pick<AccessTokenDeps, "diagnostics"> = {},
 ): Promise<pulumi.dynamic.CheckResult> {
   const result = checkInputs(news);
-  const system = SYSTEMS[systemId(news)];
+  const system = core.lookup(news);
   if (!result.failures?.length && system?.inputWarnings && !Object.values(news).some(isUnknown)) {
     for (const warning of system.inputWarnings(pickInputs(system, news))) {
       await (deps.diagnostics ?? recordingDiagnostics()).warn(`${label(news, system)}: ${warning}`);
@@ -211,28 +159,8 @@ export async function checkAccessToken(
   return result;
 }
 
-function parseInputs(system: TokenSystem, props: Record<string, unknown>): Record<string, unknown> {
-  const picked = pickInputs(system, props);
-  const parsed = schemaOf(system).safeParse(picked);
-  const issues = [...(parsed.success ? [] : parsed.error.issues), ...system.crossFieldIssues(picked)];
-  if (!parsed.success || issues.length) {
-    const reasons = issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; ");
-    throw new AccessTokenError(ErrorCode.INVALID_INPUT, `invalid ${system.displayName} token inputs: ${reasons}`);
-  }
-  return parsed.data;
-}
-
 // -----------------------------------------------------------------------------------------
 // Diff
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-function label(props: Record<string, unknown>, system: TokenSystem): string {
-  const name = typeof props.resourceName === "string" ? props.resourceName : "(unnamed)";
-  return `${system.displayName} token "${name}"`;
-}
 
 /** Rotation carries a refresh token over, or keeps the previous token: update in place. */
 function rotatesInPlace(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
@@ -314,42 +242,16 @@ async function warnUpstreamExpiries(
 // -----------------------------------------------------------------------------------------
 // Create / update / read / delete
 
-function secretsOf(system: TokenSystem, ...props: Record<string, unknown>[]): string[] {
-  const keys = [...SECRET_OUTPUTS, ...system.secretInputs];
-  return props.flatMap((p) => keys.map((k) => p[k]).filter((v): v is string => typeof v === "string"));
-}
-
 function contextFor(deps: AccessTokenDeps, secrets: string[], props: Record<string, unknown>): SystemContext {
   const parsed = HttpPolicyInput.safeParse(props.http);
   const own = parsed.success
     ? Object.fromEntries(Object.entries(toHttpPolicy(parsed.data)).filter(([, v]) => v !== undefined))
     : {};
-  return {
-    // The resource's own `http` settings win over a system's defaults.
-    // One operation (one time budget); every credential a request puts on the wire joins
-    // the call's secrets.
-    transport: collectingSecrets(
-      withOperationBudget(
-        Object.keys(own).length
-          ? (req, rctx, overrides) => deps.transport(req, rctx, { ...overrides, ...own })
-          : deps.transport,
-      ),
-      secrets,
-    ),
-    config: deps.config,
-    diagnostics: deps.diagnostics ?? recordingDiagnostics(),
-    now: deps.now ?? clock.now,
-    secrets,
-  };
-}
-
-/** Runs `fn`, redacting every secret of the call from any error it throws. */
-async function guarded<T>(secrets: string[], fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw redactError(error, secrets);
-  }
+  // The resource's own `http` settings win over a system's defaults.
+  const transport: Transport = Object.keys(own).length
+    ? (req, rctx, overrides) => deps.transport(req, rctx, { ...overrides, ...own })
+    : deps.transport;
+  return { ...callContext(deps, secrets, transport), config: deps.config };
 }
 
 /** The token part of the state, from a freshly issued token. */

@@ -19,13 +19,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import * as clock from "../clock";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
-import { AccessTokenError, ErrorCode } from "../errors";
-import { collectingSecrets, redact, redactError } from "../http/redact";
-import { type Transport, withOperationBudget } from "../http/transport";
+import { redact, redactError } from "../http/redact";
+import type { Transport } from "../http/transport";
 import { registrationSystem } from "../clients/registration";
+import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS } from "../core/common";
+import { secretNames, shapeOf } from "../core/description";
+import { callContext, guarded, lifecycleCore, sameValue } from "../core/lifecycle";
 import { CLIENT_SYSTEMS } from "../clients/registry";
 import {
   type ClientContext,
@@ -37,7 +38,7 @@ import {
 import type { InputIssue } from "../protocols/system";
 import { UNKNOWN, isUnknown, recordedFailure, stripProvider } from "./inputs";
 import { isoAfter } from "../time";
-import { RotationInputs, parseDuration } from "./rotation";
+import { parseDuration } from "./rotation";
 
 /** Version of the state layout written by this code. */
 export const API_CLIENT_STATE_VERSION = 1;
@@ -45,7 +46,7 @@ export const API_CLIENT_STATE_VERSION = 1;
 export { UNKNOWN };
 
 /** Outputs that are always secret (besides each system's secret inputs). */
-export const CLIENT_SECRET_OUTPUTS = ["clientSecret", "registrationAccessToken"] as const;
+export const CLIENT_SECRET_OUTPUTS = secretNames(CLIENT_COMMON_OUTPUTS);
 
 /** How soon before the client secret expires `preview` starts warning. */
 export const SECRET_EXPIRY_WARNING_WINDOW_MS = 7 * 86_400_000;
@@ -60,17 +61,6 @@ export interface ApiClientDeps {
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-/** Inputs every client resource has, whatever its system. */
-const COMMON_SHAPE = {
-  system: z.string().optional(),
-  /** The resource's name, passed by the SDK so messages can name it. */
-  resourceName: z.string().optional(),
-  /** Register a new client (and delete the old one) this long after the current one was created. */
-  rotateAfter: RotationInputs.rotateAfter,
-  /** Any change to this map registers a new client (and deletes the old one). */
-  triggers: RotationInputs.triggers,
-};
-
 /** Inputs that rotate the client: refused (with the system's reason) where it cannot delete one. */
 const ROTATION_INPUTS = ["rotateAfter", "triggers"] as const;
 
@@ -82,67 +72,30 @@ function clientRotationDueAt(state: Record<string, unknown>, rotateAfter: unknow
   return isoAfter(since, ms);
 }
 
-function systemId(props: Record<string, unknown>): string {
-  return typeof props.system === "string" && props.system !== UNKNOWN ? props.system : registrationSystem.id;
-}
+const core = lifecycleCore<ClientSystem>({
+  systems: CLIENT_SYSTEMS,
+  defaultSystem: registrationSystem.id,
+  systemNoun: "API client system",
+  noun: "API client",
+  commonShape: shapeOf(CLIENT_COMMON_INPUTS),
+  secretKeys: (system) => [...CLIENT_SECRET_OUTPUTS, ...system.secretOutputs, ...system.secretInputs],
+  dropUndefined: true,
+  argumentName: (system, input) => system.argumentNames?.[input] ?? input,
+});
+const { inputKeysOf, label, parseInputs, pickInputs, secretsOf } = core;
 
 /** The client system for a set of inputs or state; throws for an unknown one. */
 export function clientSystemOf(props: Record<string, unknown>): ClientSystem {
-  const id = systemId(props);
-  const system = CLIENT_SYSTEMS[id];
-  if (!system) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_INPUT,
-      `system: unknown API client system "${id}" (known: ${Object.keys(CLIENT_SYSTEMS).join(", ")})`,
-    );
-  }
-  return system;
-}
-
-function schemaOf(system: ClientSystem) {
-  return z.strictObject({ ...system.inputShape, ...COMMON_SHAPE });
-}
-
-function inputKeysOf(system: ClientSystem): string[] {
-  return [...Object.keys(system.inputShape), ...Object.keys(COMMON_SHAPE)];
-}
-
-function pickInputs(system: ClientSystem, props: Record<string, unknown>): Record<string, unknown> {
-  const keys = new Set(inputKeysOf(system));
-  return Object.fromEntries(Object.entries(props).filter(([k, v]) => keys.has(k) && v !== undefined));
+  return core.systemOf(props);
 }
 
 /** Validates new inputs: every problem, named by property with a reason, and no network call. */
 export function checkApiClient(news: Record<string, unknown>): pulumi.dynamic.CheckResult {
   const inputs = stripProvider(news);
-  const id = systemId(inputs);
-  const system = CLIENT_SYSTEMS[id];
-  if (!system) {
-    return {
-      inputs: news,
-      failures: [
-        {
-          property: "system",
-          reason: `unknown API client system "${id}" (known: ${Object.keys(CLIENT_SYSTEMS).join(", ")})`,
-        },
-      ],
-    };
-  }
-  const unknownKeys = new Set(Object.keys(inputs).filter((k) => isUnknown(inputs[k])));
-  // Unknown values (preview) are validated on the run where they are known.
-  const known = Object.fromEntries(Object.entries(inputs).filter(([k, v]) => !unknownKeys.has(k) && v !== undefined));
-  const parsed = schemaOf(system).safeParse(known);
-  const issues: { path: PropertyKey[]; message: string; keys?: string[]; code?: string }[] = [
-    ...(parsed.success ? [] : parsed.error.issues),
-    ...(unknownKeys.size ? [] : system.crossFieldIssues(known)),
-    ...rotationIssues(system, known),
-  ];
-  const failures = issues
-    .filter((i) => !unknownKeys.has(String(i.path[0] ?? "")))
-    .map((i) => ({
-      property: argumentPath(system, i.path) || "(inputs)",
-      reason: i.code === "unrecognized_keys" && i.keys ? `unknown input(s): ${i.keys.join(", ")}` : i.message,
-    }));
+  const system = core.lookup(inputs);
+  const failures = system
+    ? core.checkFailures(system, inputs, (known) => rotationIssues(system, known))
+    : [{ property: "system", reason: core.unknownSystem(core.systemId(inputs)) }];
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
@@ -155,32 +108,8 @@ function rotationIssues(system: ClientSystem, inputs: Record<string, unknown>): 
   }));
 }
 
-/** A failing input's path as the user wrote it (the SDK argument's name). */
-function argumentPath(system: ClientSystem, path: readonly PropertyKey[]): string {
-  const [head, ...rest] = path.map(String);
-  return [head === undefined ? undefined : (system.argumentNames?.[head] ?? head), ...rest]
-    .filter((p) => p !== undefined)
-    .join(".");
-}
-
-function parseInputs(system: ClientSystem, props: Record<string, unknown>): Record<string, unknown> {
-  const picked = pickInputs(system, props);
-  const parsed = schemaOf(system).safeParse(picked);
-  const issues = [...(parsed.success ? [] : parsed.error.issues), ...system.crossFieldIssues(picked)];
-  if (!parsed.success || issues.length) {
-    const reasons = issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; ");
-    throw new AccessTokenError(ErrorCode.INVALID_INPUT, `invalid ${system.displayName} API client inputs: ${reasons}`);
-  }
-  return parsed.data;
-}
-
 // -----------------------------------------------------------------------------------------
 // Diff
-
-function label(props: Record<string, unknown>, system: ClientSystem): string {
-  const name = typeof props.resourceName === "string" ? props.resourceName : "(unnamed)";
-  return `${system.displayName} API client "${name}"`;
-}
 
 /** The `tokenEndpoint` output for inputs and state: the given one, else the discovered one. */
 function tokenEndpointOf(news: Record<string, unknown>, olds: Record<string, unknown>): unknown {
@@ -264,36 +193,11 @@ export async function diffApiClient(
   };
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
 // -----------------------------------------------------------------------------------------
 // Create / read / update / delete
 
-function secretsOf(system: ClientSystem, ...props: Record<string, unknown>[]): string[] {
-  const keys = [...CLIENT_SECRET_OUTPUTS, ...system.secretOutputs, ...system.secretInputs];
-  return props.flatMap((p) => keys.map((k) => p[k]).filter((v): v is string => typeof v === "string"));
-}
-
 function contextFor(deps: ApiClientDeps, secrets: string[]): ClientContext {
-  return {
-    // One operation (one time budget); every credential a request puts on the wire joins
-    // the call's secrets.
-    transport: collectingSecrets(withOperationBudget(deps.transport), secrets),
-    diagnostics: deps.diagnostics ?? recordingDiagnostics(),
-    now: deps.now ?? clock.now,
-    secrets,
-  };
-}
-
-/** Runs `fn`, redacting every secret of the call from any error it throws. */
-async function guarded<T>(secrets: string[], fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw redactError(error, secrets);
-  }
+  return callContext(deps, secrets);
 }
 
 /** Fields a record sets in state (cleared before a new registration is written). */

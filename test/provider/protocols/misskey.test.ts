@@ -24,11 +24,13 @@ import {
 } from "../../../provider/protocols/misskey";
 import {
   checkAccessToken,
+  checkInputs,
   createAccessToken,
   deleteAccessToken,
   diffAccessToken,
   readAccessToken,
 } from "../../../provider/resources/access-token";
+import { checkApiClient } from "../../../provider/resources/api-client";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
 import { recording, thrown, tokenDeps } from "../../kit/helpers";
 
@@ -94,6 +96,18 @@ describe("check", () => {
     expect((await checkAccessToken({ system: "misskey", host: "misskey.io", token: "t" })).failures).toBeUndefined();
     expect(misskeyOrigin("misskey.io")).toBe("https://misskey.io");
     expect(misskeyOrigin("http://127.0.0.1:3000/")).toBe("http://127.0.0.1:3000");
+  });
+
+  it("refuses http on a non-loopback host without offering allowInsecureHttp, an input Misskey resources refuse", async () => {
+    const token = await checkAccessToken({ system: "misskey", baseUrl: "http://misskey.example", token: "t" });
+    const app = checkApiClient({ system: "misskey", baseUrl: "http://misskey.example", name: "bot" });
+    for (const failures of [token.failures, app.failures]) {
+      expect(failures).toEqual([{ property: "baseUrl", reason: "must use https for a non-loopback host" }]);
+    }
+    // Where it offers it, it is an input of the resource.
+    expect(checkInputs({ system: "misskey", allowInsecureHttp: true, host: "a.example", token: "t" }).failures).toEqual(
+      [{ property: "(inputs)", reason: "unknown input(s): allowInsecureHttp" }],
+    );
   });
 
   it("warns at preview about unknown permissions, never dropping them silently", async () => {
