@@ -32,11 +32,28 @@ interface EngineClient {
 
 let engine: { client: EngineClient; proto: Record<string, unknown> } | null | undefined;
 
+/** The engine address a provider plugin was started with (see {@link useEngineAddress}). */
+let pluginEngineAddress: string | undefined;
+
+/**
+ * Sends diagnostics to the engine at `address`: for the native provider plugin, which the
+ * engine starts with its address as the first argument (the dynamic-provider host's own
+ * command line is recognised without this).
+ *
+ * @param address - the engine's gRPC address (`host:port`)
+ */
+export function useEngineAddress(address: string): void {
+  pluginEngineAddress = address;
+  engine = undefined;
+}
+
 function connect(): typeof engine {
   if (engine !== undefined) return engine;
   engine = null;
-  const address = process.argv[2];
-  const isHost = /dynamic-provider/.test(process.argv[1] ?? "") && /^[\w.-]+:\d+$/.test(address ?? "");
+  const address = pluginEngineAddress ?? process.argv[2];
+  const isHost =
+    (pluginEngineAddress !== undefined || /dynamic-provider/.test(process.argv[1] ?? "")) &&
+    /^[\w.-]+:\d+$/.test(address ?? "");
   if (!isHost) return engine;
   try {
     const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
@@ -70,7 +87,7 @@ async function send(severity: "INFO" | "WARNING", message: string): Promise<void
   await new Promise<void>((resolve) => e.client.log(req, () => resolve()));
 }
 
-/** Diagnostics to the engine when running in the provider host; otherwise dropped. */
+/** Diagnostics to the engine when running in the provider host or plugin; otherwise dropped. */
 export const engineDiagnostics: Diagnostics = {
   info: (message) => send("INFO", message),
   warn: (message) => send("WARNING", message),

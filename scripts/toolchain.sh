@@ -109,6 +109,51 @@ GOMOD
   export PATH="$bin:$PATH"
 }
 
+# The YAML language host, for engine tests of the native plugin from YAML programs. Built
+# as its own module: pulumi-yaml pins its own pkg/sdk versions and does not compile against
+# the engine module above. Placed beside `pulumi` so the CLI finds it on PATH.
+PAT_YAML_VERSION="${PAT_YAML_VERSION:-1.25.0}"
+pat_ensure_yaml_host() {
+  local pulumi_bin
+  pulumi_bin="$(dirname "$(command -v pulumi)")"
+  if [ -x "$pulumi_bin/pulumi-language-yaml" ] &&
+    [ "$(cat "$pulumi_bin/.pulumi-language-yaml.version" 2>/dev/null)" = "$PAT_YAML_VERSION" ]; then
+    return
+  fi
+  local bin="$PAT_CACHE/pulumi-language-yaml-v$PAT_YAML_VERSION"
+  if [ ! -x "$bin/pulumi-language-yaml" ]; then
+    command -v go >/dev/null || { pat_log "Go is required to build the YAML language host"; exit 1; }
+    local src="$PAT_CACHE/yaml-src-v$PAT_YAML_VERSION"
+    pat_log "building the YAML language host v$PAT_YAML_VERSION from the Go module proxy (first run only; minutes)"
+    rm -rf "$src" "$bin.tmp"
+    mkdir -p "$src" "$bin.tmp"
+    cat >"$src/go.mod" <<GOMOD
+module pulumi-access-tokens/yaml-host
+
+go 1.26
+
+require github.com/pulumi/pulumi-yaml v$PAT_YAML_VERSION
+
+tool github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+GOMOD
+    (
+      cd "$src"
+      export GOFLAGS="-mod=mod" GOTOOLCHAIN=local
+      go mod tidy >&2
+      go build -trimpath -ldflags "-s -w" -o "$bin.tmp/pulumi-language-yaml" \
+        github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml >&2
+    )
+    rm -rf "$bin"
+    mv "$bin.tmp" "$bin"
+  fi
+  if [ -w "$pulumi_bin" ]; then
+    install -m 0755 "$bin/pulumi-language-yaml" "$pulumi_bin/pulumi-language-yaml"
+    echo "$PAT_YAML_VERSION" >"$pulumi_bin/.pulumi-language-yaml.version"
+  else
+    export PATH="$bin:$PATH"
+  fi
+}
+
 # Python and Go language hosts (the official ones are not on the Go module proxy), built from
 # scripts/engine/language-host-{python,go} against the engine's Go SDK and put beside `pulumi`
 # (a host found only elsewhere on PATH makes every run warn).
@@ -200,6 +245,7 @@ pat_ensure_python_env() {
 
 pat_ensure_node
 pat_ensure_pulumi
+pat_ensure_yaml_host
 pat_ensure_language_hosts
 pat_ensure_sdkgen
 pat_ensure_python_env
