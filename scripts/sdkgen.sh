@@ -12,5 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/toolchain.sh"
 out="${1:-$ROOT/sdk}"
 schema="${2:-$ROOT/schema.json}"
-"$PAT_SDKGEN_DIR/sdkgen" -schema "$schema" -out "$out" -lang python,go
-"$PAT_SDKGEN_DIR/sdkgen-dotnet" -schema "$schema" -out "$out"
+# The SDKs carry the npm package's version: the plugin they ask the engine for.
+version="$(node -p 'require(process.argv[1]).version' "$ROOT/package.json")"
+"$PAT_SDKGEN_DIR/sdkgen" -schema "$schema" -version "$version" -out "$out" -lang python,go
+"$PAT_SDKGEN_DIR/sdkgen-dotnet" -schema "$schema" -version "$version" -out "$out"

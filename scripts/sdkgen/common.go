@@ -20,9 +20,11 @@ var languagesJSON []byte
 
 const tool = "pulumi-access-tokens sdkgen"
 
-// bind reads the schema, adds the per-language settings it lacks, and binds it with full
+// bind reads the schema, sets its version (when given: schema.json carries none, the
+// package version is the npm package's, as `pulumi package gen-sdk --version` does), adds
+// the per-language settings it lacks, and binds it with full
 // validation: a schema the generators would misread fails here with its diagnostics.
-func bind(schemaPath string) (*schema.Package, error) {
+func bind(schemaPath, version string) (*schema.Package, error) {
 	raw, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return nil, err
@@ -42,6 +44,9 @@ func bind(schemaPath string) (*schema.Package, error) {
 		if _, ok := spec.Language[name]; !ok {
 			spec.Language[name] = schema.RawMessage(settings)
 		}
+	}
+	if version != "" {
+		spec.Version = version
 	}
 	if spec.Meta == nil {
 		spec.Meta = &schema.MetadataSpec{}

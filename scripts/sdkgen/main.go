@@ -2,7 +2,7 @@
 // schema.json with Pulumi's own code generators (github.com/pulumi/pulumi/pkg/v3/codegen),
 // the same ones `pulumi package gen-sdk` runs inside the official language hosts.
 //
-//	sdkgen -schema schema.json -out sdk [-lang python,go]
+//	sdkgen -schema schema.json -version 0.1.0 -out sdk [-lang python,go]
 //
 // Each language goes to <out>/<language> (sdk/python, sdk/go), replacing what was there,
 // so a regenerated tree can be compared with the committed one file by file. The
@@ -28,16 +28,17 @@ const pulumiGoSDK = "v3.259.0"
 func main() {
 	schemaPath := flag.String("schema", "schema.json", "package schema")
 	out := flag.String("out", "sdk", "directory that receives one folder per language")
+	version := flag.String("version", "", "package version (overrides the schema's)")
 	langs := flag.String("lang", "python,go", "comma-separated languages: python, go")
 	flag.Parse()
-	if err := run(*schemaPath, *out, strings.Split(*langs, ",")); err != nil {
+	if err := run(*schemaPath, *version, *out, strings.Split(*langs, ",")); err != nil {
 		fmt.Fprintf(os.Stderr, "sdkgen: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(schemaPath, out string, langs []string) error {
-	pkg, err := bind(schemaPath)
+func run(schemaPath, version, out string, langs []string) error {
+	pkg, err := bind(schemaPath, version)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 // Command sdkgen-dotnet writes the .NET SDK of the access-tokens package (sdk/dotnet) from
 // its schema.json with Pulumi's C# code generator.
 //
-//	sdkgen-dotnet -schema schema.json -out sdk
+//	sdkgen-dotnet -schema schema.json -version 0.1.0 -out sdk
 //
 // That generator left github.com/pulumi/pulumi/pkg/v3 after v3.228.0 (it now lives with
 // the .NET language host, which is not on the Go module proxy), so this program is its own
@@ -26,12 +26,13 @@ import (
 
 func main() {
 	schemaPath := flag.String("schema", "schema.json", "package schema")
+	version := flag.String("version", "", "package version (overrides the schema's)")
 	out := flag.String("out", "sdk", "directory that receives the dotnet folder")
 	flag.Parse()
 	// The generator downloads the package logo (logo.png of the NuGet package) with
 	// http.Get; generation never leaves the machine, so that request gets a logo drawn here.
 	http.DefaultTransport = localLogo{}
-	pkg, err := bind(*schemaPath)
+	pkg, err := bind(*schemaPath, *version)
 	if err == nil {
 		var files map[string][]byte
 		files, err = dotnetgen.GeneratePackage(tool, pkg, nil, nil)
