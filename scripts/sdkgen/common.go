@@ -22,9 +22,9 @@ const tool = "pulumi-access-tokens sdkgen"
 
 // bind reads the schema, sets its version (when given: schema.json carries none, the
 // package version is the npm package's, as `pulumi package gen-sdk --version` does), adds
-// the per-language settings it lacks, and binds it with full
+// the per-language settings it lacks, lets `adjust` (when given) amend it, and binds it with full
 // validation: a schema the generators would misread fails here with its diagnostics.
-func bind(schemaPath, version string) (*schema.Package, error) {
+func bind(schemaPath, version string, adjust func(*schema.PackageSpec)) (*schema.Package, error) {
 	raw, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return nil, err
@@ -53,6 +53,9 @@ func bind(schemaPath, version string) (*schema.Package, error) {
 	}
 	// One go.mod inside sdk/go and a pyproject.toml: the layout `pulumi package gen-sdk` writes.
 	spec.Meta.SupportPack = true
+	if adjust != nil {
+		adjust(&spec)
+	}
 	pkg, diags, err := schema.BindSpec(spec, noDependencies{}, schema.ValidationOptions{})
 	if err != nil {
 		return nil, err

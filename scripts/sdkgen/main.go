@@ -38,7 +38,7 @@ func main() {
 }
 
 func run(schemaPath, version, out string, langs []string) error {
-	pkg, err := bind(schemaPath, version)
+	pkg, err := bind(schemaPath, version, nil)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ namespace PulumiAccessTokens.AccessTokens
         /// The access token (secret).
         /// </summary>
         [Output("accessToken")]
-        public Output<string?> AccessToken { get; private set; } = null!;
+        public Output<string?> AccessTokenValue { get; private set; } = null!;
 
         /// <summary>
         /// The `allowCrossOriginEndpoints` input.

@@ -20,8 +20,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	dotnetgen "github.com/pulumi/pulumi/pkg/v3/codegen/dotnet"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
 func main() {
@@ -32,7 +34,7 @@ func main() {
 	// The generator downloads the package logo (logo.png of the NuGet package) with
 	// http.Get; generation never leaves the machine, so that request gets a logo drawn here.
 	http.DefaultTransport = localLogo{}
-	pkg, err := bind(*schemaPath, *version)
+	pkg, err := bind(*schemaPath, *version, renameClashingProperties)
 	if err == nil {
 		var files map[string][]byte
 		files, err = dotnetgen.GeneratePackage(tool, pkg, nil, nil)
@@ -43,6 +45,29 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sdkgen-dotnet: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// renameClashingProperties gives a property named like its resource (AccessToken's
+// accessToken) the C# name <Name>Value: C# forbids a member named like its enclosing class
+// (CS0542), and the generator does not rename it by itself. Other languages keep the name.
+func renameClashingProperties(spec *schema.PackageSpec) {
+	for token, resource := range spec.Resources {
+		class := token[strings.LastIndex(token, ":")+1:]
+		for _, props := range []map[string]schema.PropertySpec{resource.Properties, resource.InputProperties} {
+			for name, prop := range props {
+				if name == "" || strings.ToUpper(name[:1])+name[1:] != class {
+					continue
+				}
+				if prop.Language == nil {
+					prop.Language = map[string]schema.RawMessage{}
+				}
+				if _, ok := prop.Language["csharp"]; !ok {
+					prop.Language["csharp"] = schema.RawMessage(`{"name":"` + class + `Value"}`)
+				}
+				props[name] = prop
+			}
+		}
 	}
 }
 
