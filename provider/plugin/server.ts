@@ -19,6 +19,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import type { StackConfig } from "../config";
 import type { ResourceDescription } from "../core/description";
+import { AccessTokenError, ErrorCode } from "../errors";
 import { SHIM_VERSION, handler } from "../index";
 import { SECRET_OUTPUTS } from "../resources/access-token";
 import { CLIENT_SECRET_OUTPUTS } from "../resources/api-client";
@@ -48,7 +49,8 @@ export function configEnvName(key: string): string {
 /**
  * Stack config as the plugin sees it: a native provider is not handed the program's stack
  * config, so a key is read from the variable {@link configEnvName} names, in the
- * environment of the `pulumi` process (which its plugins inherit).
+ * environment of the `pulumi` process (which its plugins inherit). A missing variable is an
+ * input error naming the variable.
  *
  * @param env - the environment to read
  * @returns the config reader the lifecycles take
@@ -56,8 +58,16 @@ export function configEnvName(key: string): string {
 export function environmentConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   return {
     get(key) {
-      const value = env[configEnvName(key)];
-      return value === undefined || value === "" ? undefined : value;
+      const name = configEnvName(key);
+      const value = env[name];
+      if (value === undefined || value === "") {
+        // Said here, where the remedy is known: stack config is not what the plugin reads.
+        throw new AccessTokenError(
+          ErrorCode.INVALID_INPUT,
+          `clientSecretConfigKey: "${key}" is read from the environment variable ${name} by the access-tokens plugin (a native provider is not given the program's stack config); set it where pulumi runs`,
+        );
+      }
+      return value;
     },
   };
 }
