@@ -168,18 +168,25 @@ pat_ensure_language_hosts() {
     rm -rf "$src" "$out.tmp"
     mkdir -p "$src" "$out.tmp"
     cp -r "$PAT_ROOT/scripts/engine/language-host-python" "$PAT_ROOT/scripts/engine/language-host-go" "$src/"
-    cat >"$src/go.mod" <<GOMOD
+    local engine="$PAT_CACHE/engine-src-v$PAT_PULUMI_VERSION"
+    if [ -f "$engine/go.sum" ]; then
+      # The engine module's versions: Go reuses the packages the engine build compiled.
+      cp "$engine/go.mod" "$engine/go.sum" "$src/"
+    else
+      # No engine build here (a `pulumi` from PATH): resolve the SDK's own requirements.
+      cat >"$src/go.mod" <<GOMOD
 module pulumi-access-tokens/language-hosts
 
 go 1.26
 
 require github.com/pulumi/pulumi/sdk/v3 v$PAT_PULUMI_VERSION
 GOMOD
+    fi
     local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PAT_PULUMI_VERSION"
     (
       cd "$src"
       export GOFLAGS="-mod=mod" GOTOOLCHAIN=local
-      go mod tidy >&2
+      [ -f go.sum ] || go mod tidy >&2
       go build -trimpath -ldflags "$ldflags" -o "$out.tmp/pulumi-language-python" ./language-host-python >&2
       go build -trimpath -ldflags "$ldflags" -o "$out.tmp/pulumi-language-go" ./language-host-go >&2
     )
