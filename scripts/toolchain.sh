@@ -114,11 +114,17 @@ GOMOD
 # the engine module above. Placed beside `pulumi` so the CLI finds it on PATH.
 PAT_YAML_VERSION="${PAT_YAML_VERSION:-1.25.0}"
 pat_ensure_yaml_host() {
-  local pulumi_bin
+  local pulumi_bin existing
   pulumi_bin="$(dirname "$(command -v pulumi)")"
-  if [ -x "$pulumi_bin/pulumi-language-yaml" ] &&
-    [ "$(cat "$pulumi_bin/.pulumi-language-yaml.version" 2>/dev/null)" = "$PAT_YAML_VERSION" ]; then
-    return
+  existing="$(command -v pulumi-language-yaml || true)"
+  if [ -n "$existing" ]; then
+    # One built here carries a version marker and is rebuilt when the pin moves; any other
+    # (the official CLI bundles one) is used as is.
+    local marker
+    marker="$(dirname "$existing")/.pulumi-language-yaml.version"
+    if [ ! -f "$marker" ] || [ "$(cat "$marker")" = "$PAT_YAML_VERSION" ]; then
+      return
+    fi
   fi
   local bin="$PAT_CACHE/pulumi-language-yaml-v$PAT_YAML_VERSION"
   if [ ! -x "$bin/pulumi-language-yaml" ]; then

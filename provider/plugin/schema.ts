@@ -9,9 +9,16 @@
  */
 import { z } from "zod";
 import type { PropertyDescription, ResourceDescription } from "../core/description";
+import { EXAMPLES, exampleYaml } from "./examples";
 
 /** The package name: the first part of every type token. */
 export const PACKAGE_NAME = "access-tokens";
+
+/**
+ * Inputs the plugin sets itself, never the program: the system from the type token and the
+ * resource name from the URN. They are left out of the schema.
+ */
+export const PLUGIN_OWNED_INPUTS: readonly string[] = ["system", "resourceName"];
 
 /** A Pulumi schema type reference (the subset this package uses). */
 export type TypeSpec =
@@ -171,40 +178,22 @@ function propertySpec(
   };
 }
 
-/** A YAML example program for a resource: its required inputs, secrets read from stack config. */
+/** The resource's example as the registry's examples shortcode, or nothing without one. */
 function example(description: ResourceDescription): string {
-  const name = description.token.split(":")[2] ?? "Resource";
-  const lower = name.charAt(0).toLowerCase() + name.slice(1);
-  const config: string[] = [];
-  const properties: string[] = [];
-  for (const [key, input] of Object.entries(description.inputs)) {
-    if (optional(input)) continue;
-    if (input.secret) {
-      config.push(`  ${key}:`, "    type: string", "    secret: true");
-      properties.push(`      ${key}: \${${key}}`);
-    } else {
-      properties.push(`      ${key}: ${JSON.stringify(`<${key}>`)}`);
-    }
-  }
-  const secretOutput = Object.entries(description.outputs).find(([, o]) => o.secret)?.[0];
-  const lines = [
-    ...(config.length ? ["config:", ...config] : []),
-    "resources:",
-    `  ${lower}:`,
-    `    type: ${description.token}`,
-    ...(properties.length ? ["    properties:", ...properties] : []),
-    ...(secretOutput ? ["outputs:", `  ${secretOutput}: \${${lower}.${secretOutput}}`] : []),
-  ];
+  const found = EXAMPLES[description.token];
+  if (!found) return "";
+  const name = description.token.split(":")[2] ?? "resource";
+  const yaml = exampleYaml(description.token, name.charAt(0).toLowerCase() + name.slice(1), found);
   return [
     "",
     "",
     "{{% examples %}}",
     "## Example Usage",
     "{{% example %}}",
-    `### A ${name} from a YAML program`,
+    `### ${found.title}`,
     "",
     "```yaml",
-    ...lines,
+    yaml,
     "```",
     "{{% /example %}}",
     "{{% /examples %}}",
@@ -216,18 +205,20 @@ function resourceSpec(types: Types, description: ResourceDescription): ResourceS
   const inputProperties: Record<string, PropertySpec> = {};
   const requiredInputs: string[] = [];
   const replaceOnChanges: string[] = [];
-  for (const [name, input] of Object.entries(description.inputs)) {
+  const inputs = Object.entries(description.inputs).filter(([name]) => !PLUGIN_OWNED_INPUTS.includes(name));
+  for (const [name, input] of inputs) {
     inputProperties[name] = propertySpec(types, input, module, name, "input");
     if (!optional(input)) requiredInputs.push(name);
     if (input.replaces) replaceOnChanges.push(name);
   }
   const properties: Record<string, PropertySpec> = {};
   // Inputs are echoed in state (outputs) under the same name, except those an output shadows.
-  for (const [name, input] of Object.entries(description.inputs)) {
+  for (const [name, input] of inputs) {
     properties[name] = propertySpec(types, input, module, name, "output");
     delete properties[name]?.default;
   }
   for (const [name, output] of Object.entries(description.outputs)) {
+    if (PLUGIN_OWNED_INPUTS.includes(name)) continue;
     properties[name] = propertySpec(types, output, module, name, "output");
   }
   return {
@@ -268,7 +259,7 @@ export function packageSchema(descriptions: readonly ResourceDescription[], vers
     config: {},
     provider: {
       description:
-        "The access-tokens provider. It has no configuration of its own; a `clientSecretConfigKey` input is read from the environment of the `pulumi` process (see the README).",
+        "The access-tokens provider. It has no settings; keys of its config namespace (`pulumi config set --secret access-tokens:<name> ...`) hold secrets that a `clientSecretConfigKey: access-tokens:<name>` input reads at call time, and `PULUMI_ACCESS_TOKENS_CONFIG_<KEY>` environment variables can give any key.",
     },
     types: sortedTypes,
     resources,

@@ -10,8 +10,9 @@
  *   unwrapped on the way in, and on the way out every output the descriptions call secret,
  *   every output holding a secret input (under its own name or not) and every output that
  *   was secret in state goes back wrapped; the engine does not re-mark them itself;
- * - stack config read at call time (`clientSecretConfigKey`) comes from the environment of
- *   the `pulumi` process (see {@link environmentConfig}).
+ * - stack config read at call time (`clientSecretConfigKey`) is the provider's own
+ *   (`access-tokens:` keys) or the environment of the `pulumi` process (see
+ *   {@link environmentConfig}).
  *
  * @packageDocumentation
  */
@@ -22,8 +23,9 @@ import type { ResourceDescription } from "../core/description";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { SHIM_VERSION, handler } from "../index";
 import { SECRET_OUTPUTS } from "../resources/access-token";
+import { UNKNOWN } from "../resources/inputs";
 import { CLIENT_SECRET_OUTPUTS } from "../resources/api-client";
-import { packageSchema } from "./schema";
+import { PACKAGE_NAME, PLUGIN_OWNED_INPUTS, packageSchema } from "./schema";
 
 /** The key that marks a wrapped secret value on the wire. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -47,24 +49,46 @@ export function configEnvName(key: string): string {
 }
 
 /**
- * Stack config as the plugin sees it: a native provider is not handed the program's stack
- * config, so a key is read from the variable {@link configEnvName} names, in the
- * environment of the `pulumi` process (which its plugins inherit). A missing variable is an
- * input error naming the variable.
+ * The provider's own stack config, as the engine hands it to the plugin process: the keys
+ * of the `access-tokens:` namespace (without it), secrets decrypted, in the `PULUMI_CONFIG`
+ * environment variable.
+ */
+function providerConfigOf(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(env.PULUMI_CONFIG ?? "{}");
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Stack config as the plugin sees it. A native provider is not given the program's stack
+ * config; it is given its own: keys in the `access-tokens:` namespace
+ * (`pulumi config set --secret access-tokens:clientSecret …`, then
+ * `clientSecretConfigKey: access-tokens:clientSecret`). Any key can also come from the
+ * variable {@link configEnvName} names, in the environment of the `pulumi` process (which
+ * its plugins inherit). A key found in neither is an input error saying both.
  *
- * @param env - the environment to read
+ * @param env - the plugin process's environment
  * @returns the config reader the lifecycles take
  */
 export function environmentConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const own = providerConfigOf(env);
+  const namespace = `${PACKAGE_NAME}:`;
   return {
     get(key) {
+      if (key.startsWith(namespace)) {
+        const value = own[key.slice(namespace.length)];
+        if (typeof value === "string" && value !== "") return value;
+      }
       const name = configEnvName(key);
       const value = env[name];
       if (value === undefined || value === "") {
-        // Said here, where the remedy is known: stack config is not what the plugin reads.
+        // Said here, where the remedy is known: the program's stack config is not what a plugin reads.
         throw new AccessTokenError(
           ErrorCode.INVALID_INPUT,
-          `clientSecretConfigKey: "${key}" is read from the environment variable ${name} by the access-tokens plugin (a native provider is not given the program's stack config); set it where pulumi runs`,
+          `clientSecretConfigKey: "${key}" is not set for the access-tokens plugin, which reads stack config only in its own namespace (pulumi config set --secret ${namespace}<name> ..., with clientSecretConfigKey "${namespace}<name>") or the environment variable ${name} where pulumi runs`,
         );
       }
       return value;
@@ -108,8 +132,9 @@ function strip(value: unknown, found: { secret: boolean }, collect: Set<string> 
 function collectStrings(value: unknown, into: Set<string> | undefined): void {
   if (!into) return;
   if (typeof value === "string") {
-    // Very short strings would mark unrelated outputs (a secret "1" is no identifier).
-    if (value.length >= 4) into.add(value);
+    // Very short strings would mark unrelated outputs (a secret "1" is no identifier), and
+    // the unknown sentinel of a preview is no secret.
+    if (value.length >= 4 && value !== UNKNOWN) into.add(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectStrings(v, into);
   } else if (value && typeof value === "object") {
@@ -139,7 +164,7 @@ export function unwrapSecrets(props: Record<string, unknown> | undefined): Unwra
   return { plain, secretKeys, secretValues };
 }
 
-function containsAny(value: unknown, needles: Set<string>): boolean {
+function containsAny(value: unknown, needles: ReadonlySet<string>): boolean {
   if (!needles.size) return false;
   if (typeof value === "string") {
     for (const n of needles) if (value.includes(n)) return true;
@@ -152,7 +177,8 @@ function containsAny(value: unknown, needles: Set<string>): boolean {
 
 /**
  * Wraps the properties that must be secret: those named in `secretKeys`, and any holding
- * one of `secretValues`. Unknown values (preview) and absent ones pass through.
+ * one of `secretValues`. Absent values and values already wrapped pass through; an unknown
+ * value (preview) under a secret name becomes a secret unknown, as the engine sends them.
  *
  * @param props - plain outputs (or inputs)
  * @param secretKeys - properties that are secret by name
@@ -170,7 +196,7 @@ export function wrapSecrets(
       value !== undefined &&
       value !== null &&
       !isSecret(value) &&
-      (secretKeys.has(key) || containsAny(value, secretValues as Set<string>));
+      (secretKeys.has(key) || containsAny(value, secretValues));
     out[key] = secret ? { [SECRET_SIG]: SECRET_VALUE, value } : value;
   }
   return out;
@@ -189,9 +215,6 @@ export function parseUrn(urn: string): { type: string; name: string } {
   const qualified = parts[2] as string;
   return { type: qualified.slice(qualified.lastIndexOf("$") + 1), name: parts.slice(3).join("::") };
 }
-
-/** Inputs the plugin supplies itself: from the type token and the URN. */
-const IDENTITY_KEYS = ["system", "resourceName"] as const;
 
 /** One resource type served by the plugin. */
 interface Served {
@@ -224,7 +247,7 @@ export function nativeProvider(
       const description = descriptions.find((d) => d.token === type);
       if (!description) throw new Error(`access-tokens: unknown resource type ${type}`);
       const impl = handler(description.kind, SHIM_VERSION);
-      // Stack config in the plugin: the environment (see environmentConfig).
+      // clientSecretConfigKey reads `config` (the provider's own stack config and the environment).
       void impl.configure?.({ config } as unknown as pulumi.dynamic.ConfigureRequest);
       const always = description.kind === "AccessToken" ? SECRET_OUTPUTS : CLIENT_SECRET_OUTPUTS;
       const secretOutputs = new Set<string>([
@@ -245,7 +268,7 @@ export function nativeProvider(
   /** Unwraps a bag and sets the system and name the plugin owns. */
   function incoming(props: Record<string, unknown> | undefined, identity: Record<string, string>): Unwrapped {
     const unwrapped = unwrapSecrets(props);
-    for (const key of IDENTITY_KEYS) delete unwrapped.plain[key];
+    for (const key of PLUGIN_OWNED_INPUTS) delete unwrapped.plain[key];
     Object.assign(unwrapped.plain, identity);
     return unwrapped;
   }
@@ -277,7 +300,7 @@ export function nativeProvider(
       const input = incoming(news, identity);
       const result = await entry.impl.check!(unwrapSecrets(olds).plain, input.plain);
       const inputs = { ...(result.inputs ?? input.plain) };
-      for (const key of IDENTITY_KEYS) delete inputs[key];
+      for (const key of PLUGIN_OWNED_INPUTS) delete inputs[key];
       return { inputs: wrapSecrets(inputs, input.secretKeys), failures: result.failures ?? [] };
     },
     async diff(id, urn, olds, news) {

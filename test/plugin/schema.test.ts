@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resourceDescriptions } from "../../provider/core/descriptions";
-import { packageSchema, schemaText } from "../../provider/plugin/schema";
+import { EXAMPLES } from "../../provider/plugin/examples";
+import { PLUGIN_OWNED_INPUTS, packageSchema, schemaText } from "../../provider/plugin/schema";
+import { SECRET_SIG, SECRET_VALUE, environmentConfig, nativeProvider } from "../../provider/plugin/server";
 import { SECRET_OUTPUTS } from "../../provider/resources/access-token";
 import { CLIENT_SECRET_OUTPUTS } from "../../provider/resources/api-client";
 import { CLIENT_SYSTEMS } from "../../provider/clients/registry";
@@ -72,7 +74,7 @@ describe("schema.json", () => {
   it("lists exactly the replacing inputs in replaceOnChanges", () => {
     for (const d of resourceDescriptions()) {
       const replacing = Object.entries(d.inputs)
-        .filter(([, i]) => i.replaces)
+        .filter(([k, i]) => i.replaces && !PLUGIN_OWNED_INPUTS.includes(k))
         .map(([k]) => k);
       expect(schema.resources[d.token]!.replaceOnChanges ?? [], d.token).toEqual(replacing);
       expect(replacing.length, d.token).toBeGreaterThan(0);
@@ -86,6 +88,32 @@ describe("schema.json", () => {
       for (const [name, p] of [...Object.entries(resource.inputProperties), ...Object.entries(resource.properties)]) {
         expect(p.description.length, `${token} ${name}`).toBeGreaterThan(0);
       }
+    }
+  });
+
+  it("leaves out the inputs the plugin sets itself (system, resource name)", () => {
+    for (const [token, resource] of Object.entries(schema.resources)) {
+      for (const name of PLUGIN_OWNED_INPUTS) {
+        expect(resource.inputProperties[name], `${token} ${name}`).toBeUndefined();
+        expect(resource.properties[name], `${token} ${name}`).toBeUndefined();
+      }
+    }
+  });
+
+  it("has an example per resource that the provider's check accepts, exporting a secret output", async () => {
+    const provider = nativeProvider(resourceDescriptions(), "0.0.0", environmentConfig({}));
+    for (const d of resourceDescriptions()) {
+      const example = EXAMPLES[d.token];
+      expect(example, d.token).toBeDefined();
+      if (!example) continue;
+      const inputs = {
+        ...example.properties,
+        ...Object.fromEntries(example.secrets.map((k) => [k, { [SECRET_SIG]: SECRET_VALUE, value: `${k}-value` }])),
+      };
+      const checked = await provider.check!(`urn:pulumi:dev::docs::${d.token}::example`, {}, inputs);
+      expect(checked.failures, d.token).toEqual([]);
+      for (const key of example.secrets) expect(d.inputs[key]?.secret, `${d.token} ${key}`).toBe(true);
+      expect(schema.resources[d.token]!.properties[example.output]?.secret, `${d.token} ${example.output}`).toBe(true);
     }
   });
 

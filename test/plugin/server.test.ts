@@ -32,11 +32,18 @@ const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE, value });
 const urn = (type: string, name: string) => `urn:pulumi:dev::proj::${type}::${name}`;
 const GENERIC = "access-tokens:index:AccessToken";
 
+const IAT = `plugin-iat-${randomUUID()}`;
+
 let server: OAuthServer;
+let registration: OAuthServer;
 beforeAll(async () => {
   server = await startOAuthServer({ clients: [client] });
+  registration = await startOAuthServer({ registration: { initialAccessToken: IAT } });
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await registration?.close();
+});
 
 describe("secret envelopes", () => {
   it("unwraps at any depth and remembers the top-level keys and the secret strings", () => {
@@ -48,6 +55,11 @@ describe("secret envelopes", () => {
     expect(u.plain).toEqual({ a: "top-secret", b: { inner: "nested-secret", plain: "x" }, c: "plain" });
     expect([...u.secretKeys].sort()).toEqual(["a", "b"]);
     expect([...u.secretValues].sort()).toEqual(["nested-secret", "top-secret"]);
+    // A secret not yet known (preview) is a secret key, but its sentinel is no secret value.
+    const pending = unwrapSecrets({ s: secret(UNKNOWN) });
+    expect(pending.plain.s).toBe(UNKNOWN);
+    expect([...pending.secretKeys]).toEqual(["s"]);
+    expect(pending.secretValues.size).toBe(0);
   });
 
   it("wraps secret keys and values computed from secrets; leaves absent and unknown-free plain values", () => {
@@ -73,15 +85,25 @@ describe("secret envelopes", () => {
     expect(engineAddressOf([])).toBeUndefined();
   });
 
-  it("maps config keys to environment variables", () => {
+  it("reads config keys from the provider's own stack config, then from environment variables", () => {
     expect(configEnvName("clientSecret")).toBe("PULUMI_ACCESS_TOKENS_CONFIG_CLIENTSECRET");
     expect(configEnvName("my-app:client.secret")).toBe("PULUMI_ACCESS_TOKENS_CONFIG_MY_APP_CLIENT_SECRET");
     const config = environmentConfig({
+      PULUMI_CONFIG: JSON.stringify({ clientSecret: "from-stack-config", empty: "" }),
       PULUMI_ACCESS_TOKENS_CONFIG_APP_KEY: "v",
       PULUMI_ACCESS_TOKENS_CONFIG_EMPTY: "",
+      PULUMI_ACCESS_TOKENS_CONFIG_ACCESS_TOKENS_OTHER: "from-env",
     });
+    expect(config.get("access-tokens:clientSecret")).toBe("from-stack-config");
+    expect(config.get("access-tokens:other")).toBe("from-env");
+    // Another project's namespace is not the plugin's config.
+    expect(() => config.get("app:clientSecret")).toThrow(/PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/);
     expect(config.get("app:key")).toBe("v");
     expect(() => config.get("empty")).toThrow(/PULUMI_ACCESS_TOKENS_CONFIG_EMPTY/);
+    expect(() => config.get("access-tokens:empty")).toThrow(/pulumi config set --secret access-tokens:<name>/);
+    expect(() => environmentConfig({ PULUMI_CONFIG: "not json" }).get("access-tokens:x")).toThrow(
+      /environment variable PULUMI_ACCESS_TOKENS_CONFIG_ACCESS_TOKENS_X/,
+    );
     expect(() => config.get("missing")).toThrow(/environment variable PULUMI_ACCESS_TOKENS_CONFIG_MISSING/);
   });
 });
@@ -196,8 +218,44 @@ describe("nativeProvider", () => {
         clientId: client.client_id,
         clientSecretConfigKey: "app:clientSecret",
       }),
-    ).rejects.toThrow(
-      /"app:clientSecret" is read from the environment variable PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/,
+    ).rejects.toThrow(/"app:clientSecret" is not set .* PULUMI_ACCESS_TOKENS_CONFIG_APP_CLIENTSECRET/);
+  });
+
+  it("registers an ApiClient (access-tokens:index:ApiClient): the initial access token stays secret, the client secret and registration token leave wrapped", async () => {
+    const p = provider();
+    const type = "access-tokens:index:ApiClient";
+    const inputs = {
+      issuer: registration.issuer,
+      initialAccessToken: secret(IAT),
+      clientName: "plugin-reporting",
+      grantTypes: ["client_credentials"],
+      responseTypes: [],
+      scopes: ["api:read"],
+    };
+    const checked = await p.check!(urn(type, "reporting"), {}, inputs);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ initialAccessToken: secret(IAT) });
+
+    const created = await p.create!(urn(type, "reporting"), inputs);
+    const outs = created.outs as Record<string, unknown>;
+    expect(outs).toMatchObject({ system: "oauth2", resourceName: "reporting", clientName: "plugin-reporting" });
+    expect(typeof outs.clientId).toBe("string");
+    for (const key of ["clientSecret", "registrationAccessToken", "initialAccessToken"]) {
+      expect(outs[key], key).toEqual(secret(expect.any(String)));
+    }
+    // Outside the secret envelopes, no secret value.
+    const plainParts = Object.fromEntries(
+      Object.entries(outs).filter(([, v]) => JSON.stringify(v)?.includes(SECRET_SIG) !== true),
     );
+    expect(JSON.stringify(plainParts)).not.toContain(IAT);
+    expect(JSON.stringify(plainParts)).not.toContain((outs.clientSecret as { value: string }).value);
+
+    const read = await p.read!(created.id, urn(type, "reporting"), outs);
+    expect(read.id).toBe(created.id);
+    expect((read.props as Record<string, unknown>).clientSecret).toEqual(outs.clientSecret);
+
+    await p.delete!(created.id, urn(type, "reporting"), outs);
+    const gone = await p.read!(created.id, urn(type, "reporting"), outs);
+    expect(gone.id).toBe("");
   });
 });
