@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens
 {
     /// <summary>
-    /// The access-tokens provider. It has no configuration of its own; a `clientSecretConfigKey` input is read from the environment of the `pulumi` process (see the README).
+    /// The access-tokens provider. It has no settings; keys of its config namespace (`pulumi config set --secret access-tokens:&lt;name&gt; ...`) hold secrets that a `clientSecretConfigKey: access-tokens:&lt;name&gt;` input reads at call time, and `PULUMI_ACCESS_TOKENS_CONFIG_&lt;KEY&gt;` environment variables can give any key.
     /// </summary>
     [AccessTokensResourceType("pulumi:providers:access-tokens")]
     public partial class Provider : global::Pulumi.ProviderResource

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The access-tokens provider. It has no configuration of its own; a `clientSecretConfigKey` input is read from the environment of the `pulumi` process (see the README).
+// The access-tokens provider. It has no settings; keys of its config namespace (`pulumi config set --secret access-tokens:<name> ...`) hold secrets that a `clientSecretConfigKey: access-tokens:<name>` input reads at call time, and `PULUMI_ACCESS_TOKENS_CONFIG_<KEY>` environment variables can give any key.
 type Provider struct {
 	pulumi.ProviderResourceState
 }

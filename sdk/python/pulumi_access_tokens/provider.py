@@ -33,7 +33,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  __props__=None):
         """
-        The access-tokens provider. It has no configuration of its own; a `clientSecretConfigKey` input is read from the environment of the `pulumi` process (see the README).
+        The access-tokens provider. It has no settings; keys of its config namespace (`pulumi config set --secret access-tokens:<name> ...`) hold secrets that a `clientSecretConfigKey: access-tokens:<name>` input reads at call time, and `PULUMI_ACCESS_TOKENS_CONFIG_<KEY>` environment variables can give any key.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -45,7 +45,7 @@ class Provider(pulumi.ProviderResource):
                  args: Optional[ProviderArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The access-tokens provider. It has no configuration of its own; a `clientSecretConfigKey` input is read from the environment of the `pulumi` process (see the README).
+        The access-tokens provider. It has no settings; keys of its config namespace (`pulumi config set --secret access-tokens:<name> ...`) hold secrets that a `clientSecretConfigKey: access-tokens:<name>` input reads at call time, and `PULUMI_ACCESS_TOKENS_CONFIG_<KEY>` environment variables can give any key.
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.
