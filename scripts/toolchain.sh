@@ -160,9 +160,108 @@ GOMOD
   fi
 }
 
+# Python and Go language hosts (the official ones are not on the Go module proxy), built from
+# scripts/engine/language-host-{python,go} against the engine's Go SDK and put beside `pulumi`
+# (a host found only elsewhere on PATH makes every run warn).
+pat_ensure_language_hosts() {
+  local key
+  key="$(cat "$PAT_ROOT"/scripts/engine/language-host-python/* "$PAT_ROOT"/scripts/engine/language-host-go/* | sha256sum | cut -c1-12)"
+  local out="$PAT_CACHE/language-hosts-v$PAT_PULUMI_VERSION-$key"
+  if [ ! -x "$out/pulumi-language-python" ] || [ ! -x "$out/pulumi-language-go" ]; then
+    command -v go >/dev/null || { pat_log "Go is required to build the language hosts"; exit 1; }
+    pat_log "building the Python and Go language hosts (first run only)"
+    local src="$PAT_CACHE/language-hosts-src-v$PAT_PULUMI_VERSION"
+    rm -rf "$src" "$out.tmp"
+    mkdir -p "$src" "$out.tmp"
+    cp -r "$PAT_ROOT/scripts/engine/language-host-python" "$PAT_ROOT/scripts/engine/language-host-go" "$src/"
+    local engine="$PAT_CACHE/engine-src-v$PAT_PULUMI_VERSION"
+    if [ -f "$engine/go.sum" ]; then
+      # The engine module's versions: Go reuses the packages the engine build compiled.
+      cp "$engine/go.mod" "$engine/go.sum" "$src/"
+    else
+      # No engine build here (a `pulumi` from PATH): resolve the SDK's own requirements.
+      cat >"$src/go.mod" <<GOMOD
+module pulumi-access-tokens/language-hosts
+
+go 1.26
+
+require github.com/pulumi/pulumi/sdk/v3 v$PAT_PULUMI_VERSION
+GOMOD
+    fi
+    local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PAT_PULUMI_VERSION"
+    (
+      cd "$src"
+      export GOFLAGS="-mod=mod" GOTOOLCHAIN=local
+      [ -f go.sum ] || go mod tidy >&2
+      go build -trimpath -ldflags "$ldflags" -o "$out.tmp/pulumi-language-python" ./language-host-python >&2
+      go build -trimpath -ldflags "$ldflags" -o "$out.tmp/pulumi-language-go" ./language-host-go >&2
+    )
+    rm -rf "$out"
+    mv "$out.tmp" "$out"
+  fi
+  local bin
+  bin="$(dirname "$(command -v pulumi)")"
+  if [ -w "$bin" ]; then
+    local h
+    for h in pulumi-language-python pulumi-language-go; do
+      cmp -s "$out/$h" "$bin/$h" || install -m 0755 "$out/$h" "$bin/"
+    done
+  else
+    export PATH="$out:$PATH"
+  fi
+}
+
+# The SDK generators (scripts/sdkgen: Python and Go with pkg v$PAT_PULUMI_VERSION; .NET with the
+# last pkg release that has the C# generator), built once per source hash. Exports
+# PAT_SDKGEN_DIR with `sdkgen` and `sdkgen-dotnet` in it; scripts/sdkgen.sh runs them.
+pat_ensure_sdkgen() {
+  local key
+  key="$(cd "$PAT_ROOT/scripts/sdkgen" && find . -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12)"
+  local out="$PAT_CACHE/sdkgen-$key"
+  if [ ! -x "$out/sdkgen" ] || [ ! -x "$out/sdkgen-dotnet" ]; then
+    command -v go >/dev/null || { pat_log "Go is required to build the SDK generators"; exit 1; }
+    pat_log "building the SDK generators (first run only)"
+    local src="$PAT_CACHE/sdkgen-src"
+    rm -rf "$src" "$out.tmp"
+    mkdir -p "$out.tmp"
+    cp -r "$PAT_ROOT/scripts/sdkgen" "$src"
+    cp "$src/common.go" "$src/languages.json" "$src/dotnet/"
+    (
+      export GOFLAGS="-mod=mod" GOTOOLCHAIN=local
+      cd "$src" && go build -trimpath -o "$out.tmp/sdkgen" . >&2
+      cd "$src/dotnet" && go build -trimpath -o "$out.tmp/sdkgen-dotnet" . >&2
+    )
+    rm -rf "$out"
+    mv "$out.tmp" "$out"
+  fi
+  export PAT_SDKGEN_DIR="$out"
+}
+
+# The Python environment (scripts/sdkgen/requirements.txt: the `pulumi` SDK from PyPI, mypy)
+# that type-checks programs against sdk/python and that Python programs in the engine tests
+# run with. Exports PAT_PYTHON_VENV.
+pat_ensure_python_env() {
+  local key
+  key="$(cat "$PAT_ROOT/scripts/sdkgen/requirements.txt" | sha256sum | cut -c1-12)"
+  local venv="$PAT_CACHE/python-$key"
+  if [ ! -f "$venv/.complete" ]; then
+    command -v python3 >/dev/null || { pat_log "python3 (>= 3.9) is required for the Python SDK"; exit 1; }
+    pat_log "creating the Python environment $venv (first run only)"
+    # A virtualenv records its own path, so it is built in place; .complete marks it whole.
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --disable-pip-version-check --quiet -r "$PAT_ROOT/scripts/sdkgen/requirements.txt" >&2
+    touch "$venv/.complete"
+  fi
+  export PAT_PYTHON_VENV="$venv"
+}
+
 pat_ensure_node
 pat_ensure_pulumi
 pat_ensure_yaml_host
+pat_ensure_language_hosts
+pat_ensure_sdkgen
+pat_ensure_python_env
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 exec 9>&-
