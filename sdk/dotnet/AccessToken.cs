@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens
 {
     /// <summary>
-    /// An OAuth 2.0 access token issued by a token endpoint (client credentials, password or refresh-token grant): a secret output, rotated through `pulumi up`, revoked on destroy.
+    /// An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 §4.4, default), password (§4.3) or refresh_token (§6) grant; revoked on delete (RFC 7009) where the server offers it.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,217 +19,223 @@ namespace PulumiAccessTokens.AccessTokens
     public partial class AccessToken : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The access token (secret).
+        /// The access token.
         /// </summary>
         [Output("accessToken")]
         public Output<string?> AccessTokenValue { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowCrossOriginEndpoints` input.
+        /// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         /// </summary>
         [Output("allowCrossOriginEndpoints")]
         public Output<bool?> AllowCrossOriginEndpoints { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         /// </summary>
         [Output("allowInsecureHttp")]
         public Output<bool?> AllowInsecureHttp { get; private set; } = null!;
 
         /// <summary>
-        /// The `audience` input.
+        /// The `audience` parameter (Auth0-style). Changing it replaces the token.
         /// </summary>
         [Output("audience")]
         public Output<string?> Audience { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+        /// Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
         /// </summary>
         [Output("clientAuthMethod")]
         public Output<string?> ClientAuthMethod { get; private set; } = null!;
 
         /// <summary>
-        /// The client id used.
+        /// The client id.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientSecret` input.
+        /// The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientSecretConfigKey` input.
+        /// A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
         /// </summary>
         [Output("clientSecretConfigKey")]
         public Output<string?> ClientSecretConfigKey { get; private set; } = null!;
 
         /// <summary>
-        /// When the token expires (RFC 3339), when known.
+        /// When the token expires (RFC 3339), when the system gave a lifetime.
         /// </summary>
         [Output("expiresAt")]
         public Output<string?> ExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `extraParams` input.
+        /// Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
         /// </summary>
         [Output("extraParams")]
         public Output<ImmutableDictionary<string, string>?> ExtraParams { get; private set; } = null!;
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Output("gracePeriod")]
         public Output<string?> GracePeriod { get; private set; } = null!;
 
         /// <summary>
-        /// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        /// The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         /// </summary>
         [Output("grantType")]
         public Output<string?> GrantType { get; private set; } = null!;
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Output("http")]
         public Output<Outputs.Http?> Http { get; private set; } = null!;
 
         /// <summary>
-        /// The `introspectionEndpoint` input.
+        /// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+        /// </summary>
+        [Output("initialRefreshToken")]
+        public Output<string?> InitialRefreshToken { get; private set; } = null!;
+
+        /// <summary>
+        /// RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
         /// </summary>
         [Output("introspectionEndpoint")]
         public Output<string?> IntrospectionEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// When the token was issued (RFC 3339).
+        /// When the current token was issued (RFC 3339): the last rotation.
         /// </summary>
         [Output("issuedAt")]
         public Output<string?> IssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `issuer` input.
+        /// The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
         /// </summary>
         [Output("issuer")]
         public Output<string?> Issuer { get; private set; } = null!;
 
         /// <summary>
-        /// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        /// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         /// </summary>
         [Output("liveness")]
         public Output<string?> Liveness { get; private set; } = null!;
 
         /// <summary>
-        /// The `password` input.
+        /// Resource owner password for `grantType: "password"`. Secret.
         /// </summary>
         [Output("password")]
         public Output<string?> Password { get; private set; } = null!;
 
         /// <summary>
-        /// The previous token during its grace period after a rotation (secret).
+        /// The previous token, kept during its grace period after a rotation.
         /// </summary>
         [Output("previousAccessToken")]
         public Output<string?> PreviousAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the previous token is revoked (RFC 3339).
+        /// When the previous token will be revoked (on the first `up` after this time).
         /// </summary>
         [Output("previousRevokeAt")]
         public Output<string?> PreviousRevokeAt { get; private set; } = null!;
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Output("recreateIfInvalid")]
         public Output<bool?> RecreateIfInvalid { get; private set; } = null!;
 
         /// <summary>
-        /// The latest refresh token, when the grant issued one (secret).
+        /// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
         /// </summary>
         [Output("refreshToken")]
         public Output<string?> RefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the refresh token expires (RFC 3339), when the server said.
+        /// When the stored refresh token dies, when the system says.
         /// </summary>
         [Output("refreshTokenExpiresAt")]
         public Output<string?> RefreshTokenExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint used (given or discovered).
+        /// The token endpoint used.
         /// </summary>
         [Output("resolvedTokenEndpoint")]
         public Output<string?> ResolvedTokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The `resource` input.
+        /// RFC 8707 resource indicators. Changing them replaces the token.
         /// </summary>
         [Output("resource")]
         public Output<ImmutableArray<string>> Resource { get; private set; } = null!;
 
         /// <summary>
-        /// The `revocationEndpoint` input.
+        /// RFC 7009 revocation endpoint, when not discovered. Used on delete.
         /// </summary>
         [Output("revocationEndpoint")]
         public Output<string?> RevocationEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The `revokeOnDelete` input.
+        /// Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
         /// </summary>
         [Output("revokeOnDelete")]
         public Output<bool?> RevokeOnDelete { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Output("rotateBeforeExpiry")]
         public Output<string?> RotateBeforeExpiry { get; private set; } = null!;
 
         /// <summary>
-        /// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        /// When rotation falls due (RFC 3339), when a rotation policy is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The scope the server granted, when it said.
+        /// The scope granted, when the system said (space-separated).
         /// </summary>
         [Output("scope")]
         public Output<string?> Scope { get; private set; } = null!;
 
         /// <summary>
-        /// The `scopes` input.
+        /// Scopes to request (sent space-separated). Changing them replaces the token.
         /// </summary>
         [Output("scopes")]
         public Output<ImmutableArray<string>> Scopes { get; private set; } = null!;
 
         /// <summary>
-        /// The `tokenEndpoint` input.
+        /// The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
         /// </summary>
         [Output("tokenEndpoint")]
         public Output<string?> TokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The token type, e.g. "Bearer".
+        /// The token type; always `Bearer`.
         /// </summary>
         [Output("tokenType")]
         public Output<string?> TokenType { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
 
         /// <summary>
-        /// The `username` input.
+        /// Resource owner for `grantType: "password"`. Changing it replaces the token.
         /// </summary>
         [Output("username")]
         public Output<string?> Username { get; private set; } = null!;
@@ -261,6 +267,7 @@ namespace PulumiAccessTokens.AccessTokens
                 {
                     "accessToken",
                     "clientSecret",
+                    "initialRefreshToken",
                     "password",
                     "previousAccessToken",
                     "refreshToken",
@@ -288,31 +295,31 @@ namespace PulumiAccessTokens.AccessTokens
     public sealed class AccessTokenArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The `allowCrossOriginEndpoints` input.
+        /// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         /// </summary>
         [Input("allowCrossOriginEndpoints")]
         public Input<bool>? AllowCrossOriginEndpoints { get; set; }
 
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         /// </summary>
         [Input("allowInsecureHttp")]
         public Input<bool>? AllowInsecureHttp { get; set; }
 
         /// <summary>
-        /// The `audience` input.
+        /// The `audience` parameter (Auth0-style). Changing it replaces the token.
         /// </summary>
         [Input("audience")]
         public Input<string>? Audience { get; set; }
 
         /// <summary>
-        /// The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+        /// Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
         /// </summary>
         [Input("clientAuthMethod")]
         public Input<string>? ClientAuthMethod { get; set; }
 
         /// <summary>
-        /// The `clientId` input.
+        /// The client id; default the client's. Changing it replaces the token.
         /// </summary>
         [Input("clientId", required: true)]
         public Input<string> ClientId { get; set; } = null!;
@@ -321,7 +328,7 @@ namespace PulumiAccessTokens.AccessTokens
         private Input<string>? _clientSecret;
 
         /// <summary>
-        /// The `clientSecret` input.
+        /// The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
         /// </summary>
         public Input<string>? ClientSecret
         {
@@ -334,7 +341,7 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `clientSecretConfigKey` input.
+        /// A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
         /// </summary>
         [Input("clientSecretConfigKey")]
         public Input<string>? ClientSecretConfigKey { get; set; }
@@ -343,7 +350,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputMap<string>? _extraParams;
 
         /// <summary>
-        /// The `extraParams` input.
+        /// Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
         /// </summary>
         public InputMap<string> ExtraParams
         {
@@ -352,31 +359,31 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Input("gracePeriod")]
         public Input<string>? GracePeriod { get; set; }
 
         /// <summary>
-        /// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        /// The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         /// </summary>
         [Input("grantType")]
         public Input<string>? GrantType { get; set; }
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Input("http")]
         public Input<Inputs.HttpArgs>? Http { get; set; }
 
         /// <summary>
-        /// The `introspectionEndpoint` input.
+        /// RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
         /// </summary>
         [Input("introspectionEndpoint")]
         public Input<string>? IntrospectionEndpoint { get; set; }
 
         /// <summary>
-        /// The `issuer` input.
+        /// The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
         /// </summary>
         [Input("issuer")]
         public Input<string>? Issuer { get; set; }
@@ -385,7 +392,7 @@ namespace PulumiAccessTokens.AccessTokens
         private Input<string>? _password;
 
         /// <summary>
-        /// The `password` input.
+        /// Resource owner password for `grantType: "password"`. Secret.
         /// </summary>
         public Input<string>? Password
         {
@@ -398,7 +405,7 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Input("recreateIfInvalid")]
         public Input<bool>? RecreateIfInvalid { get; set; }
@@ -407,7 +414,7 @@ namespace PulumiAccessTokens.AccessTokens
         private Input<string>? _refreshToken;
 
         /// <summary>
-        /// The `refreshToken` input.
+        /// The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the interactive authorization). Secret. The latest refresh token (rotated by the server) is kept in state and used for renewal; a new value here (a new authorization) replaces the resource.
         /// </summary>
         public Input<string>? RefreshToken
         {
@@ -423,7 +430,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _resource;
 
         /// <summary>
-        /// The `resource` input.
+        /// RFC 8707 resource indicators. Changing them replaces the token.
         /// </summary>
         public InputList<string> Resource
         {
@@ -432,25 +439,25 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `revocationEndpoint` input.
+        /// RFC 7009 revocation endpoint, when not discovered. Used on delete.
         /// </summary>
         [Input("revocationEndpoint")]
         public Input<string>? RevocationEndpoint { get; set; }
 
         /// <summary>
-        /// The `revokeOnDelete` input.
+        /// Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
         /// </summary>
         [Input("revokeOnDelete")]
         public Input<bool>? RevokeOnDelete { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Input("rotateBeforeExpiry")]
         public Input<string>? RotateBeforeExpiry { get; set; }
@@ -459,7 +466,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _scopes;
 
         /// <summary>
-        /// The `scopes` input.
+        /// Scopes to request (sent space-separated). Changing them replaces the token.
         /// </summary>
         public InputList<string> Scopes
         {
@@ -468,7 +475,7 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `tokenEndpoint` input.
+        /// The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
         /// </summary>
         [Input("tokenEndpoint")]
         public Input<string>? TokenEndpoint { get; set; }
@@ -477,7 +484,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         public InputMap<string> Triggers
         {
@@ -486,13 +493,14 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `username` input.
+        /// Resource owner for `grantType: "password"`. Changing it replaces the token.
         /// </summary>
         [Input("username")]
         public Input<string>? Username { get; set; }
 
         public AccessTokenArgs()
         {
+            RecreateIfInvalid = true;
         }
         public static new AccessTokenArgs Empty => new AccessTokenArgs();
     }

@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens
 {
     /// <summary>
-    /// An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591), managed by RFC 7592 where the server allows.
+    /// An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,199 +19,199 @@ namespace PulumiAccessTokens.AccessTokens
     public partial class ApiClient : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The `allowCrossOriginEndpoints` input.
+        /// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         /// </summary>
         [Output("allowCrossOriginEndpoints")]
         public Output<bool?> AllowCrossOriginEndpoints { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         /// </summary>
         [Output("allowInsecureHttp")]
         public Output<bool?> AllowInsecureHttp { get; private set; } = null!;
 
         /// <summary>
-        /// The `applicationType` input. One of `web`, `native`.
+        /// `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
         /// </summary>
         [Output("applicationType")]
         public Output<string?> ApplicationType { get; private set; } = null!;
 
         /// <summary>
-        /// The client id.
+        /// The client id issued by the server.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// When the client id was issued (RFC 3339).
+        /// When the client id was issued (RFC 3339), when the server said.
         /// </summary>
         [Output("clientIdIssuedAt")]
         public Output<string?> ClientIdIssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientName` input.
+        /// `client_name`: a name shown to users. Updated in place.
         /// </summary>
         [Output("clientName")]
         public Output<string?> ClientName { get; private set; } = null!;
 
         /// <summary>
-        /// The client secret, when the client has one (secret).
+        /// The client secret, when the server issued one (not for public clients).
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// When the client secret expires (RFC 3339); absent when it does not.
+        /// When the client secret expires (RFC 3339); undefined when it does not.
         /// </summary>
         [Output("clientSecretExpiresAt")]
         public Output<string?> ClientSecretExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientUri` input.
+        /// `client_uri`: the client's home page. Updated in place.
         /// </summary>
         [Output("clientUri")]
         public Output<string?> ClientUri { get; private set; } = null!;
 
         /// <summary>
-        /// The `contacts` input.
+        /// `contacts`: e-mail addresses of the people responsible. Updated in place.
         /// </summary>
         [Output("contacts")]
         public Output<ImmutableArray<string>> Contacts { get; private set; } = null!;
 
         /// <summary>
-        /// When this resource created the client (RFC 3339).
+        /// When this client was created by this resource (RFC 3339).
         /// </summary>
         [Output("createdAt")]
         public Output<string?> CreatedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `extraMetadata` input.
+        /// Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
         /// </summary>
         [Output("extraMetadata")]
         public Output<ImmutableDictionary<string, object>?> ExtraMetadata { get; private set; } = null!;
 
         /// <summary>
-        /// The `grantTypes` input.
+        /// `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
         /// </summary>
         [Output("grantTypes")]
         public Output<ImmutableArray<string>> GrantTypes { get; private set; } = null!;
 
         /// <summary>
-        /// The `initialAccessToken` input.
+        /// The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
         /// </summary>
         [Output("initialAccessToken")]
         public Output<string?> InitialAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// The issuer the client is registered at.
+        /// The issuer, when given.
         /// </summary>
         [Output("issuer")]
         public Output<string?> Issuer { get; private set; } = null!;
 
         /// <summary>
-        /// The `jwksUri` input.
+        /// `jwks_uri`, for clients that authenticate with keys. Updated in place.
         /// </summary>
         [Output("jwksUri")]
         public Output<string?> JwksUri { get; private set; } = null!;
 
         /// <summary>
-        /// The `logoUri` input.
+        /// `logo_uri`. Updated in place.
         /// </summary>
         [Output("logoUri")]
         public Output<string?> LogoUri { get; private set; } = null!;
 
         /// <summary>
-        /// The registered client metadata, as the server answered.
+        /// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
         /// </summary>
         [Output("metadata")]
         public Output<ImmutableDictionary<string, object>?> Metadata { get; private set; } = null!;
 
         /// <summary>
-        /// The `policyUri` input.
+        /// `policy_uri`: privacy policy. Updated in place.
         /// </summary>
         [Output("policyUri")]
         public Output<string?> PolicyUri { get; private set; } = null!;
 
         /// <summary>
-        /// The `redirectUris` input.
+        /// `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
         /// </summary>
         [Output("redirectUris")]
         public Output<ImmutableArray<string>> RedirectUris { get; private set; } = null!;
 
         /// <summary>
-        /// The RFC 7592 registration access token (secret).
+        /// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
         /// </summary>
         [Output("registrationAccessToken")]
         public Output<string?> RegistrationAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// The RFC 7592 client configuration endpoint.
+        /// The client configuration endpoint (RFC 7592), when the server offers management.
         /// </summary>
         [Output("registrationClientUri")]
         public Output<string?> RegistrationClientUri { get; private set; } = null!;
 
         /// <summary>
-        /// The `registrationEndpoint` input.
+        /// The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
         /// </summary>
         [Output("registrationEndpoint")]
         public Output<string?> RegistrationEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The `responseTypes` input.
+        /// `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
         /// </summary>
         [Output("responseTypes")]
         public Output<ImmutableArray<string>> ResponseTypes { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        /// When rotation falls due (RFC 3339), when `rotateAfter` is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `scopes` input.
+        /// `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
         /// </summary>
         [Output("scopes")]
         public Output<ImmutableArray<string>> Scopes { get; private set; } = null!;
 
         /// <summary>
-        /// The `softwareId` input.
+        /// `software_id`. Updated in place.
         /// </summary>
         [Output("softwareId")]
         public Output<string?> SoftwareId { get; private set; } = null!;
 
         /// <summary>
-        /// The `softwareVersion` input.
+        /// `software_version`. Updated in place.
         /// </summary>
         [Output("softwareVersion")]
         public Output<string?> SoftwareVersion { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint where the client obtains tokens.
+        /// The token endpoint: the given one, else the one discovered from `issuer`.
         /// </summary>
         [Output("tokenEndpoint")]
         public Output<string?> TokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The `tokenEndpointAuthMethod` input.
+        /// `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
         /// </summary>
         [Output("tokenEndpointAuthMethod")]
         public Output<string?> TokenEndpointAuthMethod { get; private set; } = null!;
 
         /// <summary>
-        /// The `tosUri` input.
+        /// `tos_uri`: terms of service. Updated in place.
         /// </summary>
         [Output("tosUri")]
         public Output<string?> TosUri { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
@@ -268,31 +268,31 @@ namespace PulumiAccessTokens.AccessTokens
     public sealed class ApiClientArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The `allowCrossOriginEndpoints` input.
+        /// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         /// </summary>
         [Input("allowCrossOriginEndpoints")]
         public Input<bool>? AllowCrossOriginEndpoints { get; set; }
 
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         /// </summary>
         [Input("allowInsecureHttp")]
         public Input<bool>? AllowInsecureHttp { get; set; }
 
         /// <summary>
-        /// The `applicationType` input. One of `web`, `native`.
+        /// `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
         /// </summary>
         [Input("applicationType")]
         public Input<string>? ApplicationType { get; set; }
 
         /// <summary>
-        /// The `clientName` input.
+        /// `client_name`: a name shown to users. Updated in place.
         /// </summary>
         [Input("clientName")]
         public Input<string>? ClientName { get; set; }
 
         /// <summary>
-        /// The `clientUri` input.
+        /// `client_uri`: the client's home page. Updated in place.
         /// </summary>
         [Input("clientUri")]
         public Input<string>? ClientUri { get; set; }
@@ -301,7 +301,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _contacts;
 
         /// <summary>
-        /// The `contacts` input.
+        /// `contacts`: e-mail addresses of the people responsible. Updated in place.
         /// </summary>
         public InputList<string> Contacts
         {
@@ -313,7 +313,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputMap<object>? _extraMetadata;
 
         /// <summary>
-        /// The `extraMetadata` input.
+        /// Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
         /// </summary>
         public InputMap<object> ExtraMetadata
         {
@@ -325,7 +325,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _grantTypes;
 
         /// <summary>
-        /// The `grantTypes` input.
+        /// `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
         /// </summary>
         public InputList<string> GrantTypes
         {
@@ -337,7 +337,7 @@ namespace PulumiAccessTokens.AccessTokens
         private Input<string>? _initialAccessToken;
 
         /// <summary>
-        /// The `initialAccessToken` input.
+        /// The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
         /// </summary>
         public Input<string>? InitialAccessToken
         {
@@ -350,25 +350,25 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `issuer` input.
+        /// The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).
         /// </summary>
         [Input("issuer")]
         public Input<string>? Issuer { get; set; }
 
         /// <summary>
-        /// The `jwksUri` input.
+        /// `jwks_uri`, for clients that authenticate with keys. Updated in place.
         /// </summary>
         [Input("jwksUri")]
         public Input<string>? JwksUri { get; set; }
 
         /// <summary>
-        /// The `logoUri` input.
+        /// `logo_uri`. Updated in place.
         /// </summary>
         [Input("logoUri")]
         public Input<string>? LogoUri { get; set; }
 
         /// <summary>
-        /// The `policyUri` input.
+        /// `policy_uri`: privacy policy. Updated in place.
         /// </summary>
         [Input("policyUri")]
         public Input<string>? PolicyUri { get; set; }
@@ -377,7 +377,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _redirectUris;
 
         /// <summary>
-        /// The `redirectUris` input.
+        /// `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
         /// </summary>
         public InputList<string> RedirectUris
         {
@@ -386,7 +386,7 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `registrationEndpoint` input.
+        /// The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
         /// </summary>
         [Input("registrationEndpoint")]
         public Input<string>? RegistrationEndpoint { get; set; }
@@ -395,7 +395,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _responseTypes;
 
         /// <summary>
-        /// The `responseTypes` input.
+        /// `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
         /// </summary>
         public InputList<string> ResponseTypes
         {
@@ -404,7 +404,7 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
@@ -413,7 +413,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputList<string>? _scopes;
 
         /// <summary>
-        /// The `scopes` input.
+        /// `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
         /// </summary>
         public InputList<string> Scopes
         {
@@ -422,31 +422,31 @@ namespace PulumiAccessTokens.AccessTokens
         }
 
         /// <summary>
-        /// The `softwareId` input.
+        /// `software_id`. Updated in place.
         /// </summary>
         [Input("softwareId")]
         public Input<string>? SoftwareId { get; set; }
 
         /// <summary>
-        /// The `softwareVersion` input.
+        /// `software_version`. Updated in place.
         /// </summary>
         [Input("softwareVersion")]
         public Input<string>? SoftwareVersion { get; set; }
 
         /// <summary>
-        /// The `tokenEndpoint` input.
+        /// The token endpoint to report as the `tokenEndpoint` output, when not discovered (the registration never uses it). Changing it updates the output only.
         /// </summary>
         [Input("tokenEndpoint")]
         public Input<string>? TokenEndpoint { get; set; }
 
         /// <summary>
-        /// The `tokenEndpointAuthMethod` input.
+        /// `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
         /// </summary>
         [Input("tokenEndpointAuthMethod")]
         public Input<string>? TokenEndpointAuthMethod { get; set; }
 
         /// <summary>
-        /// The `tosUri` input.
+        /// `tos_uri`: terms of service. Updated in place.
         /// </summary>
         [Input("tosUri")]
         public Input<string>? TosUri { get; set; }
@@ -455,7 +455,7 @@ namespace PulumiAccessTokens.AccessTokens
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         public InputMap<string> Triggers
         {

@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Alphaus
 {
     /// <summary>
-    /// An Alphaus (Ripple / Wave) access token, issued by Alphaus's OAuth 2.0 token endpoint.
+    /// An Alphaus (Ripple, Wave) access token, issued by the client_credentials or password grant from inputs or `ALPHAUS_*` environment variables. Alphaus cannot revoke tokens: delete warns, and the token lives until it expires.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,175 +19,187 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
     public partial class AccessToken : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The access token (secret).
+        /// The access token.
         /// </summary>
         [Output("accessToken")]
         public Output<string?> AccessTokenValue { get; private set; } = null!;
 
         /// <summary>
-        /// The `authUrl` input.
+        /// The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
         /// </summary>
         [Output("authUrl")]
         public Output<string?> AuthUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientId` input.
+        /// The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientSecret` input.
+        /// The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// Where the credential came from (inputs or environment).
+        /// Where the credentials came from: `inputs`, `ALPHAUS_*`, `ALPHAUS_RIPPLE_*` or `ALPHAUS_WAVE_*`.
         /// </summary>
         [Output("credentialSource")]
         public Output<string?> CredentialSource { get; private set; } = null!;
 
         /// <summary>
-        /// The `environment` input. One of `production`, `beta`.
+        /// `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
         /// </summary>
         [Output("environment")]
         public Output<string?> Environment { get; private set; } = null!;
 
         /// <summary>
-        /// When the token expires (RFC 3339), when known.
+        /// When the token expires (RFC 3339), when the system gave a lifetime.
         /// </summary>
         [Output("expiresAt")]
         public Output<string?> ExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Output("gracePeriod")]
         public Output<string?> GracePeriod { get; private set; } = null!;
 
         /// <summary>
-        /// The `grantType` input. One of `client_credentials`, `password`.
+        /// The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
         /// </summary>
         [Output("grantType")]
         public Output<string?> GrantType { get; private set; } = null!;
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Output("http")]
         public Output<PulumiAccessTokens.AccessTokens.Outputs.Http?> Http { get; private set; } = null!;
 
         /// <summary>
-        /// When the token was issued (RFC 3339).
+        /// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+        /// </summary>
+        [Output("initialRefreshToken")]
+        public Output<string?> InitialRefreshToken { get; private set; } = null!;
+
+        /// <summary>
+        /// When the current token was issued (RFC 3339): the last rotation.
         /// </summary>
         [Output("issuedAt")]
         public Output<string?> IssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        /// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         /// </summary>
         [Output("liveness")]
         public Output<string?> Liveness { get; private set; } = null!;
 
         /// <summary>
-        /// The `password` input.
+        /// The account's password, for the password grant. Secret. Default: from the environment.
         /// </summary>
         [Output("password")]
         public Output<string?> Password { get; private set; } = null!;
 
         /// <summary>
-        /// The previous token during its grace period after a rotation (secret).
+        /// The previous token, kept during its grace period after a rotation.
         /// </summary>
         [Output("previousAccessToken")]
         public Output<string?> PreviousAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the previous token is revoked (RFC 3339).
+        /// When the previous token will be revoked (on the first `up` after this time).
         /// </summary>
         [Output("previousRevokeAt")]
         public Output<string?> PreviousRevokeAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `product` input. One of `ripple`, `wave`.
+        /// The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
         /// </summary>
         [Output("product")]
         public Output<string?> Product { get; private set; } = null!;
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Output("recreateIfInvalid")]
         public Output<bool?> RecreateIfInvalid { get; private set; } = null!;
 
         /// <summary>
-        /// When the refresh token expires (RFC 3339), when the server said.
+        /// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+        /// </summary>
+        [Output("refreshToken")]
+        public Output<string?> RefreshToken { get; private set; } = null!;
+
+        /// <summary>
+        /// When the stored refresh token dies, when the system says.
         /// </summary>
         [Output("refreshTokenExpiresAt")]
         public Output<string?> RefreshTokenExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The client id used.
+        /// The client id used (from the inputs or the environment).
         /// </summary>
         [Output("resolvedClientId")]
         public Output<string?> ResolvedClientId { get; private set; } = null!;
 
         /// <summary>
-        /// The grant used.
+        /// The grant used. One of `client_credentials`, `password`.
         /// </summary>
         [Output("resolvedGrantType")]
         public Output<string?> ResolvedGrantType { get; private set; } = null!;
 
         /// <summary>
-        /// The Alphaus product the token is for.
+        /// The product whose endpoint issued the token. One of `ripple`, `wave`.
         /// </summary>
         [Output("resolvedProduct")]
         public Output<string?> ResolvedProduct { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint used (given or discovered).
+        /// The token endpoint used.
         /// </summary>
         [Output("resolvedTokenEndpoint")]
         public Output<string?> ResolvedTokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Output("rotateBeforeExpiry")]
         public Output<string?> RotateBeforeExpiry { get; private set; } = null!;
 
         /// <summary>
-        /// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        /// When rotation falls due (RFC 3339), when a rotation policy is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The scope the server granted, when it said.
+        /// The scope granted, when the system said (space-separated).
         /// </summary>
         [Output("scope")]
         public Output<string?> Scope { get; private set; } = null!;
 
         /// <summary>
-        /// The token type, e.g. "Bearer".
+        /// The token type; always `Bearer`.
         /// </summary>
         [Output("tokenType")]
         public Output<string?> TokenType { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
 
         /// <summary>
-        /// The `username` input.
+        /// The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
         /// </summary>
         [Output("username")]
         public Output<string?> Username { get; private set; } = null!;
@@ -219,8 +231,10 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
                 {
                     "accessToken",
                     "clientSecret",
+                    "initialRefreshToken",
                     "password",
                     "previousAccessToken",
+                    "refreshToken",
                 },
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
@@ -245,13 +259,13 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
     public sealed class AccessTokenArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The `authUrl` input.
+        /// The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
         /// </summary>
         [Input("authUrl")]
         public Input<string>? AuthUrl { get; set; }
 
         /// <summary>
-        /// The `clientId` input.
+        /// The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
         /// </summary>
         [Input("clientId")]
         public Input<string>? ClientId { get; set; }
@@ -260,7 +274,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private Input<string>? _clientSecret;
 
         /// <summary>
-        /// The `clientSecret` input.
+        /// The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
         /// </summary>
         public Input<string>? ClientSecret
         {
@@ -273,25 +287,25 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         }
 
         /// <summary>
-        /// The `environment` input. One of `production`, `beta`.
+        /// `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
         /// </summary>
         [Input("environment")]
         public Input<string>? Environment { get; set; }
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Input("gracePeriod")]
         public Input<string>? GracePeriod { get; set; }
 
         /// <summary>
-        /// The `grantType` input. One of `client_credentials`, `password`.
+        /// The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
         /// </summary>
         [Input("grantType")]
         public Input<string>? GrantType { get; set; }
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Input("http")]
         public Input<PulumiAccessTokens.AccessTokens.Inputs.HttpArgs>? Http { get; set; }
@@ -300,7 +314,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private Input<string>? _password;
 
         /// <summary>
-        /// The `password` input.
+        /// The account's password, for the password grant. Secret. Default: from the environment.
         /// </summary>
         public Input<string>? Password
         {
@@ -313,25 +327,25 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         }
 
         /// <summary>
-        /// The `product` input. One of `ripple`, `wave`.
+        /// The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
         /// </summary>
         [Input("product")]
         public Input<string>? Product { get; set; }
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Input("recreateIfInvalid")]
         public Input<bool>? RecreateIfInvalid { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Input("rotateBeforeExpiry")]
         public Input<string>? RotateBeforeExpiry { get; set; }
@@ -340,7 +354,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         public InputMap<string> Triggers
         {
@@ -349,13 +363,14 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         }
 
         /// <summary>
-        /// The `username` input.
+        /// The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
         /// </summary>
         [Input("username")]
         public Input<string>? Username { get; set; }
 
         public AccessTokenArgs()
         {
+            RecreateIfInvalid = true;
         }
         public static new AccessTokenArgs Empty => new AccessTokenArgs();
     }

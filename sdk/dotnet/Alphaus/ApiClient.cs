@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Alphaus
 {
     /// <summary>
-    /// An Alphaus API client, created with an owner credential.
+    /// An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,133 +19,157 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
     public partial class ApiClient : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The `accessToken` input.
+        /// The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
         /// </summary>
         [Output("accessToken")]
         public Output<string?> AccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// The `apiUrl` input.
+        /// The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
         /// </summary>
         [Output("apiUrl")]
         public Output<string?> ApiUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The API base URL.
+        /// The Blue API base the client was created at.
         /// </summary>
         [Output("blueApiUrl")]
         public Output<string?> BlueApiUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The client id.
+        /// The client id issued by the server.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// When the client id was issued (RFC 3339).
+        /// When the client id was issued (RFC 3339), when the server said.
         /// </summary>
         [Output("clientIdIssuedAt")]
         public Output<string?> ClientIdIssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The client secret, when the client has one (secret).
+        /// The client secret, when the server issued one (not for public clients).
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// When the client secret expires (RFC 3339); absent when it does not.
+        /// When the client secret expires (RFC 3339); undefined when it does not.
         /// </summary>
         [Output("clientSecretExpiresAt")]
         public Output<string?> ClientSecretExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// When Alphaus created the client.
+        /// When Alphaus created the client, as it said (also `clientIdIssuedAt`, RFC 3339).
         /// </summary>
         [Output("createTime")]
         public Output<string?> CreateTime { get; private set; } = null!;
 
         /// <summary>
-        /// When this resource created the client (RFC 3339).
+        /// When this client was created by this resource (RFC 3339).
         /// </summary>
         [Output("createdAt")]
         public Output<string?> CreatedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The Alphaus environment.
+        /// The environment, when given. One of `production`, `beta`.
         /// </summary>
         [Output("environment")]
         public Output<string?> Environment { get; private set; } = null!;
 
         /// <summary>
-        /// The grant the client uses.
+        /// The grant its tokens use: `client_credentials`.
         /// </summary>
         [Output("grantType")]
         public Output<string?> GrantType { get; private set; } = null!;
 
         /// <summary>
-        /// The client's name.
+        /// The issuer, when given.
+        /// </summary>
+        [Output("issuer")]
+        public Output<string?> Issuer { get; private set; } = null!;
+
+        /// <summary>
+        /// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+        /// </summary>
+        [Output("metadata")]
+        public Output<ImmutableDictionary<string, object>?> Metadata { get; private set; } = null!;
+
+        /// <summary>
+        /// The client's name at Alphaus.
         /// </summary>
         [Output("name")]
         public Output<string?> Name { get; private set; } = null!;
 
         /// <summary>
-        /// The `ownerAuthUrl` input.
+        /// The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
         /// </summary>
         [Output("ownerAuthUrl")]
         public Output<string?> OwnerAuthUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The `ownerClientId` input.
+        /// The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
         /// </summary>
         [Output("ownerClientId")]
         public Output<string?> OwnerClientId { get; private set; } = null!;
 
         /// <summary>
-        /// The `ownerClientSecret` input.
+        /// The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
         /// </summary>
         [Output("ownerClientSecret")]
         public Output<string?> OwnerClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// The `ownerPassword` input.
+        /// The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
         /// </summary>
         [Output("ownerPassword")]
         public Output<string?> OwnerPassword { get; private set; } = null!;
 
         /// <summary>
-        /// The `ownerUsername` input.
+        /// The owner's user name, for the password grant. Default: from the environment.
         /// </summary>
         [Output("ownerUsername")]
         public Output<string?> OwnerUsername { get; private set; } = null!;
 
         /// <summary>
-        /// The parent account.
+        /// The owner the client belongs to, as Alphaus names it.
         /// </summary>
         [Output("parent")]
         public Output<string?> Parent { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        /// </summary>
+        [Output("registrationAccessToken")]
+        public Output<string?> RegistrationAccessToken { get; private set; } = null!;
+
+        /// <summary>
+        /// The client configuration endpoint (RFC 7592), when the server offers management.
+        /// </summary>
+        [Output("registrationClientUri")]
+        public Output<string?> RegistrationClientUri { get; private set; } = null!;
+
+        /// <summary>
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        /// When rotation falls due (RFC 3339), when `rotateAfter` is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint where the client obtains tokens.
+        /// The token endpoint: the given one, else the one discovered from `issuer`.
         /// </summary>
         [Output("tokenEndpoint")]
         public Output<string?> TokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
@@ -179,6 +203,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
                     "clientSecret",
                     "ownerClientSecret",
                     "ownerPassword",
+                    "registrationAccessToken",
                 },
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
@@ -206,7 +231,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private Input<string>? _accessToken;
 
         /// <summary>
-        /// The `accessToken` input.
+        /// The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
         /// </summary>
         public Input<string>? AccessToken
         {
@@ -219,31 +244,31 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         }
 
         /// <summary>
-        /// The `apiUrl` input.
+        /// The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
         /// </summary>
         [Input("apiUrl")]
         public Input<string>? ApiUrl { get; set; }
 
         /// <summary>
-        /// The `environment` input. One of `production`, `beta`.
+        /// `production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client. One of `production`, `beta`.
         /// </summary>
         [Input("environment")]
         public Input<string>? Environment { get; set; }
 
         /// <summary>
-        /// The `name` input.
+        /// The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.
         /// </summary>
         [Input("name", required: true)]
         public Input<string> Name { get; set; } = null!;
 
         /// <summary>
-        /// The `ownerAuthUrl` input.
+        /// The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
         /// </summary>
         [Input("ownerAuthUrl")]
         public Input<string>? OwnerAuthUrl { get; set; }
 
         /// <summary>
-        /// The `ownerClientId` input.
+        /// The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
         /// </summary>
         [Input("ownerClientId")]
         public Input<string>? OwnerClientId { get; set; }
@@ -252,7 +277,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private Input<string>? _ownerClientSecret;
 
         /// <summary>
-        /// The `ownerClientSecret` input.
+        /// The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
         /// </summary>
         public Input<string>? OwnerClientSecret
         {
@@ -268,7 +293,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private Input<string>? _ownerPassword;
 
         /// <summary>
-        /// The `ownerPassword` input.
+        /// The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
         /// </summary>
         public Input<string>? OwnerPassword
         {
@@ -281,13 +306,13 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         }
 
         /// <summary>
-        /// The `ownerUsername` input.
+        /// The owner's user name, for the password grant. Default: from the environment.
         /// </summary>
         [Input("ownerUsername")]
         public Input<string>? OwnerUsername { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
@@ -296,7 +321,7 @@ namespace PulumiAccessTokens.AccessTokens.Alphaus
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         public InputMap<string> Triggers
         {

@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Exastro
 {
     /// <summary>
-    /// An Exastro IT Automation access token, renewed from a refresh token of a user or service account.
+    /// An Exastro IT Automation / Platform access token, renewed from a refresh token of the organization's `_{org}-api` client (given, or issued by a password sign-in).
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,169 +19,169 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
     public partial class AccessToken : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The access token (secret).
+        /// The access token.
         /// </summary>
         [Output("accessToken")]
         public Output<string?> AccessTokenValue { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
         /// </summary>
         [Output("allowInsecureHttp")]
         public Output<bool?> AllowInsecureHttp { get; private set; } = null!;
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
         /// </summary>
         [Output("baseUrl")]
         public Output<string> BaseUrl { get; private set; } = null!;
 
         /// <summary>
-        /// When the token expires (RFC 3339), when known.
+        /// When the token expires (RFC 3339), when the system gave a lifetime.
         /// </summary>
         [Output("expiresAt")]
         public Output<string?> ExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Output("gracePeriod")]
         public Output<string?> GracePeriod { get; private set; } = null!;
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Output("http")]
         public Output<PulumiAccessTokens.AccessTokens.Outputs.Http?> Http { get; private set; } = null!;
 
         /// <summary>
-        /// The `initialRefreshToken` input.
+        /// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
         /// </summary>
         [Output("initialRefreshToken")]
         public Output<string?> InitialRefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the token was issued (RFC 3339).
+        /// When the current token was issued (RFC 3339): the last rotation.
         /// </summary>
         [Output("issuedAt")]
         public Output<string?> IssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        /// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         /// </summary>
         [Output("liveness")]
         public Output<string?> Liveness { get; private set; } = null!;
 
         /// <summary>
-        /// The `organizationId` input.
+        /// The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
         /// </summary>
         [Output("organizationId")]
         public Output<string?> OrganizationId { get; private set; } = null!;
 
         /// <summary>
-        /// The `password` input.
+        /// The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
         /// </summary>
         [Output("password")]
         public Output<string?> Password { get; private set; } = null!;
 
         /// <summary>
-        /// The previous token during its grace period after a rotation (secret).
+        /// The previous token, kept during its grace period after a rotation.
         /// </summary>
         [Output("previousAccessToken")]
         public Output<string?> PreviousAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the previous token is revoked (RFC 3339).
+        /// When the previous token will be revoked (on the first `up` after this time).
         /// </summary>
         [Output("previousRevokeAt")]
         public Output<string?> PreviousRevokeAt { get; private set; } = null!;
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Output("recreateIfInvalid")]
         public Output<bool?> RecreateIfInvalid { get; private set; } = null!;
 
         /// <summary>
-        /// The latest refresh token (secret).
+        /// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
         /// </summary>
         [Output("refreshToken")]
         public Output<string?> RefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the refresh token expires (RFC 3339), when the server said.
+        /// When the stored refresh token dies, when the system says.
         /// </summary>
         [Output("refreshTokenExpiresAt")]
         public Output<string?> RefreshTokenExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint used (given or discovered).
+        /// The token endpoint used.
         /// </summary>
         [Output("resolvedTokenEndpoint")]
         public Output<string?> ResolvedTokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The `revokeAllSessionsOnDelete` input.
+        /// Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
         /// </summary>
         [Output("revokeAllSessionsOnDelete")]
         public Output<bool?> RevokeAllSessionsOnDelete { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Output("rotateBeforeExpiry")]
         public Output<string?> RotateBeforeExpiry { get; private set; } = null!;
 
         /// <summary>
-        /// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        /// When rotation falls due (RFC 3339), when a rotation policy is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The scope the server granted, when it said.
+        /// The scope granted, when the system said (space-separated).
         /// </summary>
         [Output("scope")]
         public Output<string?> Scope { get; private set; } = null!;
 
         /// <summary>
-        /// The session the refresh token belongs to.
+        /// The Keycloak session id (`sid`) of the refresh token: the `id` the Exastro UI lists.
         /// </summary>
         [Output("sessionId")]
         public Output<string?> SessionId { get; private set; } = null!;
 
         /// <summary>
-        /// The `systemManager` input.
+        /// Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
         /// </summary>
         [Output("systemManager")]
         public Output<bool?> SystemManager { get; private set; } = null!;
 
         /// <summary>
-        /// The token type, e.g. "Bearer".
+        /// The token type; always `Bearer`.
         /// </summary>
         [Output("tokenType")]
         public Output<string?> TokenType { get; private set; } = null!;
 
         /// <summary>
-        /// The `totp` input.
+        /// The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
         /// </summary>
         [Output("totp")]
         public Output<string?> Totp { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
 
         /// <summary>
-        /// The `username` input.
+        /// Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
         /// </summary>
         [Output("username")]
         public Output<string?> Username { get; private set; } = null!;
@@ -241,25 +241,25 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
     public sealed class AccessTokenArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
         /// </summary>
         [Input("allowInsecureHttp")]
         public Input<bool>? AllowInsecureHttp { get; set; }
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
         /// </summary>
         [Input("baseUrl", required: true)]
         public Input<string> BaseUrl { get; set; } = null!;
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Input("gracePeriod")]
         public Input<string>? GracePeriod { get; set; }
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Input("http")]
         public Input<PulumiAccessTokens.AccessTokens.Inputs.HttpArgs>? Http { get; set; }
@@ -268,7 +268,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         private Input<string>? _initialRefreshToken;
 
         /// <summary>
-        /// The `initialRefreshToken` input.
+        /// A refresh token issued in the Exastro UI (user menu → トークン発行), e.g. from `config.requireSecret("exastroRefreshToken")`. Secret. The resource turns it into access tokens; the refresh token in use is kept (encrypted) in the `refreshToken` output and replaced if the server rotates it. Set this, or `username` + `password`. Changing it replaces the token (the new refresh token is adopted).
         /// </summary>
         public Input<string>? InitialRefreshToken
         {
@@ -281,7 +281,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         }
 
         /// <summary>
-        /// The `organizationId` input.
+        /// The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
         /// </summary>
         [Input("organizationId")]
         public Input<string>? OrganizationId { get; set; }
@@ -290,7 +290,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         private Input<string>? _password;
 
         /// <summary>
-        /// The `password` input.
+        /// The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
         /// </summary>
         public Input<string>? Password
         {
@@ -303,31 +303,31 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         }
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Input("recreateIfInvalid")]
         public Input<bool>? RecreateIfInvalid { get; set; }
 
         /// <summary>
-        /// The `revokeAllSessionsOnDelete` input.
+        /// Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
         /// </summary>
         [Input("revokeAllSessionsOnDelete")]
         public Input<bool>? RevokeAllSessionsOnDelete { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Input("rotateBeforeExpiry")]
         public Input<string>? RotateBeforeExpiry { get; set; }
 
         /// <summary>
-        /// The `systemManager` input.
+        /// Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
         /// </summary>
         [Input("systemManager")]
         public Input<bool>? SystemManager { get; set; }
@@ -336,7 +336,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         private Input<string>? _totp;
 
         /// <summary>
-        /// The `totp` input.
+        /// The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
         /// </summary>
         public Input<string>? Totp
         {
@@ -352,7 +352,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         public InputMap<string> Triggers
         {
@@ -361,13 +361,14 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         }
 
         /// <summary>
-        /// The `username` input.
+        /// Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
         /// </summary>
         [Input("username")]
         public Input<string>? Username { get; set; }
 
         public AccessTokenArgs()
         {
+            RecreateIfInvalid = true;
         }
         public static new AccessTokenArgs Empty => new AccessTokenArgs();
     }

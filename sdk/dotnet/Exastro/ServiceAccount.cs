@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Exastro
 {
     /// <summary>
-    /// An Exastro service account of a workspace, with its refresh token.
+    /// An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,127 +19,151 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
     public partial class ServiceAccount : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The `accessToken` input.
+        /// The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
         /// </summary>
         [Output("accessToken")]
         public Output<string> AccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// Whether plain HTTP was allowed.
+        /// Whether an `http://` baseUrl is allowed.
         /// </summary>
         [Output("allowInsecureHttp")]
         public Output<bool?> AllowInsecureHttp { get; private set; } = null!;
 
         /// <summary>
-        /// The Exastro base URL.
+        /// The Exastro URL.
         /// </summary>
         [Output("baseUrl")]
         public Output<string?> BaseUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The client id.
+        /// The client id issued by the server.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// When the client id was issued (RFC 3339).
+        /// When the client id was issued (RFC 3339), when the server said.
         /// </summary>
         [Output("clientIdIssuedAt")]
         public Output<string?> ClientIdIssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The client secret, when the client has one (secret).
+        /// The client secret, when the server issued one (not for public clients).
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// When the client secret expires (RFC 3339); absent when it does not.
+        /// When the client secret expires (RFC 3339); undefined when it does not.
         /// </summary>
         [Output("clientSecretExpiresAt")]
         public Output<string?> ClientSecretExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// When this resource created the client (RFC 3339).
+        /// When this client was created by this resource (RFC 3339).
         /// </summary>
         [Output("createdAt")]
         public Output<string?> CreatedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `description` input.
+        /// A description shown in Exastro. Updated in place.
         /// </summary>
         [Output("description")]
         public Output<string?> Description { get; private set; } = null!;
 
         /// <summary>
-        /// The `issueRefreshToken` input.
+        /// Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
         /// </summary>
         [Output("issueRefreshToken")]
         public Output<bool?> IssueRefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// The organization.
+        /// The issuer, when given.
+        /// </summary>
+        [Output("issuer")]
+        public Output<string?> Issuer { get; private set; } = null!;
+
+        /// <summary>
+        /// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+        /// </summary>
+        [Output("metadata")]
+        public Output<ImmutableDictionary<string, object>?> Metadata { get; private set; } = null!;
+
+        /// <summary>
+        /// The organization id.
         /// </summary>
         [Output("organizationId")]
         public Output<string?> OrganizationId { get; private set; } = null!;
 
         /// <summary>
-        /// The service account's refresh token (secret).
+        /// The refresh token issued for the user on create. Undefined with `issueRefreshToken: false`.
         /// </summary>
         [Output("refreshToken")]
         public Output<string?> RefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the refresh token expires (RFC 3339).
+        /// When `refreshToken` ends (RFC 3339).
         /// </summary>
         [Output("refreshTokenExpiresAt")]
         public Output<string?> RefreshTokenExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The session of the refresh token.
+        /// The session (`sid`) of `refreshToken`: the `id` Exastro lists for it.
         /// </summary>
         [Output("refreshTokenSessionId")]
         public Output<string?> RefreshTokenSessionId { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        /// </summary>
+        [Output("registrationAccessToken")]
+        public Output<string?> RegistrationAccessToken { get; private set; } = null!;
+
+        /// <summary>
+        /// The client configuration endpoint (RFC 7592), when the server offers management.
+        /// </summary>
+        [Output("registrationClientUri")]
+        public Output<string?> RegistrationClientUri { get; private set; } = null!;
+
+        /// <summary>
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        /// When rotation falls due (RFC 3339), when `rotateAfter` is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint where the client obtains tokens.
+        /// The token endpoint: the given one, else the one discovered from `issuer`.
         /// </summary>
         [Output("tokenEndpoint")]
         public Output<string?> TokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
 
         /// <summary>
-        /// The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+        /// `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
         /// </summary>
         [Output("type")]
         public Output<string?> Type { get; private set; } = null!;
 
         /// <summary>
-        /// The `username` input.
+        /// The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
         /// </summary>
         [Output("username")]
         public Output<string> Username { get; private set; } = null!;
 
         /// <summary>
-        /// The workspace.
+        /// The workspace id.
         /// </summary>
         [Output("workspaceId")]
         public Output<string?> WorkspaceId { get; private set; } = null!;
@@ -172,6 +196,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
                     "accessToken",
                     "clientSecret",
                     "refreshToken",
+                    "registrationAccessToken",
                 },
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
@@ -199,7 +224,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         private Input<string>? _accessToken;
 
         /// <summary>
-        /// The `accessToken` input.
+        /// The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
         /// </summary>
         public Input<string>? AccessToken
         {
@@ -212,37 +237,37 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         }
 
         /// <summary>
-        /// The `allowInsecureHttp` input.
+        /// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
         /// </summary>
         [Input("allowInsecureHttp")]
         public Input<bool>? AllowInsecureHttp { get; set; }
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.
         /// </summary>
         [Input("baseUrl", required: true)]
         public Input<string> BaseUrl { get; set; } = null!;
 
         /// <summary>
-        /// The `description` input.
+        /// A description shown in Exastro. Updated in place.
         /// </summary>
         [Input("description")]
         public Input<string>? Description { get; set; }
 
         /// <summary>
-        /// The `issueRefreshToken` input.
+        /// Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
         /// </summary>
         [Input("issueRefreshToken")]
         public Input<bool>? IssueRefreshToken { get; set; }
 
         /// <summary>
-        /// The `organizationId` input.
+        /// The organization id (the Keycloak realm). Changing it replaces the user.
         /// </summary>
         [Input("organizationId", required: true)]
         public Input<string> OrganizationId { get; set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
@@ -251,7 +276,7 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         public InputMap<string> Triggers
         {
@@ -260,19 +285,19 @@ namespace PulumiAccessTokens.AccessTokens.Exastro
         }
 
         /// <summary>
-        /// The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+        /// `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
         /// </summary>
         [Input("type")]
         public Input<string>? Type { get; set; }
 
         /// <summary>
-        /// The `username` input.
+        /// The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
         /// </summary>
         [Input("username", required: true)]
         public Input<string> Username { get; set; } = null!;
 
         /// <summary>
-        /// The `workspaceId` input.
+        /// The workspace the user belongs to. Changing it replaces the user.
         /// </summary>
         [Input("workspaceId", required: true)]
         public Input<string> WorkspaceId { get; set; } = null!;

@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Misskey
 {
     /// <summary>
-    /// A Misskey access token: a token checked at the instance, or one issued through an app.
+    /// A Misskey access token (MiAuth or legacy app), adopted and verified with `POST /api/i`; revoked on delete only with a `nativeToken`.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,163 +19,175 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
     public partial class AccessToken : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The access token (secret).
+        /// The access token.
         /// </summary>
         [Output("accessToken")]
         public Output<string?> AccessTokenValue { get; private set; } = null!;
 
         /// <summary>
-        /// The `appAccessToken` input.
+        /// A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
         /// </summary>
         [Output("appAccessToken")]
         public Output<string?> AppAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// The `appSecret` input.
+        /// The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
         /// </summary>
         [Output("appSecret")]
         public Output<string?> AppSecret { get; private set; } = null!;
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
         /// </summary>
         [Output("baseUrl")]
         public Output<string?> BaseUrl { get; private set; } = null!;
 
         /// <summary>
-        /// When the token expires (RFC 3339), when known.
+        /// When the token expires (RFC 3339), when the system gave a lifetime.
         /// </summary>
         [Output("expiresAt")]
         public Output<string?> ExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Output("gracePeriod")]
         public Output<string?> GracePeriod { get; private set; } = null!;
 
         /// <summary>
-        /// The `host` input.
+        /// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
         /// </summary>
         [Output("host")]
         public Output<string?> Host { get; private set; } = null!;
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Output("http")]
         public Output<PulumiAccessTokens.AccessTokens.Outputs.Http?> Http { get; private set; } = null!;
 
         /// <summary>
-        /// When the token was issued (RFC 3339).
+        /// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+        /// </summary>
+        [Output("initialRefreshToken")]
+        public Output<string?> InitialRefreshToken { get; private set; } = null!;
+
+        /// <summary>
+        /// When the current token was issued (RFC 3339): the last rotation.
         /// </summary>
         [Output("issuedAt")]
         public Output<string?> IssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        /// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         /// </summary>
         [Output("liveness")]
         public Output<string?> Liveness { get; private set; } = null!;
 
         /// <summary>
-        /// The `nativeToken` input.
+        /// The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
         /// </summary>
         [Output("nativeToken")]
         public Output<string?> NativeToken { get; private set; } = null!;
 
         /// <summary>
-        /// The `permissions` input.
+        /// The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
         /// </summary>
         [Output("permissions")]
         public Output<ImmutableArray<string>> Permissions { get; private set; } = null!;
 
         /// <summary>
-        /// The previous token during its grace period after a rotation (secret).
+        /// The previous token, kept during its grace period after a rotation.
         /// </summary>
         [Output("previousAccessToken")]
         public Output<string?> PreviousAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the previous token is revoked (RFC 3339).
+        /// When the previous token will be revoked (on the first `up` after this time).
         /// </summary>
         [Output("previousRevokeAt")]
         public Output<string?> PreviousRevokeAt { get; private set; } = null!;
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Output("recreateIfInvalid")]
         public Output<bool?> RecreateIfInvalid { get; private set; } = null!;
 
         /// <summary>
-        /// When the refresh token expires (RFC 3339), when the server said.
+        /// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+        /// </summary>
+        [Output("refreshToken")]
+        public Output<string?> RefreshToken { get; private set; } = null!;
+
+        /// <summary>
+        /// When the stored refresh token dies, when the system says.
         /// </summary>
         [Output("refreshTokenExpiresAt")]
         public Output<string?> RefreshTokenExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint used (given or discovered).
+        /// The token endpoint used.
         /// </summary>
         [Output("resolvedTokenEndpoint")]
         public Output<string?> ResolvedTokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Output("rotateBeforeExpiry")]
         public Output<string?> RotateBeforeExpiry { get; private set; } = null!;
 
         /// <summary>
-        /// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        /// When rotation falls due (RFC 3339), when a rotation policy is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The scope the server granted, when it said.
+        /// The scope granted, when the system said (space-separated).
         /// </summary>
         [Output("scope")]
         public Output<string?> Scope { get; private set; } = null!;
 
         /// <summary>
-        /// The `token` input.
+        /// The access token, from `npx pulumi-access-tokens authorize misskey --host &lt;host&gt;` (MiAuth) or Misskey Web's Settings &gt; API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
         /// </summary>
         [Output("token")]
         public Output<string?> Token { get; private set; } = null!;
 
         /// <summary>
-        /// The token type, e.g. "Bearer".
+        /// The token type; always `Bearer`.
         /// </summary>
         [Output("tokenType")]
         public Output<string?> TokenType { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
 
         /// <summary>
-        /// The id of the user the token acts as.
+        /// The account's user id, when the token may read it (`read:account`).
         /// </summary>
         [Output("userId")]
         public Output<string?> UserId { get; private set; } = null!;
 
         /// <summary>
-        /// The user name the token acts as.
+        /// The account's user name, when the token may read it (`read:account`).
         /// </summary>
         [Output("username")]
         public Output<string?> Username { get; private set; } = null!;
 
         /// <summary>
-        /// When the instance last confirmed the token (RFC 3339).
+        /// When the provider last checked the token with `POST /api/i` and adopted it.
         /// </summary>
         [Output("verifiedAt")]
         public Output<string?> VerifiedAt { get; private set; } = null!;
@@ -208,8 +220,10 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
                     "accessToken",
                     "appAccessToken",
                     "appSecret",
+                    "initialRefreshToken",
                     "nativeToken",
                     "previousAccessToken",
+                    "refreshToken",
                     "token",
                 },
             };
@@ -238,7 +252,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private Input<string>? _appAccessToken;
 
         /// <summary>
-        /// The `appAccessToken` input.
+        /// A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
         /// </summary>
         public Input<string>? AppAccessToken
         {
@@ -254,7 +268,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private Input<string>? _appSecret;
 
         /// <summary>
-        /// The `appSecret` input.
+        /// The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
         /// </summary>
         public Input<string>? AppSecret
         {
@@ -267,25 +281,25 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         }
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
         /// </summary>
         [Input("baseUrl")]
         public Input<string>? BaseUrl { get; set; }
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Input("gracePeriod")]
         public Input<string>? GracePeriod { get; set; }
 
         /// <summary>
-        /// The `host` input.
+        /// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
         /// </summary>
         [Input("host")]
         public Input<string>? Host { get; set; }
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Input("http")]
         public Input<PulumiAccessTokens.AccessTokens.Inputs.HttpArgs>? Http { get; set; }
@@ -294,7 +308,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private Input<string>? _nativeToken;
 
         /// <summary>
-        /// The `nativeToken` input.
+        /// The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
         /// </summary>
         public Input<string>? NativeToken
         {
@@ -310,7 +324,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private InputList<string>? _permissions;
 
         /// <summary>
-        /// The `permissions` input.
+        /// The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
         /// </summary>
         public InputList<string> Permissions
         {
@@ -319,19 +333,19 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         }
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Input("recreateIfInvalid")]
         public Input<bool>? RecreateIfInvalid { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Input("rotateBeforeExpiry")]
         public Input<string>? RotateBeforeExpiry { get; set; }
@@ -340,7 +354,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private Input<string>? _token;
 
         /// <summary>
-        /// The `token` input.
+        /// The access token, from `npx pulumi-access-tokens authorize misskey --host &lt;host&gt;` (MiAuth) or Misskey Web's Settings &gt; API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
         /// </summary>
         public Input<string>? Token
         {
@@ -356,7 +370,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         public InputMap<string> Triggers
         {
@@ -366,6 +380,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
 
         public AccessTokenArgs()
         {
+            RecreateIfInvalid = true;
         }
         public static new AccessTokenArgs Empty => new AccessTokenArgs();
     }

@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Misskey
 {
     /// <summary>
-    /// A Misskey app, whose secret issues user tokens.
+    /// A Misskey app (`app/create`). Misskey has no API to delete an app: delete forgets it and says so.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,58 +19,70 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
     public partial class App : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The `baseUrl` input.
+        /// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
         /// </summary>
         [Output("baseUrl")]
         public Output<string?> BaseUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The `callbackUrl` input.
+        /// Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
         /// </summary>
         [Output("callbackUrl")]
         public Output<string?> CallbackUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The client id.
+        /// The client id issued by the server.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// When the client id was issued (RFC 3339).
+        /// When the client id was issued (RFC 3339), when the server said.
         /// </summary>
         [Output("clientIdIssuedAt")]
         public Output<string?> ClientIdIssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The client secret, when the client has one (secret).
+        /// The client secret, when the server issued one (not for public clients).
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// When the client secret expires (RFC 3339); absent when it does not.
+        /// When the client secret expires (RFC 3339); undefined when it does not.
         /// </summary>
         [Output("clientSecretExpiresAt")]
         public Output<string?> ClientSecretExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// When this resource created the client (RFC 3339).
+        /// When this client was created by this resource (RFC 3339).
         /// </summary>
         [Output("createdAt")]
         public Output<string?> CreatedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `description` input.
+        /// The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
         /// </summary>
         [Output("description")]
         public Output<string?> Description { get; private set; } = null!;
 
         /// <summary>
-        /// The `host` input.
+        /// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
         /// </summary>
         [Output("host")]
         public Output<string?> Host { get; private set; } = null!;
+
+        /// <summary>
+        /// The issuer, when given.
+        /// </summary>
+        [Output("issuer")]
+        public Output<string?> Issuer { get; private set; } = null!;
+
+        /// <summary>
+        /// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+        /// </summary>
+        [Output("metadata")]
+        public Output<ImmutableDictionary<string, object>?> Metadata { get; private set; } = null!;
 
         /// <summary>
         /// The app's name.
@@ -79,49 +91,61 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         public Output<string?> Name { get; private set; } = null!;
 
         /// <summary>
-        /// The instance origin.
+        /// The server's origin, e.g. `https://misskey.io`.
         /// </summary>
         [Output("origin")]
         public Output<string?> Origin { get; private set; } = null!;
 
         /// <summary>
-        /// The permissions asked for.
+        /// The permission kinds as given.
         /// </summary>
         [Output("permissions")]
         public Output<ImmutableArray<string>> Permissions { get; private set; } = null!;
 
         /// <summary>
-        /// The permissions the instance registered.
+        /// The permission kinds as the server stored them (legacy names rewritten).
         /// </summary>
         [Output("registeredPermissions")]
         public Output<ImmutableArray<string>> RegisteredPermissions { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        /// </summary>
+        [Output("registrationAccessToken")]
+        public Output<string?> RegistrationAccessToken { get; private set; } = null!;
+
+        /// <summary>
+        /// The client configuration endpoint (RFC 7592), when the server offers management.
+        /// </summary>
+        [Output("registrationClientUri")]
+        public Output<string?> RegistrationClientUri { get; private set; } = null!;
+
+        /// <summary>
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        /// When rotation falls due (RFC 3339), when `rotateAfter` is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `token` input.
+        /// A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
         /// </summary>
         [Output("token")]
         public Output<string?> Token { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint where the client obtains tokens.
+        /// The token endpoint: the given one, else the one discovered from `issuer`.
         /// </summary>
         [Output("tokenEndpoint")]
         public Output<string?> TokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
@@ -152,6 +176,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
                 AdditionalSecretOutputs =
                 {
                     "clientSecret",
+                    "registrationAccessToken",
                     "token",
                 },
             };
@@ -177,31 +202,31 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
     public sealed class AppArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The `baseUrl` input.
+        /// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
         /// </summary>
         [Input("baseUrl")]
         public Input<string>? BaseUrl { get; set; }
 
         /// <summary>
-        /// The `callbackUrl` input.
+        /// Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
         /// </summary>
         [Input("callbackUrl")]
         public Input<string>? CallbackUrl { get; set; }
 
         /// <summary>
-        /// The `description` input.
+        /// The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
         /// </summary>
         [Input("description")]
         public Input<string>? Description { get; set; }
 
         /// <summary>
-        /// The `host` input.
+        /// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
         /// </summary>
         [Input("host")]
         public Input<string>? Host { get; set; }
 
         /// <summary>
-        /// The `name` input.
+        /// The app's name, shown to people on the approval page (at most 128 characters). Changing it registers a new app.
         /// </summary>
         [Input("name", required: true)]
         public Input<string> Name { get; set; } = null!;
@@ -210,7 +235,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private InputList<string>? _permissions;
 
         /// <summary>
-        /// The `permissions` input.
+        /// The permission kinds the app's tokens get, e.g. `["read:account", "write:notes"]`. Default none. Legacy names (`account-read`, `account/read`) are rewritten by Misskey to `read:account`; names Misskey does not know are warned about (its tokens never get them). A list the server stores differently shows as drift after `pulumi refresh`. Changing it registers a new app.
         /// </summary>
         public InputList<string> Permissions
         {
@@ -219,7 +244,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
@@ -228,7 +253,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private Input<string>? _token;
 
         /// <summary>
-        /// The `token` input.
+        /// A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
         /// </summary>
         public Input<string>? Token
         {
@@ -244,7 +269,7 @@ namespace PulumiAccessTokens.AccessTokens.Misskey
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         public InputMap<string> Triggers
         {

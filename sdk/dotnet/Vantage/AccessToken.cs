@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Vantage
 {
     /// <summary>
-    /// An ABBYY Vantage access token, issued by the tenant's OAuth 2.0 token endpoint.
+    /// An ABBYY Vantage access token, issued by the client_credentials, password or refresh_token grant at a region's or tenant's endpoint.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,205 +19,205 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
     public partial class AccessToken : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The access token (secret).
+        /// The access token.
         /// </summary>
         [Output("accessToken")]
         public Output<string?> AccessTokenValue { get; private set; } = null!;
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
         /// </summary>
         [Output("baseUrl")]
         public Output<string?> BaseUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+        /// Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
         /// </summary>
         [Output("clientAuthMethod")]
         public Output<string?> ClientAuthMethod { get; private set; } = null!;
 
         /// <summary>
-        /// The client id used.
+        /// The client id.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientSecret` input.
+        /// The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientSecretConfigKey` input.
+        /// A stack config key holding the client secret, read by the provider at call time (kept out of state).
         /// </summary>
         [Output("clientSecretConfigKey")]
         public Output<string?> ClientSecretConfigKey { get; private set; } = null!;
 
         /// <summary>
-        /// When the token expires (RFC 3339), when known.
+        /// When the token expires (RFC 3339), when the system gave a lifetime.
         /// </summary>
         [Output("expiresAt")]
         public Output<string?> ExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Output("gracePeriod")]
         public Output<string?> GracePeriod { get; private set; } = null!;
 
         /// <summary>
-        /// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        /// The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         /// </summary>
         [Output("grantType")]
         public Output<string?> GrantType { get; private set; } = null!;
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Output("http")]
         public Output<PulumiAccessTokens.AccessTokens.Outputs.Http?> Http { get; private set; } = null!;
 
         /// <summary>
-        /// The `initialRefreshToken` input.
+        /// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
         /// </summary>
         [Output("initialRefreshToken")]
         public Output<string?> InitialRefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the token was issued (RFC 3339).
+        /// When the current token was issued (RFC 3339): the last rotation.
         /// </summary>
         [Output("issuedAt")]
         public Output<string?> IssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        /// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         /// </summary>
         [Output("liveness")]
         public Output<string?> Liveness { get; private set; } = null!;
 
         /// <summary>
-        /// The `offlineAccess` input.
+        /// With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
         /// </summary>
         [Output("offlineAccess")]
         public Output<bool?> OfflineAccess { get; private set; } = null!;
 
         /// <summary>
-        /// The `password` input.
+        /// The user's password, for `grantType: "password"`. Secret.
         /// </summary>
         [Output("password")]
         public Output<string?> Password { get; private set; } = null!;
 
         /// <summary>
-        /// The previous token during its grace period after a rotation (secret).
+        /// The previous token, kept during its grace period after a rotation.
         /// </summary>
         [Output("previousAccessToken")]
         public Output<string?> PreviousAccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the previous token is revoked (RFC 3339).
+        /// When the previous token will be revoked (on the first `up` after this time).
         /// </summary>
         [Output("previousRevokeAt")]
         public Output<string?> PreviousRevokeAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `productId` input.
+        /// The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
         /// </summary>
         [Output("productId")]
         public Output<string?> ProductId { get; private set; } = null!;
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Output("recreateIfInvalid")]
         public Output<bool?> RecreateIfInvalid { get; private set; } = null!;
 
         /// <summary>
-        /// The latest refresh token, when the grant issued one (secret).
+        /// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
         /// </summary>
         [Output("refreshToken")]
         public Output<string?> RefreshToken { get; private set; } = null!;
 
         /// <summary>
-        /// When the refresh token expires (RFC 3339), when the server said.
+        /// When the stored refresh token dies, when the system says.
         /// </summary>
         [Output("refreshTokenExpiresAt")]
         public Output<string?> RefreshTokenExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `refreshTokenIssuedAt` input.
+        /// For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
         /// </summary>
         [Output("refreshTokenIssuedAt")]
         public Output<string?> RefreshTokenIssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `region` input. One of `eu`, `us`, `au`.
+        /// The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
         /// </summary>
         [Output("region")]
         public Output<string?> Region { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint used (given or discovered).
+        /// The token endpoint used.
         /// </summary>
         [Output("resolvedTokenEndpoint")]
         public Output<string?> ResolvedTokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// The `revokeOnDelete` input.
+        /// On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
         /// </summary>
         [Output("revokeOnDelete")]
         public Output<bool?> RevokeOnDelete { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Output("rotateBeforeExpiry")]
         public Output<string?> RotateBeforeExpiry { get; private set; } = null!;
 
         /// <summary>
-        /// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        /// When rotation falls due (RFC 3339), when a rotation policy is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The scope the server granted, when it said.
+        /// The scope granted, when the system said (space-separated).
         /// </summary>
         [Output("scope")]
         public Output<string?> Scope { get; private set; } = null!;
 
         /// <summary>
-        /// The `scopes` input.
+        /// Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
         /// </summary>
         [Output("scopes")]
         public Output<ImmutableArray<string>> Scopes { get; private set; } = null!;
 
         /// <summary>
-        /// The Vantage tenant.
+        /// The tenant id, when set.
         /// </summary>
         [Output("tenantId")]
         public Output<string?> TenantId { get; private set; } = null!;
 
         /// <summary>
-        /// The token type, e.g. "Bearer".
+        /// The token type; always `Bearer`.
         /// </summary>
         [Output("tokenType")]
         public Output<string?> TokenType { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
 
         /// <summary>
-        /// The `username` input.
+        /// The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
         /// </summary>
         [Output("username")]
         public Output<string?> Username { get; private set; } = null!;
@@ -277,19 +277,19 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
     public sealed class AccessTokenArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The `baseUrl` input.
+        /// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
         /// </summary>
         [Input("baseUrl")]
         public Input<string>? BaseUrl { get; set; }
 
         /// <summary>
-        /// The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+        /// Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
         /// </summary>
         [Input("clientAuthMethod")]
         public Input<string>? ClientAuthMethod { get; set; }
 
         /// <summary>
-        /// The `clientId` input.
+        /// The client id; default the client's. Changing it replaces the token.
         /// </summary>
         [Input("clientId", required: true)]
         public Input<string> ClientId { get; set; } = null!;
@@ -298,7 +298,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private Input<string>? _clientSecret;
 
         /// <summary>
-        /// The `clientSecret` input.
+        /// The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
         /// </summary>
         public Input<string>? ClientSecret
         {
@@ -311,25 +311,25 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `clientSecretConfigKey` input.
+        /// A stack config key holding the client secret, read by the provider at call time (kept out of state).
         /// </summary>
         [Input("clientSecretConfigKey")]
         public Input<string>? ClientSecretConfigKey { get; set; }
 
         /// <summary>
-        /// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        /// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         /// </summary>
         [Input("gracePeriod")]
         public Input<string>? GracePeriod { get; set; }
 
         /// <summary>
-        /// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        /// The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         /// </summary>
         [Input("grantType")]
         public Input<string>? GrantType { get; set; }
 
         /// <summary>
-        /// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        /// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         /// </summary>
         [Input("http")]
         public Input<PulumiAccessTokens.AccessTokens.Inputs.HttpArgs>? Http { get; set; }
@@ -338,7 +338,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private Input<string>? _initialRefreshToken;
 
         /// <summary>
-        /// The `initialRefreshToken` input.
+        /// For `grantType: "refresh_token"`: the refresh token of an interactive sign-in (authorization code + PKCE). Secret. It is spent when the resource is created: Vantage refresh tokens work once, so every renewal stores the new one in state (the secret output `refreshToken`) and uses it next time. A new value (after a new sign-in) replaces the token.
         /// </summary>
         public Input<string>? InitialRefreshToken
         {
@@ -351,7 +351,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `offlineAccess` input.
+        /// With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
         /// </summary>
         [Input("offlineAccess")]
         public Input<bool>? OfflineAccess { get; set; }
@@ -360,7 +360,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private Input<string>? _password;
 
         /// <summary>
-        /// The `password` input.
+        /// The user's password, for `grantType: "password"`. Secret.
         /// </summary>
         public Input<string>? Password
         {
@@ -373,43 +373,43 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `productId` input.
+        /// The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
         /// </summary>
         [Input("productId")]
         public Input<string>? ProductId { get; set; }
 
         /// <summary>
-        /// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        /// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         /// </summary>
         [Input("recreateIfInvalid")]
         public Input<bool>? RecreateIfInvalid { get; set; }
 
         /// <summary>
-        /// The `refreshTokenIssuedAt` input.
+        /// For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
         /// </summary>
         [Input("refreshTokenIssuedAt")]
         public Input<string>? RefreshTokenIssuedAt { get; set; }
 
         /// <summary>
-        /// The `region` input. One of `eu`, `us`, `au`.
+        /// The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
         /// </summary>
         [Input("region")]
         public Input<string>? Region { get; set; }
 
         /// <summary>
-        /// The `revokeOnDelete` input.
+        /// On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
         /// </summary>
         [Input("revokeOnDelete")]
         public Input<bool>? RevokeOnDelete { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
 
         /// <summary>
-        /// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        /// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         /// </summary>
         [Input("rotateBeforeExpiry")]
         public Input<string>? RotateBeforeExpiry { get; set; }
@@ -418,7 +418,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputList<string>? _scopes;
 
         /// <summary>
-        /// The `scopes` input.
+        /// Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
         /// </summary>
         public InputList<string> Scopes
         {
@@ -427,7 +427,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `tenantId` input.
+        /// The tenant id. When set, endpoints come from the tenant's discovery document and tokens from the tenant-scoped endpoint (needed when one e-mail belongs to several tenants); it is also the only way revocation can be found. Changing it replaces the token.
         /// </summary>
         [Input("tenantId")]
         public Input<string>? TenantId { get; set; }
@@ -436,7 +436,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map rotates the token (like `time_rotating`'s triggers).
         /// </summary>
         public InputMap<string> Triggers
         {
@@ -445,13 +445,14 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `username` input.
+        /// The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
         /// </summary>
         [Input("username")]
         public Input<string>? Username { get; set; }
 
         public AccessTokenArgs()
         {
+            RecreateIfInvalid = true;
         }
         public static new AccessTokenArgs Empty => new AccessTokenArgs();
     }

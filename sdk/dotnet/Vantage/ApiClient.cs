@@ -11,7 +11,7 @@ using Pulumi;
 namespace PulumiAccessTokens.AccessTokens.Vantage
 {
     /// <summary>
-    /// An ABBYY Vantage API client of a tenant.
+    /// An ABBYY Vantage API client, created in a tenant by the admin API. Vantage has no API to read or delete clients: delete leaves the client in the tenant and says so.
     /// 
     /// ## Example Usage
     /// </summary>
@@ -19,169 +19,187 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
     public partial class ApiClient : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The `accessToken` input.
+        /// A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
         /// </summary>
         [Output("accessToken")]
         public Output<string> AccessToken { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowNoPkce` input.
+        /// `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
         /// </summary>
         [Output("allowNoPkce")]
         public Output<bool?> AllowNoPkce { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowOfflineAccess` input.
+        /// `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
         /// </summary>
         [Output("allowOfflineAccess")]
         public Output<bool?> AllowOfflineAccess { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowRopc` input.
+        /// `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
         /// </summary>
         [Output("allowRopc")]
         public Output<bool?> AllowRopc { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowedCorsOrigins` input.
+        /// `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
         /// </summary>
         [Output("allowedCorsOrigins")]
         public Output<ImmutableArray<string>> AllowedCorsOrigins { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowedGrantTypes` input.
+        /// `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
         /// </summary>
         [Output("allowedGrantTypes")]
         public Output<ImmutableArray<string>> AllowedGrantTypes { get; private set; } = null!;
 
         /// <summary>
-        /// The `allowedScopes` input.
+        /// `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
         /// </summary>
         [Output("allowedScopes")]
         public Output<ImmutableArray<string>> AllowedScopes { get; private set; } = null!;
 
         /// <summary>
-        /// The `apiVersion` input. One of `v2`, `v1`.
+        /// The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
         /// </summary>
         [Output("apiVersion")]
         public Output<string?> ApiVersion { get; private set; } = null!;
 
         /// <summary>
-        /// The tenant's base URL.
+        /// The host, when given.
         /// </summary>
         [Output("baseUrl")]
         public Output<string?> BaseUrl { get; private set; } = null!;
 
         /// <summary>
-        /// The client id.
+        /// The client id issued by the server.
         /// </summary>
         [Output("clientId")]
         public Output<string?> ClientId { get; private set; } = null!;
 
         /// <summary>
-        /// When the client id was issued (RFC 3339).
+        /// When the client id was issued (RFC 3339), when the server said.
         /// </summary>
         [Output("clientIdIssuedAt")]
         public Output<string?> ClientIdIssuedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `clientName` input.
+        /// `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
         /// </summary>
         [Output("clientName")]
         public Output<string?> ClientName { get; private set; } = null!;
 
         /// <summary>
-        /// The client secret, when the client has one (secret).
+        /// The client secret, when the server issued one (not for public clients).
         /// </summary>
         [Output("clientSecret")]
         public Output<string?> ClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// When the client secret expires (RFC 3339); absent when it does not.
+        /// When the client secret expires (RFC 3339); undefined when it does not.
         /// </summary>
         [Output("clientSecretExpiresAt")]
         public Output<string?> ClientSecretExpiresAt { get; private set; } = null!;
 
         /// <summary>
-        /// When this resource created the client (RFC 3339).
+        /// When this client was created by this resource (RFC 3339).
         /// </summary>
         [Output("createdAt")]
         public Output<string?> CreatedAt { get; private set; } = null!;
 
         /// <summary>
-        /// The `extraFields` input.
+        /// Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
         /// </summary>
         [Output("extraFields")]
         public Output<ImmutableDictionary<string, object>?> ExtraFields { get; private set; } = null!;
 
         /// <summary>
-        /// The client's settings, as Vantage answered.
+        /// The issuer, when given.
+        /// </summary>
+        [Output("issuer")]
+        public Output<string?> Issuer { get; private set; } = null!;
+
+        /// <summary>
+        /// The client as Vantage created it (admin API field names, server defaults included, `clientSecret` left out), e.g. `metadata.allowedGrantTypes`.
         /// </summary>
         [Output("metadata")]
         public Output<ImmutableDictionary<string, object>?> Metadata { get; private set; } = null!;
 
         /// <summary>
-        /// The `postLogoutRedirectUris` input.
+        /// `postLogoutRedirectUris`. Default none. Changing it creates a new client.
         /// </summary>
         [Output("postLogoutRedirectUris")]
         public Output<ImmutableArray<string>> PostLogoutRedirectUris { get; private set; } = null!;
 
         /// <summary>
-        /// The `redirectUris` input.
+        /// `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
         /// </summary>
         [Output("redirectUris")]
         public Output<ImmutableArray<string>> RedirectUris { get; private set; } = null!;
 
         /// <summary>
-        /// The Vantage region.
+        /// The region, when given. One of `eu`, `us`, `au`.
         /// </summary>
         [Output("region")]
         public Output<string?> Region { get; private set; } = null!;
 
         /// <summary>
-        /// The `requestedClientId` input.
+        /// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        /// </summary>
+        [Output("registrationAccessToken")]
+        public Output<string?> RegistrationAccessToken { get; private set; } = null!;
+
+        /// <summary>
+        /// The client configuration endpoint (RFC 7592), when the server offers management.
+        /// </summary>
+        [Output("registrationClientUri")]
+        public Output<string?> RegistrationClientUri { get; private set; } = null!;
+
+        /// <summary>
+        /// The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
         /// </summary>
         [Output("requestedClientId")]
         public Output<string?> RequestedClientId { get; private set; } = null!;
 
         /// <summary>
-        /// The `requireClientSecret` input.
+        /// `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
         /// </summary>
         [Output("requireClientSecret")]
         public Output<bool?> RequireClientSecret { get; private set; } = null!;
 
         /// <summary>
-        /// The `requireConsent` input.
+        /// `requireConsent`. Default false. Changing it creates a new client.
         /// </summary>
         [Output("requireConsent")]
         public Output<bool?> RequireConsent { get; private set; } = null!;
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Output("rotateAfter")]
         public Output<string?> RotateAfter { get; private set; } = null!;
 
         /// <summary>
-        /// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        /// When rotation falls due (RFC 3339), when `rotateAfter` is set.
         /// </summary>
         [Output("rotationDueAt")]
         public Output<string?> RotationDueAt { get; private set; } = null!;
 
         /// <summary>
-        /// The Vantage tenant.
+        /// The tenant the client belongs to.
         /// </summary>
         [Output("tenantId")]
         public Output<string?> TenantId { get; private set; } = null!;
 
         /// <summary>
-        /// The token endpoint where the client obtains tokens.
+        /// The token endpoint: the given one, else the one discovered from `issuer`.
         /// </summary>
         [Output("tokenEndpoint")]
         public Output<string?> TokenEndpoint { get; private set; } = null!;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         [Output("triggers")]
         public Output<ImmutableDictionary<string, string>?> Triggers { get; private set; } = null!;
@@ -213,6 +231,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
                 {
                     "accessToken",
                     "clientSecret",
+                    "registrationAccessToken",
                 },
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
@@ -240,7 +259,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private Input<string>? _accessToken;
 
         /// <summary>
-        /// The `accessToken` input.
+        /// A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
         /// </summary>
         public Input<string>? AccessToken
         {
@@ -253,19 +272,19 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `allowNoPkce` input.
+        /// `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
         /// </summary>
         [Input("allowNoPkce")]
         public Input<bool>? AllowNoPkce { get; set; }
 
         /// <summary>
-        /// The `allowOfflineAccess` input.
+        /// `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
         /// </summary>
         [Input("allowOfflineAccess")]
         public Input<bool>? AllowOfflineAccess { get; set; }
 
         /// <summary>
-        /// The `allowRopc` input.
+        /// `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
         /// </summary>
         [Input("allowRopc")]
         public Input<bool>? AllowRopc { get; set; }
@@ -274,7 +293,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputList<string>? _allowedCorsOrigins;
 
         /// <summary>
-        /// The `allowedCorsOrigins` input.
+        /// `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
         /// </summary>
         public InputList<string> AllowedCorsOrigins
         {
@@ -286,7 +305,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputList<string>? _allowedGrantTypes;
 
         /// <summary>
-        /// The `allowedGrantTypes` input.
+        /// `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
         /// </summary>
         public InputList<string> AllowedGrantTypes
         {
@@ -298,7 +317,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputList<string>? _allowedScopes;
 
         /// <summary>
-        /// The `allowedScopes` input.
+        /// `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
         /// </summary>
         public InputList<string> AllowedScopes
         {
@@ -307,19 +326,19 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `apiVersion` input. One of `v2`, `v1`.
+        /// The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
         /// </summary>
         [Input("apiVersion")]
         public Input<string>? ApiVersion { get; set; }
 
         /// <summary>
-        /// The `baseUrl` input.
+        /// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it creates a new client.
         /// </summary>
         [Input("baseUrl")]
         public Input<string>? BaseUrl { get; set; }
 
         /// <summary>
-        /// The `clientName` input.
+        /// `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
         /// </summary>
         [Input("clientName")]
         public Input<string>? ClientName { get; set; }
@@ -328,7 +347,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputMap<object>? _extraFields;
 
         /// <summary>
-        /// The `extraFields` input.
+        /// Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
         /// </summary>
         public InputMap<object> ExtraFields
         {
@@ -340,7 +359,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputList<string>? _postLogoutRedirectUris;
 
         /// <summary>
-        /// The `postLogoutRedirectUris` input.
+        /// `postLogoutRedirectUris`. Default none. Changing it creates a new client.
         /// </summary>
         public InputList<string> PostLogoutRedirectUris
         {
@@ -352,7 +371,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputList<string>? _redirectUris;
 
         /// <summary>
-        /// The `redirectUris` input.
+        /// `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
         /// </summary>
         public InputList<string> RedirectUris
         {
@@ -361,37 +380,37 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         }
 
         /// <summary>
-        /// The `region` input. One of `eu`, `us`, `au`.
+        /// The region whose host creates the client. Set this or `baseUrl`. Changing it creates a new client. One of `eu`, `us`, `au`.
         /// </summary>
         [Input("region")]
         public Input<string>? Region { get; set; }
 
         /// <summary>
-        /// The `requestedClientId` input.
+        /// The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
         /// </summary>
         [Input("requestedClientId")]
         public Input<string>? RequestedClientId { get; set; }
 
         /// <summary>
-        /// The `requireClientSecret` input.
+        /// `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
         /// </summary>
         [Input("requireClientSecret")]
         public Input<bool>? RequireClientSecret { get; set; }
 
         /// <summary>
-        /// The `requireConsent` input.
+        /// `requireConsent`. Default false. Changing it creates a new client.
         /// </summary>
         [Input("requireConsent")]
         public Input<bool>? RequireConsent { get; set; }
 
         /// <summary>
-        /// Rotate this long after issue, e.g. "20h", "7d".
+        /// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         /// </summary>
         [Input("rotateAfter")]
         public Input<string>? RotateAfter { get; set; }
 
         /// <summary>
-        /// The `tenantId` input.
+        /// The tenant the client belongs to. Changing it creates a new client.
         /// </summary>
         [Input("tenantId", required: true)]
         public Input<string> TenantId { get; set; } = null!;
@@ -400,7 +419,7 @@ namespace PulumiAccessTokens.AccessTokens.Vantage
         private InputMap<string>? _triggers;
 
         /// <summary>
-        /// Any change to this map rotates the resource.
+        /// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         /// </summary>
         public InputMap<string> Triggers
         {

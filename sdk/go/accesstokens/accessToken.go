@@ -12,83 +12,85 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An OAuth 2.0 access token issued by a token endpoint (client credentials, password or refresh-token grant): a secret output, rotated through `pulumi up`, revoked on destroy.
+// An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 §4.4, default), password (§4.3) or refresh_token (§6) grant; revoked on delete (RFC 7009) where the server offers it.
 //
 // ## Example Usage
 type AccessToken struct {
 	pulumi.CustomResourceState
 
-	// The access token (secret).
+	// The access token.
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
-	// The `allowCrossOriginEndpoints` input.
+	// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 	AllowCrossOriginEndpoints pulumi.BoolPtrOutput `pulumi:"allowCrossOriginEndpoints"`
-	// The `allowInsecureHttp` input.
+	// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrOutput `pulumi:"allowInsecureHttp"`
-	// The `audience` input.
+	// The `audience` parameter (Auth0-style). Changing it replaces the token.
 	Audience pulumi.StringPtrOutput `pulumi:"audience"`
-	// The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+	// Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
 	ClientAuthMethod pulumi.StringPtrOutput `pulumi:"clientAuthMethod"`
-	// The client id used.
+	// The client id.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// The `clientSecret` input.
+	// The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// The `clientSecretConfigKey` input.
+	// A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
 	ClientSecretConfigKey pulumi.StringPtrOutput `pulumi:"clientSecretConfigKey"`
-	// When the token expires (RFC 3339), when known.
+	// When the token expires (RFC 3339), when the system gave a lifetime.
 	ExpiresAt pulumi.StringPtrOutput `pulumi:"expiresAt"`
-	// The `extraParams` input.
+	// Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
 	ExtraParams pulumi.StringMapOutput `pulumi:"extraParams"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrOutput `pulumi:"gracePeriod"`
-	// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+	// The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 	GrantType pulumi.StringPtrOutput `pulumi:"grantType"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http HttpPtrOutput `pulumi:"http"`
-	// The `introspectionEndpoint` input.
+	// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+	InitialRefreshToken pulumi.StringPtrOutput `pulumi:"initialRefreshToken"`
+	// RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
 	IntrospectionEndpoint pulumi.StringPtrOutput `pulumi:"introspectionEndpoint"`
-	// When the token was issued (RFC 3339).
+	// When the current token was issued (RFC 3339): the last rotation.
 	IssuedAt pulumi.StringPtrOutput `pulumi:"issuedAt"`
-	// The `issuer` input.
+	// The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
 	Issuer pulumi.StringPtrOutput `pulumi:"issuer"`
-	// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+	// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 	Liveness pulumi.StringPtrOutput `pulumi:"liveness"`
-	// The `password` input.
+	// Resource owner password for `grantType: "password"`. Secret.
 	Password pulumi.StringPtrOutput `pulumi:"password"`
-	// The previous token during its grace period after a rotation (secret).
+	// The previous token, kept during its grace period after a rotation.
 	PreviousAccessToken pulumi.StringPtrOutput `pulumi:"previousAccessToken"`
-	// When the previous token is revoked (RFC 3339).
+	// When the previous token will be revoked (on the first `up` after this time).
 	PreviousRevokeAt pulumi.StringPtrOutput `pulumi:"previousRevokeAt"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrOutput `pulumi:"recreateIfInvalid"`
-	// The latest refresh token, when the grant issued one (secret).
+	// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
 	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
-	// When the refresh token expires (RFC 3339), when the server said.
+	// When the stored refresh token dies, when the system says.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
-	// The token endpoint used (given or discovered).
+	// The token endpoint used.
 	ResolvedTokenEndpoint pulumi.StringPtrOutput `pulumi:"resolvedTokenEndpoint"`
-	// The `resource` input.
+	// RFC 8707 resource indicators. Changing them replaces the token.
 	Resource pulumi.StringArrayOutput `pulumi:"resource"`
-	// The `revocationEndpoint` input.
+	// RFC 7009 revocation endpoint, when not discovered. Used on delete.
 	RevocationEndpoint pulumi.StringPtrOutput `pulumi:"revocationEndpoint"`
-	// The `revokeOnDelete` input.
+	// Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
 	RevokeOnDelete pulumi.BoolPtrOutput `pulumi:"revokeOnDelete"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrOutput `pulumi:"rotateBeforeExpiry"`
-	// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+	// When rotation falls due (RFC 3339), when a rotation policy is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The scope the server granted, when it said.
+	// The scope granted, when the system said (space-separated).
 	Scope pulumi.StringPtrOutput `pulumi:"scope"`
-	// The `scopes` input.
+	// Scopes to request (sent space-separated). Changing them replaces the token.
 	Scopes pulumi.StringArrayOutput `pulumi:"scopes"`
-	// The `tokenEndpoint` input.
+	// The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
 	TokenEndpoint pulumi.StringPtrOutput `pulumi:"tokenEndpoint"`
-	// The token type, e.g. "Bearer".
+	// The token type; always `Bearer`.
 	TokenType pulumi.StringPtrOutput `pulumi:"tokenType"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
-	// The `username` input.
+	// Resource owner for `grantType: "password"`. Changing it replaces the token.
 	Username pulumi.StringPtrOutput `pulumi:"username"`
 }
 
@@ -102,6 +104,9 @@ func NewAccessToken(ctx *pulumi.Context,
 	if args.ClientId == nil {
 		return nil, errors.New("invalid value for required argument 'ClientId'")
 	}
+	if args.RecreateIfInvalid == nil {
+		args.RecreateIfInvalid = pulumi.BoolPtr(true)
+	}
 	if args.ClientSecret != nil {
 		args.ClientSecret = pulumi.ToSecret(args.ClientSecret).(pulumi.StringPtrInput)
 	}
@@ -114,6 +119,7 @@ func NewAccessToken(ctx *pulumi.Context,
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"accessToken",
 		"clientSecret",
+		"initialRefreshToken",
 		"password",
 		"previousAccessToken",
 		"refreshToken",
@@ -152,109 +158,109 @@ func (AccessTokenState) ElementType() reflect.Type {
 }
 
 type accessTokenArgs struct {
-	// The `allowCrossOriginEndpoints` input.
+	// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 	AllowCrossOriginEndpoints *bool `pulumi:"allowCrossOriginEndpoints"`
-	// The `allowInsecureHttp` input.
+	// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
-	// The `audience` input.
+	// The `audience` parameter (Auth0-style). Changing it replaces the token.
 	Audience *string `pulumi:"audience"`
-	// The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+	// Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
 	ClientAuthMethod *string `pulumi:"clientAuthMethod"`
-	// The `clientId` input.
+	// The client id; default the client's. Changing it replaces the token.
 	ClientId string `pulumi:"clientId"`
-	// The `clientSecret` input.
+	// The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
 	ClientSecret *string `pulumi:"clientSecret"`
-	// The `clientSecretConfigKey` input.
+	// A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
 	ClientSecretConfigKey *string `pulumi:"clientSecretConfigKey"`
-	// The `extraParams` input.
+	// Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
 	ExtraParams map[string]string `pulumi:"extraParams"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod *string `pulumi:"gracePeriod"`
-	// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+	// The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 	GrantType *string `pulumi:"grantType"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http *Http `pulumi:"http"`
-	// The `introspectionEndpoint` input.
+	// RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
 	IntrospectionEndpoint *string `pulumi:"introspectionEndpoint"`
-	// The `issuer` input.
+	// The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
 	Issuer *string `pulumi:"issuer"`
-	// The `password` input.
+	// Resource owner password for `grantType: "password"`. Secret.
 	Password *string `pulumi:"password"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid *bool `pulumi:"recreateIfInvalid"`
-	// The `refreshToken` input.
+	// The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the interactive authorization). Secret. The latest refresh token (rotated by the server) is kept in state and used for renewal; a new value here (a new authorization) replaces the resource.
 	RefreshToken *string `pulumi:"refreshToken"`
-	// The `resource` input.
+	// RFC 8707 resource indicators. Changing them replaces the token.
 	Resource []string `pulumi:"resource"`
-	// The `revocationEndpoint` input.
+	// RFC 7009 revocation endpoint, when not discovered. Used on delete.
 	RevocationEndpoint *string `pulumi:"revocationEndpoint"`
-	// The `revokeOnDelete` input.
+	// Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
 	RevokeOnDelete *bool `pulumi:"revokeOnDelete"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry *string `pulumi:"rotateBeforeExpiry"`
-	// The `scopes` input.
+	// Scopes to request (sent space-separated). Changing them replaces the token.
 	Scopes []string `pulumi:"scopes"`
-	// The `tokenEndpoint` input.
+	// The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
 	TokenEndpoint *string `pulumi:"tokenEndpoint"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers map[string]string `pulumi:"triggers"`
-	// The `username` input.
+	// Resource owner for `grantType: "password"`. Changing it replaces the token.
 	Username *string `pulumi:"username"`
 }
 
 // The set of arguments for constructing a AccessToken resource.
 type AccessTokenArgs struct {
-	// The `allowCrossOriginEndpoints` input.
+	// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 	AllowCrossOriginEndpoints pulumi.BoolPtrInput
-	// The `allowInsecureHttp` input.
+	// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrInput
-	// The `audience` input.
+	// The `audience` parameter (Auth0-style). Changing it replaces the token.
 	Audience pulumi.StringPtrInput
-	// The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+	// Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
 	ClientAuthMethod pulumi.StringPtrInput
-	// The `clientId` input.
+	// The client id; default the client's. Changing it replaces the token.
 	ClientId pulumi.StringInput
-	// The `clientSecret` input.
+	// The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
 	ClientSecret pulumi.StringPtrInput
-	// The `clientSecretConfigKey` input.
+	// A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
 	ClientSecretConfigKey pulumi.StringPtrInput
-	// The `extraParams` input.
+	// Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
 	ExtraParams pulumi.StringMapInput
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrInput
-	// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+	// The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 	GrantType pulumi.StringPtrInput
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http HttpPtrInput
-	// The `introspectionEndpoint` input.
+	// RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
 	IntrospectionEndpoint pulumi.StringPtrInput
-	// The `issuer` input.
+	// The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
 	Issuer pulumi.StringPtrInput
-	// The `password` input.
+	// Resource owner password for `grantType: "password"`. Secret.
 	Password pulumi.StringPtrInput
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrInput
-	// The `refreshToken` input.
+	// The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the interactive authorization). Secret. The latest refresh token (rotated by the server) is kept in state and used for renewal; a new value here (a new authorization) replaces the resource.
 	RefreshToken pulumi.StringPtrInput
-	// The `resource` input.
+	// RFC 8707 resource indicators. Changing them replaces the token.
 	Resource pulumi.StringArrayInput
-	// The `revocationEndpoint` input.
+	// RFC 7009 revocation endpoint, when not discovered. Used on delete.
 	RevocationEndpoint pulumi.StringPtrInput
-	// The `revokeOnDelete` input.
+	// Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
 	RevokeOnDelete pulumi.BoolPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrInput
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrInput
-	// The `scopes` input.
+	// Scopes to request (sent space-separated). Changing them replaces the token.
 	Scopes pulumi.StringArrayInput
-	// The `tokenEndpoint` input.
+	// The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
 	TokenEndpoint pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapInput
-	// The `username` input.
+	// Resource owner for `grantType: "password"`. Changing it replaces the token.
 	Username pulumi.StringPtrInput
 }
 
@@ -345,182 +351,187 @@ func (o AccessTokenOutput) ToAccessTokenOutputWithContext(ctx context.Context) A
 	return o
 }
 
-// The access token (secret).
+// The access token.
 func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `allowCrossOriginEndpoints` input.
+// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 func (o AccessTokenOutput) AllowCrossOriginEndpoints() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.AllowCrossOriginEndpoints }).(pulumi.BoolPtrOutput)
 }
 
-// The `allowInsecureHttp` input.
+// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 func (o AccessTokenOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.AllowInsecureHttp }).(pulumi.BoolPtrOutput)
 }
 
-// The `audience` input.
+// The `audience` parameter (Auth0-style). Changing it replaces the token.
 func (o AccessTokenOutput) Audience() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Audience }).(pulumi.StringPtrOutput)
 }
 
-// The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+// Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
 func (o AccessTokenOutput) ClientAuthMethod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientAuthMethod }).(pulumi.StringPtrOutput)
 }
 
-// The client id used.
+// The client id.
 func (o AccessTokenOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// The `clientSecret` input.
+// The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
 func (o AccessTokenOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// The `clientSecretConfigKey` input.
+// A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
 func (o AccessTokenOutput) ClientSecretConfigKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientSecretConfigKey }).(pulumi.StringPtrOutput)
 }
 
-// When the token expires (RFC 3339), when known.
+// When the token expires (RFC 3339), when the system gave a lifetime.
 func (o AccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The `extraParams` input.
+// Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
 func (o AccessTokenOutput) ExtraParams() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringMapOutput { return v.ExtraParams }).(pulumi.StringMapOutput)
 }
 
-// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 func (o AccessTokenOutput) GracePeriod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GracePeriod }).(pulumi.StringPtrOutput)
 }
 
-// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+// The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 func (o AccessTokenOutput) GrantType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GrantType }).(pulumi.StringPtrOutput)
 }
 
-// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 func (o AccessTokenOutput) Http() HttpPtrOutput {
 	return o.ApplyT(func(v *AccessToken) HttpPtrOutput { return v.Http }).(HttpPtrOutput)
 }
 
-// The `introspectionEndpoint` input.
+// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+func (o AccessTokenOutput) InitialRefreshToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.InitialRefreshToken }).(pulumi.StringPtrOutput)
+}
+
+// RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
 func (o AccessTokenOutput) IntrospectionEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.IntrospectionEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// When the token was issued (RFC 3339).
+// When the current token was issued (RFC 3339): the last rotation.
 func (o AccessTokenOutput) IssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.IssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `issuer` input.
+// The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
 func (o AccessTokenOutput) Issuer() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Issuer }).(pulumi.StringPtrOutput)
 }
 
-// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 func (o AccessTokenOutput) Liveness() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Liveness }).(pulumi.StringPtrOutput)
 }
 
-// The `password` input.
+// Resource owner password for `grantType: "password"`. Secret.
 func (o AccessTokenOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Password }).(pulumi.StringPtrOutput)
 }
 
-// The previous token during its grace period after a rotation (secret).
+// The previous token, kept during its grace period after a rotation.
 func (o AccessTokenOutput) PreviousAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// When the previous token is revoked (RFC 3339).
+// When the previous token will be revoked (on the first `up` after this time).
 func (o AccessTokenOutput) PreviousRevokeAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousRevokeAt }).(pulumi.StringPtrOutput)
 }
 
-// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 func (o AccessTokenOutput) RecreateIfInvalid() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RecreateIfInvalid }).(pulumi.BoolPtrOutput)
 }
 
-// The latest refresh token, when the grant issued one (secret).
+// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
 func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
 }
 
-// When the refresh token expires (RFC 3339), when the server said.
+// When the stored refresh token dies, when the system says.
 func (o AccessTokenOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint used (given or discovered).
+// The token endpoint used.
 func (o AccessTokenOutput) ResolvedTokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedTokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The `resource` input.
+// RFC 8707 resource indicators. Changing them replaces the token.
 func (o AccessTokenOutput) Resource() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringArrayOutput { return v.Resource }).(pulumi.StringArrayOutput)
 }
 
-// The `revocationEndpoint` input.
+// RFC 7009 revocation endpoint, when not discovered. Used on delete.
 func (o AccessTokenOutput) RevocationEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RevocationEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The `revokeOnDelete` input.
+// Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
 func (o AccessTokenOutput) RevokeOnDelete() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RevokeOnDelete }).(pulumi.BoolPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 func (o AccessTokenOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 func (o AccessTokenOutput) RotateBeforeExpiry() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateBeforeExpiry }).(pulumi.StringPtrOutput)
 }
 
-// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+// When rotation falls due (RFC 3339), when a rotation policy is set.
 func (o AccessTokenOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The scope the server granted, when it said.
+// The scope granted, when the system said (space-separated).
 func (o AccessTokenOutput) Scope() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
 }
 
-// The `scopes` input.
+// Scopes to request (sent space-separated). Changing them replaces the token.
 func (o AccessTokenOutput) Scopes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringArrayOutput { return v.Scopes }).(pulumi.StringArrayOutput)
 }
 
-// The `tokenEndpoint` input.
+// The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
 func (o AccessTokenOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The token type, e.g. "Bearer".
+// The token type; always `Bearer`.
 func (o AccessTokenOutput) TokenType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TokenType }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map rotates the token (like `time_rotating`'s triggers).
 func (o AccessTokenOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }
 
-// The `username` input.
+// Resource owner for `grantType: "password"`. Changing it replaces the token.
 func (o AccessTokenOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Username }).(pulumi.StringPtrOutput)
 }

@@ -11,77 +11,77 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591), managed by RFC 7592 where the server allows.
+// An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.
 //
 // ## Example Usage
 type ApiClient struct {
 	pulumi.CustomResourceState
 
-	// The `allowCrossOriginEndpoints` input.
+	// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 	AllowCrossOriginEndpoints pulumi.BoolPtrOutput `pulumi:"allowCrossOriginEndpoints"`
-	// The `allowInsecureHttp` input.
+	// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrOutput `pulumi:"allowInsecureHttp"`
-	// The `applicationType` input. One of `web`, `native`.
+	// `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
 	ApplicationType pulumi.StringPtrOutput `pulumi:"applicationType"`
-	// The client id.
+	// The client id issued by the server.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// When the client id was issued (RFC 3339).
+	// When the client id was issued (RFC 3339), when the server said.
 	ClientIdIssuedAt pulumi.StringPtrOutput `pulumi:"clientIdIssuedAt"`
-	// The `clientName` input.
+	// `client_name`: a name shown to users. Updated in place.
 	ClientName pulumi.StringPtrOutput `pulumi:"clientName"`
-	// The client secret, when the client has one (secret).
+	// The client secret, when the server issued one (not for public clients).
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// When the client secret expires (RFC 3339); absent when it does not.
+	// When the client secret expires (RFC 3339); undefined when it does not.
 	ClientSecretExpiresAt pulumi.StringPtrOutput `pulumi:"clientSecretExpiresAt"`
-	// The `clientUri` input.
+	// `client_uri`: the client's home page. Updated in place.
 	ClientUri pulumi.StringPtrOutput `pulumi:"clientUri"`
-	// The `contacts` input.
+	// `contacts`: e-mail addresses of the people responsible. Updated in place.
 	Contacts pulumi.StringArrayOutput `pulumi:"contacts"`
-	// When this resource created the client (RFC 3339).
+	// When this client was created by this resource (RFC 3339).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
-	// The `extraMetadata` input.
+	// Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
 	ExtraMetadata pulumi.MapOutput `pulumi:"extraMetadata"`
-	// The `grantTypes` input.
+	// `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
 	GrantTypes pulumi.StringArrayOutput `pulumi:"grantTypes"`
-	// The `initialAccessToken` input.
+	// The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
 	InitialAccessToken pulumi.StringPtrOutput `pulumi:"initialAccessToken"`
-	// The issuer the client is registered at.
+	// The issuer, when given.
 	Issuer pulumi.StringPtrOutput `pulumi:"issuer"`
-	// The `jwksUri` input.
+	// `jwks_uri`, for clients that authenticate with keys. Updated in place.
 	JwksUri pulumi.StringPtrOutput `pulumi:"jwksUri"`
-	// The `logoUri` input.
+	// `logo_uri`. Updated in place.
 	LogoUri pulumi.StringPtrOutput `pulumi:"logoUri"`
-	// The registered client metadata, as the server answered.
+	// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
 	Metadata pulumi.MapOutput `pulumi:"metadata"`
-	// The `policyUri` input.
+	// `policy_uri`: privacy policy. Updated in place.
 	PolicyUri pulumi.StringPtrOutput `pulumi:"policyUri"`
-	// The `redirectUris` input.
+	// `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
 	RedirectUris pulumi.StringArrayOutput `pulumi:"redirectUris"`
-	// The RFC 7592 registration access token (secret).
+	// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
 	RegistrationAccessToken pulumi.StringPtrOutput `pulumi:"registrationAccessToken"`
-	// The RFC 7592 client configuration endpoint.
+	// The client configuration endpoint (RFC 7592), when the server offers management.
 	RegistrationClientUri pulumi.StringPtrOutput `pulumi:"registrationClientUri"`
-	// The `registrationEndpoint` input.
+	// The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
 	RegistrationEndpoint pulumi.StringPtrOutput `pulumi:"registrationEndpoint"`
-	// The `responseTypes` input.
+	// `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
 	ResponseTypes pulumi.StringArrayOutput `pulumi:"responseTypes"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+	// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The `scopes` input.
+	// `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
 	Scopes pulumi.StringArrayOutput `pulumi:"scopes"`
-	// The `softwareId` input.
+	// `software_id`. Updated in place.
 	SoftwareId pulumi.StringPtrOutput `pulumi:"softwareId"`
-	// The `softwareVersion` input.
+	// `software_version`. Updated in place.
 	SoftwareVersion pulumi.StringPtrOutput `pulumi:"softwareVersion"`
-	// The token endpoint where the client obtains tokens.
+	// The token endpoint: the given one, else the one discovered from `issuer`.
 	TokenEndpoint pulumi.StringPtrOutput `pulumi:"tokenEndpoint"`
-	// The `tokenEndpointAuthMethod` input.
+	// `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
 	TokenEndpointAuthMethod pulumi.StringPtrOutput `pulumi:"tokenEndpointAuthMethod"`
-	// The `tosUri` input.
+	// `tos_uri`: terms of service. Updated in place.
 	TosUri pulumi.StringPtrOutput `pulumi:"tosUri"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
 }
 
@@ -134,105 +134,105 @@ func (ApiClientState) ElementType() reflect.Type {
 }
 
 type apiClientArgs struct {
-	// The `allowCrossOriginEndpoints` input.
+	// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 	AllowCrossOriginEndpoints *bool `pulumi:"allowCrossOriginEndpoints"`
-	// The `allowInsecureHttp` input.
+	// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
-	// The `applicationType` input. One of `web`, `native`.
+	// `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
 	ApplicationType *string `pulumi:"applicationType"`
-	// The `clientName` input.
+	// `client_name`: a name shown to users. Updated in place.
 	ClientName *string `pulumi:"clientName"`
-	// The `clientUri` input.
+	// `client_uri`: the client's home page. Updated in place.
 	ClientUri *string `pulumi:"clientUri"`
-	// The `contacts` input.
+	// `contacts`: e-mail addresses of the people responsible. Updated in place.
 	Contacts []string `pulumi:"contacts"`
-	// The `extraMetadata` input.
+	// Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
 	ExtraMetadata map[string]interface{} `pulumi:"extraMetadata"`
-	// The `grantTypes` input.
+	// `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
 	GrantTypes []string `pulumi:"grantTypes"`
-	// The `initialAccessToken` input.
+	// The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
 	InitialAccessToken *string `pulumi:"initialAccessToken"`
-	// The `issuer` input.
+	// The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).
 	Issuer *string `pulumi:"issuer"`
-	// The `jwksUri` input.
+	// `jwks_uri`, for clients that authenticate with keys. Updated in place.
 	JwksUri *string `pulumi:"jwksUri"`
-	// The `logoUri` input.
+	// `logo_uri`. Updated in place.
 	LogoUri *string `pulumi:"logoUri"`
-	// The `policyUri` input.
+	// `policy_uri`: privacy policy. Updated in place.
 	PolicyUri *string `pulumi:"policyUri"`
-	// The `redirectUris` input.
+	// `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
 	RedirectUris []string `pulumi:"redirectUris"`
-	// The `registrationEndpoint` input.
+	// The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
 	RegistrationEndpoint *string `pulumi:"registrationEndpoint"`
-	// The `responseTypes` input.
+	// `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
 	ResponseTypes []string `pulumi:"responseTypes"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// The `scopes` input.
+	// `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
 	Scopes []string `pulumi:"scopes"`
-	// The `softwareId` input.
+	// `software_id`. Updated in place.
 	SoftwareId *string `pulumi:"softwareId"`
-	// The `softwareVersion` input.
+	// `software_version`. Updated in place.
 	SoftwareVersion *string `pulumi:"softwareVersion"`
-	// The `tokenEndpoint` input.
+	// The token endpoint to report as the `tokenEndpoint` output, when not discovered (the registration never uses it). Changing it updates the output only.
 	TokenEndpoint *string `pulumi:"tokenEndpoint"`
-	// The `tokenEndpointAuthMethod` input.
+	// `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
 	TokenEndpointAuthMethod *string `pulumi:"tokenEndpointAuthMethod"`
-	// The `tosUri` input.
+	// `tos_uri`: terms of service. Updated in place.
 	TosUri *string `pulumi:"tosUri"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers map[string]string `pulumi:"triggers"`
 }
 
 // The set of arguments for constructing a ApiClient resource.
 type ApiClientArgs struct {
-	// The `allowCrossOriginEndpoints` input.
+	// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 	AllowCrossOriginEndpoints pulumi.BoolPtrInput
-	// The `allowInsecureHttp` input.
+	// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrInput
-	// The `applicationType` input. One of `web`, `native`.
+	// `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
 	ApplicationType pulumi.StringPtrInput
-	// The `clientName` input.
+	// `client_name`: a name shown to users. Updated in place.
 	ClientName pulumi.StringPtrInput
-	// The `clientUri` input.
+	// `client_uri`: the client's home page. Updated in place.
 	ClientUri pulumi.StringPtrInput
-	// The `contacts` input.
+	// `contacts`: e-mail addresses of the people responsible. Updated in place.
 	Contacts pulumi.StringArrayInput
-	// The `extraMetadata` input.
+	// Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
 	ExtraMetadata pulumi.MapInput
-	// The `grantTypes` input.
+	// `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
 	GrantTypes pulumi.StringArrayInput
-	// The `initialAccessToken` input.
+	// The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
 	InitialAccessToken pulumi.StringPtrInput
-	// The `issuer` input.
+	// The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).
 	Issuer pulumi.StringPtrInput
-	// The `jwksUri` input.
+	// `jwks_uri`, for clients that authenticate with keys. Updated in place.
 	JwksUri pulumi.StringPtrInput
-	// The `logoUri` input.
+	// `logo_uri`. Updated in place.
 	LogoUri pulumi.StringPtrInput
-	// The `policyUri` input.
+	// `policy_uri`: privacy policy. Updated in place.
 	PolicyUri pulumi.StringPtrInput
-	// The `redirectUris` input.
+	// `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
 	RedirectUris pulumi.StringArrayInput
-	// The `registrationEndpoint` input.
+	// The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
 	RegistrationEndpoint pulumi.StringPtrInput
-	// The `responseTypes` input.
+	// `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
 	ResponseTypes pulumi.StringArrayInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrInput
-	// The `scopes` input.
+	// `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
 	Scopes pulumi.StringArrayInput
-	// The `softwareId` input.
+	// `software_id`. Updated in place.
 	SoftwareId pulumi.StringPtrInput
-	// The `softwareVersion` input.
+	// `software_version`. Updated in place.
 	SoftwareVersion pulumi.StringPtrInput
-	// The `tokenEndpoint` input.
+	// The token endpoint to report as the `tokenEndpoint` output, when not discovered (the registration never uses it). Changing it updates the output only.
 	TokenEndpoint pulumi.StringPtrInput
-	// The `tokenEndpointAuthMethod` input.
+	// `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
 	TokenEndpointAuthMethod pulumi.StringPtrInput
-	// The `tosUri` input.
+	// `tos_uri`: terms of service. Updated in place.
 	TosUri pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapInput
 }
 
@@ -323,167 +323,167 @@ func (o ApiClientOutput) ToApiClientOutputWithContext(ctx context.Context) ApiCl
 	return o
 }
 
-// The `allowCrossOriginEndpoints` input.
+// Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
 func (o ApiClientOutput) AllowCrossOriginEndpoints() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.AllowCrossOriginEndpoints }).(pulumi.BoolPtrOutput)
 }
 
-// The `allowInsecureHttp` input.
+// Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
 func (o ApiClientOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.AllowInsecureHttp }).(pulumi.BoolPtrOutput)
 }
 
-// The `applicationType` input. One of `web`, `native`.
+// `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
 func (o ApiClientOutput) ApplicationType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ApplicationType }).(pulumi.StringPtrOutput)
 }
 
-// The client id.
+// The client id issued by the server.
 func (o ApiClientOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// When the client id was issued (RFC 3339).
+// When the client id was issued (RFC 3339), when the server said.
 func (o ApiClientOutput) ClientIdIssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientIdIssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `clientName` input.
+// `client_name`: a name shown to users. Updated in place.
 func (o ApiClientOutput) ClientName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientName }).(pulumi.StringPtrOutput)
 }
 
-// The client secret, when the client has one (secret).
+// The client secret, when the server issued one (not for public clients).
 func (o ApiClientOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// When the client secret expires (RFC 3339); absent when it does not.
+// When the client secret expires (RFC 3339); undefined when it does not.
 func (o ApiClientOutput) ClientSecretExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientSecretExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The `clientUri` input.
+// `client_uri`: the client's home page. Updated in place.
 func (o ApiClientOutput) ClientUri() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientUri }).(pulumi.StringPtrOutput)
 }
 
-// The `contacts` input.
+// `contacts`: e-mail addresses of the people responsible. Updated in place.
 func (o ApiClientOutput) Contacts() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.Contacts }).(pulumi.StringArrayOutput)
 }
 
-// When this resource created the client (RFC 3339).
+// When this client was created by this resource (RFC 3339).
 func (o ApiClientOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `extraMetadata` input.
+// Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
 func (o ApiClientOutput) ExtraMetadata() pulumi.MapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.MapOutput { return v.ExtraMetadata }).(pulumi.MapOutput)
 }
 
-// The `grantTypes` input.
+// `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
 func (o ApiClientOutput) GrantTypes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.GrantTypes }).(pulumi.StringArrayOutput)
 }
 
-// The `initialAccessToken` input.
+// The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
 func (o ApiClientOutput) InitialAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.InitialAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The issuer the client is registered at.
+// The issuer, when given.
 func (o ApiClientOutput) Issuer() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Issuer }).(pulumi.StringPtrOutput)
 }
 
-// The `jwksUri` input.
+// `jwks_uri`, for clients that authenticate with keys. Updated in place.
 func (o ApiClientOutput) JwksUri() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.JwksUri }).(pulumi.StringPtrOutput)
 }
 
-// The `logoUri` input.
+// `logo_uri`. Updated in place.
 func (o ApiClientOutput) LogoUri() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.LogoUri }).(pulumi.StringPtrOutput)
 }
 
-// The registered client metadata, as the server answered.
+// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
 func (o ApiClientOutput) Metadata() pulumi.MapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.MapOutput { return v.Metadata }).(pulumi.MapOutput)
 }
 
-// The `policyUri` input.
+// `policy_uri`: privacy policy. Updated in place.
 func (o ApiClientOutput) PolicyUri() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.PolicyUri }).(pulumi.StringPtrOutput)
 }
 
-// The `redirectUris` input.
+// `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
 func (o ApiClientOutput) RedirectUris() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.RedirectUris }).(pulumi.StringArrayOutput)
 }
 
-// The RFC 7592 registration access token (secret).
+// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
 func (o ApiClientOutput) RegistrationAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The RFC 7592 client configuration endpoint.
+// The client configuration endpoint (RFC 7592), when the server offers management.
 func (o ApiClientOutput) RegistrationClientUri() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationClientUri }).(pulumi.StringPtrOutput)
 }
 
-// The `registrationEndpoint` input.
+// The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
 func (o ApiClientOutput) RegistrationEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The `responseTypes` input.
+// `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
 func (o ApiClientOutput) ResponseTypes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.ResponseTypes }).(pulumi.StringArrayOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 func (o ApiClientOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 func (o ApiClientOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The `scopes` input.
+// `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
 func (o ApiClientOutput) Scopes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.Scopes }).(pulumi.StringArrayOutput)
 }
 
-// The `softwareId` input.
+// `software_id`. Updated in place.
 func (o ApiClientOutput) SoftwareId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.SoftwareId }).(pulumi.StringPtrOutput)
 }
 
-// The `softwareVersion` input.
+// `software_version`. Updated in place.
 func (o ApiClientOutput) SoftwareVersion() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.SoftwareVersion }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint where the client obtains tokens.
+// The token endpoint: the given one, else the one discovered from `issuer`.
 func (o ApiClientOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The `tokenEndpointAuthMethod` input.
+// `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
 func (o ApiClientOutput) TokenEndpointAuthMethod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.TokenEndpointAuthMethod }).(pulumi.StringPtrOutput)
 }
 
-// The `tosUri` input.
+// `tos_uri`: terms of service. Updated in place.
 func (o ApiClientOutput) TosUri() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.TosUri }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 func (o ApiClientOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }

@@ -49,31 +49,31 @@ class AccessTokenArgs:
         """
         The set of arguments for constructing a AccessToken resource.
 
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` input.
-        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: The `allowCrossOriginEndpoints` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] audience: The `audience` input.
-        :param pulumi.Input[_builtins.str] client_auth_method: The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
-        :param pulumi.Input[_builtins.str] client_secret: The `clientSecret` input.
-        :param pulumi.Input[_builtins.str] client_secret_config_key: The `clientSecretConfigKey` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_params: The `extraParams` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] grant_type: The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
-        :param pulumi.Input['HttpArgs'] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] introspection_endpoint: The `introspectionEndpoint` input.
-        :param pulumi.Input[_builtins.str] issuer: The `issuer` input.
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] refresh_token: The `refreshToken` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] resource: The `resource` input.
-        :param pulumi.Input[_builtins.str] revocation_endpoint: The `revocationEndpoint` input.
-        :param pulumi.Input[_builtins.bool] revoke_on_delete: The `revokeOnDelete` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: The `scopes` input.
-        :param pulumi.Input[_builtins.str] token_endpoint: The `tokenEndpoint` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.str] client_id: The client id; default the client's. Changing it replaces the token.
+        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
+        :param pulumi.Input[_builtins.str] audience: The `audience` parameter (Auth0-style). Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_auth_method: Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
+        :param pulumi.Input[_builtins.str] client_secret: The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
+        :param pulumi.Input[_builtins.str] client_secret_config_key: A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_params: Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] grant_type: The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
+        :param pulumi.Input['HttpArgs'] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] introspection_endpoint: RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
+        :param pulumi.Input[_builtins.str] issuer: The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] password: Resource owner password for `grantType: "password"`. Secret.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] refresh_token: The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the interactive authorization). Secret. The latest refresh token (rotated by the server) is kept in state and used for renewal; a new value here (a new authorization) replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] resource: RFC 8707 resource indicators. Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] revocation_endpoint: RFC 7009 revocation endpoint, when not discovered. Used on delete.
+        :param pulumi.Input[_builtins.bool] revoke_on_delete: Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: Scopes to request (sent space-separated). Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] token_endpoint: The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: Resource owner for `grantType: "password"`. Changing it replaces the token.
         """
         pulumi.set(__self__, "client_id", client_id)
         if allow_cross_origin_endpoints is not None:
@@ -102,6 +102,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "issuer", issuer)
         if password is not None:
             pulumi.set(__self__, "password", password)
+        if recreate_if_invalid is None:
+            recreate_if_invalid = True
         if recreate_if_invalid is not None:
             pulumi.set(__self__, "recreate_if_invalid", recreate_if_invalid)
         if refresh_token is not None:
@@ -129,7 +131,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The `clientId` input.
+        The client id; default the client's. Changing it replaces the token.
         """
         return pulumi.get(self, "client_id")
 
@@ -141,7 +143,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="allowCrossOriginEndpoints")
     def allow_cross_origin_endpoints(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowCrossOriginEndpoints` input.
+        Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         """
         return pulumi.get(self, "allow_cross_origin_endpoints")
 
@@ -153,7 +155,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -165,7 +167,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def audience(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `audience` input.
+        The `audience` parameter (Auth0-style). Changing it replaces the token.
         """
         return pulumi.get(self, "audience")
 
@@ -177,7 +179,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientAuthMethod")
     def client_auth_method(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+        Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
         """
         return pulumi.get(self, "client_auth_method")
 
@@ -189,7 +191,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientSecret` input.
+        The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
         """
         return pulumi.get(self, "client_secret")
 
@@ -201,7 +203,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientSecretConfigKey")
     def client_secret_config_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientSecretConfigKey` input.
+        A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
         """
         return pulumi.get(self, "client_secret_config_key")
 
@@ -213,7 +215,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="extraParams")
     def extra_params(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        The `extraParams` input.
+        Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
         """
         return pulumi.get(self, "extra_params")
 
@@ -225,7 +227,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -237,7 +239,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         """
         return pulumi.get(self, "grant_type")
 
@@ -249,7 +251,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def http(self) -> pulumi.Input[Optional['HttpArgs']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -261,7 +263,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="introspectionEndpoint")
     def introspection_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `introspectionEndpoint` input.
+        RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
         """
         return pulumi.get(self, "introspection_endpoint")
 
@@ -273,7 +275,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def issuer(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `issuer` input.
+        The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
         """
         return pulumi.get(self, "issuer")
 
@@ -285,7 +287,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `password` input.
+        Resource owner password for `grantType: "password"`. Secret.
         """
         return pulumi.get(self, "password")
 
@@ -297,7 +299,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -309,7 +311,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `refreshToken` input.
+        The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the interactive authorization). Secret. The latest refresh token (rotated by the server) is kept in state and used for renewal; a new value here (a new authorization) replaces the resource.
         """
         return pulumi.get(self, "refresh_token")
 
@@ -321,7 +323,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def resource(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `resource` input.
+        RFC 8707 resource indicators. Changing them replaces the token.
         """
         return pulumi.get(self, "resource")
 
@@ -333,7 +335,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="revocationEndpoint")
     def revocation_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `revocationEndpoint` input.
+        RFC 7009 revocation endpoint, when not discovered. Used on delete.
         """
         return pulumi.get(self, "revocation_endpoint")
 
@@ -345,7 +347,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="revokeOnDelete")
     def revoke_on_delete(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `revokeOnDelete` input.
+        Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
         """
         return pulumi.get(self, "revoke_on_delete")
 
@@ -357,7 +359,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -369,7 +371,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -381,7 +383,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def scopes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `scopes` input.
+        Scopes to request (sent space-separated). Changing them replaces the token.
         """
         return pulumi.get(self, "scopes")
 
@@ -393,7 +395,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `tokenEndpoint` input.
+        The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -405,7 +407,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -417,7 +419,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def username(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `username` input.
+        Resource owner for `grantType: "password"`. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 
@@ -459,37 +461,37 @@ class AccessToken(pulumi.CustomResource):
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An OAuth 2.0 access token issued by a token endpoint (client credentials, password or refresh-token grant): a secret output, rotated through `pulumi up`, revoked on destroy.
+        An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 §4.4, default), password (§4.3) or refresh_token (§6) grant; revoked on delete (RFC 7009) where the server offers it.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: The `allowCrossOriginEndpoints` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] audience: The `audience` input.
-        :param pulumi.Input[_builtins.str] client_auth_method: The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` input.
-        :param pulumi.Input[_builtins.str] client_secret: The `clientSecret` input.
-        :param pulumi.Input[_builtins.str] client_secret_config_key: The `clientSecretConfigKey` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_params: The `extraParams` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] grant_type: The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
-        :param pulumi.Input[Union['HttpArgs', 'HttpArgsDict']] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] introspection_endpoint: The `introspectionEndpoint` input.
-        :param pulumi.Input[_builtins.str] issuer: The `issuer` input.
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] refresh_token: The `refreshToken` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] resource: The `resource` input.
-        :param pulumi.Input[_builtins.str] revocation_endpoint: The `revocationEndpoint` input.
-        :param pulumi.Input[_builtins.bool] revoke_on_delete: The `revokeOnDelete` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: The `scopes` input.
-        :param pulumi.Input[_builtins.str] token_endpoint: The `tokenEndpoint` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
+        :param pulumi.Input[_builtins.str] audience: The `audience` parameter (Auth0-style). Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_auth_method: Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
+        :param pulumi.Input[_builtins.str] client_id: The client id; default the client's. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_secret: The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
+        :param pulumi.Input[_builtins.str] client_secret_config_key: A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_params: Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] grant_type: The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
+        :param pulumi.Input[Union['HttpArgs', 'HttpArgsDict']] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] introspection_endpoint: RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
+        :param pulumi.Input[_builtins.str] issuer: The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] password: Resource owner password for `grantType: "password"`. Secret.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] refresh_token: The refresh token to start from, for `grantType: "refresh_token"` (e.g. from the interactive authorization). Secret. The latest refresh token (rotated by the server) is kept in state and used for renewal; a new value here (a new authorization) replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] resource: RFC 8707 resource indicators. Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] revocation_endpoint: RFC 7009 revocation endpoint, when not discovered. Used on delete.
+        :param pulumi.Input[_builtins.bool] revoke_on_delete: Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: Scopes to request (sent space-separated). Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] token_endpoint: The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: Resource owner for `grantType: "password"`. Changing it replaces the token.
         """
         ...
     @overload
@@ -498,7 +500,7 @@ class AccessToken(pulumi.CustomResource):
                  args: AccessTokenArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An OAuth 2.0 access token issued by a token endpoint (client credentials, password or refresh-token grant): a secret output, rotated through `pulumi up`, revoked on destroy.
+        An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 §4.4, default), password (§4.3) or refresh_token (§6) grant; revoked on delete (RFC 7009) where the server offers it.
 
         ## Example Usage
 
@@ -567,6 +569,8 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["introspection_endpoint"] = introspection_endpoint
             __props__.__dict__["issuer"] = issuer
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
+            if recreate_if_invalid is None:
+                recreate_if_invalid = True
             __props__.__dict__["recreate_if_invalid"] = recreate_if_invalid
             __props__.__dict__["refresh_token"] = None if refresh_token is None else pulumi.Output.secret(refresh_token)
             __props__.__dict__["resource"] = resource
@@ -580,6 +584,7 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["username"] = username
             __props__.__dict__["access_token"] = None
             __props__.__dict__["expires_at"] = None
+            __props__.__dict__["initial_refresh_token"] = None
             __props__.__dict__["issued_at"] = None
             __props__.__dict__["liveness"] = None
             __props__.__dict__["previous_access_token"] = None
@@ -589,7 +594,7 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["rotation_due_at"] = None
             __props__.__dict__["scope"] = None
             __props__.__dict__["token_type"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "password", "previousAccessToken", "refreshToken"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "initialRefreshToken", "password", "previousAccessToken", "refreshToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(AccessToken, __self__).__init__(
             'access-tokens:index:AccessToken',
@@ -626,6 +631,7 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["grace_period"] = None
         __props__.__dict__["grant_type"] = None
         __props__.__dict__["http"] = None
+        __props__.__dict__["initial_refresh_token"] = None
         __props__.__dict__["introspection_endpoint"] = None
         __props__.__dict__["issued_at"] = None
         __props__.__dict__["issuer"] = None
@@ -655,7 +661,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The access token (secret).
+        The access token.
         """
         return pulumi.get(self, "access_token")
 
@@ -663,7 +669,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="allowCrossOriginEndpoints")
     def allow_cross_origin_endpoints(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowCrossOriginEndpoints` input.
+        Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (token, revocation and introspection endpoints) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         """
         return pulumi.get(self, "allow_cross_origin_endpoints")
 
@@ -671,7 +677,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -679,7 +685,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def audience(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `audience` input.
+        The `audience` parameter (Auth0-style). Changing it replaces the token.
         """
         return pulumi.get(self, "audience")
 
@@ -687,7 +693,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientAuthMethod")
     def client_auth_method(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientAuthMethod` input. One of `client_secret_basic`, `client_secret_post`, `none`.
+        Client authentication. Default `client_secret_basic`; `none` for a public client. One of `client_secret_basic`, `client_secret_post`, `none`.
         """
         return pulumi.get(self, "client_auth_method")
 
@@ -695,7 +701,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id used.
+        The client id.
         """
         return pulumi.get(self, "client_id")
 
@@ -703,7 +709,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientSecret` input.
+        The client secret. Stored encrypted in state (needed to renew and revoke); never printed. Changing it updates the resource without issuing a new token. Set this or `clientSecretConfigKey`, or neither for a public client.
         """
         return pulumi.get(self, "client_secret")
 
@@ -711,7 +717,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretConfigKey")
     def client_secret_config_key(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientSecretConfigKey` input.
+        A stack config key (`project:key` or `key`) that holds the client secret, read by the provider at call time, so the secret is never written to this resource's state. Set it with `pulumi config set --secret`.
         """
         return pulumi.get(self, "client_secret_config_key")
 
@@ -719,7 +725,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token expires (RFC 3339), when known.
+        When the token expires (RFC 3339), when the system gave a lifetime.
         """
         return pulumi.get(self, "expires_at")
 
@@ -727,7 +733,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="extraParams")
     def extra_params(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        The `extraParams` input.
+        Extra token request parameters. Reserved OAuth names are refused. Changing them replaces the token.
         """
         return pulumi.get(self, "extra_params")
 
@@ -735,7 +741,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -743,7 +749,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        The grant that issues the first token. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         """
         return pulumi.get(self, "grant_type")
 
@@ -751,15 +757,23 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def http(self) -> pulumi.Output[Optional['outputs.Http']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
+
+    @_builtins.property
+    @pulumi.getter(name="initialRefreshToken")
+    def initial_refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+        """
+        return pulumi.get(self, "initial_refresh_token")
 
     @_builtins.property
     @pulumi.getter(name="introspectionEndpoint")
     def introspection_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `introspectionEndpoint` input.
+        RFC 7662 introspection endpoint, when not discovered. Used by `pulumi refresh`.
         """
         return pulumi.get(self, "introspection_endpoint")
 
@@ -767,7 +781,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="issuedAt")
     def issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token was issued (RFC 3339).
+        When the current token was issued (RFC 3339): the last rotation.
         """
         return pulumi.get(self, "issued_at")
 
@@ -775,7 +789,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def issuer(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `issuer` input.
+        The issuer URL; endpoints come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `tokenEndpoint`. Changing it replaces the token.
         """
         return pulumi.get(self, "issuer")
 
@@ -783,7 +797,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def liveness(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         """
         return pulumi.get(self, "liveness")
 
@@ -791,7 +805,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def password(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `password` input.
+        Resource owner password for `grantType: "password"`. Secret.
         """
         return pulumi.get(self, "password")
 
@@ -799,7 +813,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousAccessToken")
     def previous_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The previous token during its grace period after a rotation (secret).
+        The previous token, kept during its grace period after a rotation.
         """
         return pulumi.get(self, "previous_access_token")
 
@@ -807,7 +821,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousRevokeAt")
     def previous_revoke_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the previous token is revoked (RFC 3339).
+        When the previous token will be revoked (on the first `up` after this time).
         """
         return pulumi.get(self, "previous_revoke_at")
 
@@ -815,7 +829,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -823,7 +837,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The latest refresh token, when the grant issued one (secret).
+        The refresh token in use, when the grant gave one (from the input, or rotated by the server).
         """
         return pulumi.get(self, "refresh_token")
 
@@ -831,7 +845,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the refresh token expires (RFC 3339), when the server said.
+        When the stored refresh token dies, when the system says.
         """
         return pulumi.get(self, "refresh_token_expires_at")
 
@@ -839,7 +853,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedTokenEndpoint")
     def resolved_token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint used (given or discovered).
+        The token endpoint used.
         """
         return pulumi.get(self, "resolved_token_endpoint")
 
@@ -847,7 +861,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def resource(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `resource` input.
+        RFC 8707 resource indicators. Changing them replaces the token.
         """
         return pulumi.get(self, "resource")
 
@@ -855,7 +869,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="revocationEndpoint")
     def revocation_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `revocationEndpoint` input.
+        RFC 7009 revocation endpoint, when not discovered. Used on delete.
         """
         return pulumi.get(self, "revocation_endpoint")
 
@@ -863,7 +877,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="revokeOnDelete")
     def revoke_on_delete(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `revokeOnDelete` input.
+        Revoke on delete (RFC 7009). Default: true for tokens without a refresh token (the access token is revoked); for tokens that renew from a refresh token, only when set to true, and then the refresh token is revoked — ending the whole authorization, since a server may revoke a grant when any of its tokens is revoked (RFC 7009 §2.1).
         """
         return pulumi.get(self, "revoke_on_delete")
 
@@ -871,7 +885,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -879,7 +893,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -887,7 +901,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        When rotation falls due (RFC 3339), when a rotation policy is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -895,7 +909,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scope(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The scope the server granted, when it said.
+        The scope granted, when the system said (space-separated).
         """
         return pulumi.get(self, "scope")
 
@@ -903,7 +917,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scopes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `scopes` input.
+        Scopes to request (sent space-separated). Changing them replaces the token.
         """
         return pulumi.get(self, "scopes")
 
@@ -911,7 +925,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `tokenEndpoint` input.
+        The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -919,7 +933,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tokenType")
     def token_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token type, e.g. "Bearer".
+        The token type; always `Bearer`.
         """
         return pulumi.get(self, "token_type")
 
@@ -927,7 +941,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -935,7 +949,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def username(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `username` input.
+        Resource owner for `grantType: "password"`. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 

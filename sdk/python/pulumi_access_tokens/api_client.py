@@ -46,30 +46,30 @@ class ApiClientArgs:
         """
         The set of arguments for constructing a ApiClient resource.
 
-        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: The `allowCrossOriginEndpoints` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] application_type: The `applicationType` input. One of `web`, `native`.
-        :param pulumi.Input[_builtins.str] client_name: The `clientName` input.
-        :param pulumi.Input[_builtins.str] client_uri: The `clientUri` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] contacts: The `contacts` input.
-        :param pulumi.Input[Mapping[str, Any]] extra_metadata: The `extraMetadata` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: The `grantTypes` input.
-        :param pulumi.Input[_builtins.str] initial_access_token: The `initialAccessToken` input.
-        :param pulumi.Input[_builtins.str] issuer: The `issuer` input.
-        :param pulumi.Input[_builtins.str] jwks_uri: The `jwksUri` input.
-        :param pulumi.Input[_builtins.str] logo_uri: The `logoUri` input.
-        :param pulumi.Input[_builtins.str] policy_uri: The `policyUri` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: The `redirectUris` input.
-        :param pulumi.Input[_builtins.str] registration_endpoint: The `registrationEndpoint` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] response_types: The `responseTypes` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: The `scopes` input.
-        :param pulumi.Input[_builtins.str] software_id: The `softwareId` input.
-        :param pulumi.Input[_builtins.str] software_version: The `softwareVersion` input.
-        :param pulumi.Input[_builtins.str] token_endpoint: The `tokenEndpoint` input.
-        :param pulumi.Input[_builtins.str] token_endpoint_auth_method: The `tokenEndpointAuthMethod` input.
-        :param pulumi.Input[_builtins.str] tos_uri: The `tosUri` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
+        :param pulumi.Input[_builtins.str] application_type: `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
+        :param pulumi.Input[_builtins.str] client_name: `client_name`: a name shown to users. Updated in place.
+        :param pulumi.Input[_builtins.str] client_uri: `client_uri`: the client's home page. Updated in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] contacts: `contacts`: e-mail addresses of the people responsible. Updated in place.
+        :param pulumi.Input[Mapping[str, Any]] extra_metadata: Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
+        :param pulumi.Input[_builtins.str] initial_access_token: The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
+        :param pulumi.Input[_builtins.str] issuer: The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).
+        :param pulumi.Input[_builtins.str] jwks_uri: `jwks_uri`, for clients that authenticate with keys. Updated in place.
+        :param pulumi.Input[_builtins.str] logo_uri: `logo_uri`. Updated in place.
+        :param pulumi.Input[_builtins.str] policy_uri: `policy_uri`: privacy policy. Updated in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
+        :param pulumi.Input[_builtins.str] registration_endpoint: The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] response_types: `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
+        :param pulumi.Input[_builtins.str] software_id: `software_id`. Updated in place.
+        :param pulumi.Input[_builtins.str] software_version: `software_version`. Updated in place.
+        :param pulumi.Input[_builtins.str] token_endpoint: The token endpoint to report as the `tokenEndpoint` output, when not discovered (the registration never uses it). Changing it updates the output only.
+        :param pulumi.Input[_builtins.str] token_endpoint_auth_method: `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
+        :param pulumi.Input[_builtins.str] tos_uri: `tos_uri`: terms of service. Updated in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         if allow_cross_origin_endpoints is not None:
             pulumi.set(__self__, "allow_cross_origin_endpoints", allow_cross_origin_endpoints)
@@ -124,7 +124,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowCrossOriginEndpoints")
     def allow_cross_origin_endpoints(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowCrossOriginEndpoints` input.
+        Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         """
         return pulumi.get(self, "allow_cross_origin_endpoints")
 
@@ -136,7 +136,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -148,7 +148,7 @@ class ApiClientArgs:
     @pulumi.getter(name="applicationType")
     def application_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `applicationType` input. One of `web`, `native`.
+        `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
         """
         return pulumi.get(self, "application_type")
 
@@ -160,7 +160,7 @@ class ApiClientArgs:
     @pulumi.getter(name="clientName")
     def client_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientName` input.
+        `client_name`: a name shown to users. Updated in place.
         """
         return pulumi.get(self, "client_name")
 
@@ -172,7 +172,7 @@ class ApiClientArgs:
     @pulumi.getter(name="clientUri")
     def client_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientUri` input.
+        `client_uri`: the client's home page. Updated in place.
         """
         return pulumi.get(self, "client_uri")
 
@@ -184,7 +184,7 @@ class ApiClientArgs:
     @pulumi.getter
     def contacts(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `contacts` input.
+        `contacts`: e-mail addresses of the people responsible. Updated in place.
         """
         return pulumi.get(self, "contacts")
 
@@ -196,7 +196,7 @@ class ApiClientArgs:
     @pulumi.getter(name="extraMetadata")
     def extra_metadata(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        The `extraMetadata` input.
+        Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
         """
         return pulumi.get(self, "extra_metadata")
 
@@ -208,7 +208,7 @@ class ApiClientArgs:
     @pulumi.getter(name="grantTypes")
     def grant_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `grantTypes` input.
+        `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
         """
         return pulumi.get(self, "grant_types")
 
@@ -220,7 +220,7 @@ class ApiClientArgs:
     @pulumi.getter(name="initialAccessToken")
     def initial_access_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `initialAccessToken` input.
+        The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
         """
         return pulumi.get(self, "initial_access_token")
 
@@ -232,7 +232,7 @@ class ApiClientArgs:
     @pulumi.getter
     def issuer(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `issuer` input.
+        The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).
         """
         return pulumi.get(self, "issuer")
 
@@ -244,7 +244,7 @@ class ApiClientArgs:
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `jwksUri` input.
+        `jwks_uri`, for clients that authenticate with keys. Updated in place.
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -256,7 +256,7 @@ class ApiClientArgs:
     @pulumi.getter(name="logoUri")
     def logo_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `logoUri` input.
+        `logo_uri`. Updated in place.
         """
         return pulumi.get(self, "logo_uri")
 
@@ -268,7 +268,7 @@ class ApiClientArgs:
     @pulumi.getter(name="policyUri")
     def policy_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `policyUri` input.
+        `policy_uri`: privacy policy. Updated in place.
         """
         return pulumi.get(self, "policy_uri")
 
@@ -280,7 +280,7 @@ class ApiClientArgs:
     @pulumi.getter(name="redirectUris")
     def redirect_uris(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `redirectUris` input.
+        `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
         """
         return pulumi.get(self, "redirect_uris")
 
@@ -292,7 +292,7 @@ class ApiClientArgs:
     @pulumi.getter(name="registrationEndpoint")
     def registration_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `registrationEndpoint` input.
+        The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
         """
         return pulumi.get(self, "registration_endpoint")
 
@@ -304,7 +304,7 @@ class ApiClientArgs:
     @pulumi.getter(name="responseTypes")
     def response_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `responseTypes` input.
+        `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
         """
         return pulumi.get(self, "response_types")
 
@@ -316,7 +316,7 @@ class ApiClientArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -328,7 +328,7 @@ class ApiClientArgs:
     @pulumi.getter
     def scopes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `scopes` input.
+        `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
         """
         return pulumi.get(self, "scopes")
 
@@ -340,7 +340,7 @@ class ApiClientArgs:
     @pulumi.getter(name="softwareId")
     def software_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `softwareId` input.
+        `software_id`. Updated in place.
         """
         return pulumi.get(self, "software_id")
 
@@ -352,7 +352,7 @@ class ApiClientArgs:
     @pulumi.getter(name="softwareVersion")
     def software_version(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `softwareVersion` input.
+        `software_version`. Updated in place.
         """
         return pulumi.get(self, "software_version")
 
@@ -364,7 +364,7 @@ class ApiClientArgs:
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `tokenEndpoint` input.
+        The token endpoint to report as the `tokenEndpoint` output, when not discovered (the registration never uses it). Changing it updates the output only.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -376,7 +376,7 @@ class ApiClientArgs:
     @pulumi.getter(name="tokenEndpointAuthMethod")
     def token_endpoint_auth_method(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `tokenEndpointAuthMethod` input.
+        `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
         """
         return pulumi.get(self, "token_endpoint_auth_method")
 
@@ -388,7 +388,7 @@ class ApiClientArgs:
     @pulumi.getter(name="tosUri")
     def tos_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `tosUri` input.
+        `tos_uri`: terms of service. Updated in place.
         """
         return pulumi.get(self, "tos_uri")
 
@@ -400,7 +400,7 @@ class ApiClientArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
@@ -441,36 +441,36 @@ class ApiClient(pulumi.CustomResource):
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591), managed by RFC 7592 where the server allows.
+        An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: The `allowCrossOriginEndpoints` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] application_type: The `applicationType` input. One of `web`, `native`.
-        :param pulumi.Input[_builtins.str] client_name: The `clientName` input.
-        :param pulumi.Input[_builtins.str] client_uri: The `clientUri` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] contacts: The `contacts` input.
-        :param pulumi.Input[Mapping[str, Any]] extra_metadata: The `extraMetadata` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: The `grantTypes` input.
-        :param pulumi.Input[_builtins.str] initial_access_token: The `initialAccessToken` input.
-        :param pulumi.Input[_builtins.str] issuer: The `issuer` input.
-        :param pulumi.Input[_builtins.str] jwks_uri: The `jwksUri` input.
-        :param pulumi.Input[_builtins.str] logo_uri: The `logoUri` input.
-        :param pulumi.Input[_builtins.str] policy_uri: The `policyUri` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: The `redirectUris` input.
-        :param pulumi.Input[_builtins.str] registration_endpoint: The `registrationEndpoint` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] response_types: The `responseTypes` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: The `scopes` input.
-        :param pulumi.Input[_builtins.str] software_id: The `softwareId` input.
-        :param pulumi.Input[_builtins.str] software_version: The `softwareVersion` input.
-        :param pulumi.Input[_builtins.str] token_endpoint: The `tokenEndpoint` input.
-        :param pulumi.Input[_builtins.str] token_endpoint_auth_method: The `tokenEndpointAuthMethod` input.
-        :param pulumi.Input[_builtins.str] tos_uri: The `tosUri` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.bool] allow_cross_origin_endpoints: Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
+        :param pulumi.Input[_builtins.str] application_type: `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
+        :param pulumi.Input[_builtins.str] client_name: `client_name`: a name shown to users. Updated in place.
+        :param pulumi.Input[_builtins.str] client_uri: `client_uri`: the client's home page. Updated in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] contacts: `contacts`: e-mail addresses of the people responsible. Updated in place.
+        :param pulumi.Input[Mapping[str, Any]] extra_metadata: Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
+        :param pulumi.Input[_builtins.str] initial_access_token: The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
+        :param pulumi.Input[_builtins.str] issuer: The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).
+        :param pulumi.Input[_builtins.str] jwks_uri: `jwks_uri`, for clients that authenticate with keys. Updated in place.
+        :param pulumi.Input[_builtins.str] logo_uri: `logo_uri`. Updated in place.
+        :param pulumi.Input[_builtins.str] policy_uri: `policy_uri`: privacy policy. Updated in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
+        :param pulumi.Input[_builtins.str] registration_endpoint: The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] response_types: `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
+        :param pulumi.Input[_builtins.str] software_id: `software_id`. Updated in place.
+        :param pulumi.Input[_builtins.str] software_version: `software_version`. Updated in place.
+        :param pulumi.Input[_builtins.str] token_endpoint: The token endpoint to report as the `tokenEndpoint` output, when not discovered (the registration never uses it). Changing it updates the output only.
+        :param pulumi.Input[_builtins.str] token_endpoint_auth_method: `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
+        :param pulumi.Input[_builtins.str] tos_uri: `tos_uri`: terms of service. Updated in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         ...
     @overload
@@ -479,7 +479,7 @@ class ApiClient(pulumi.CustomResource):
                  args: Optional[ApiClientArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591), managed by RFC 7592 where the server allows.
+        An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.
 
         ## Example Usage
 
@@ -627,7 +627,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowCrossOriginEndpoints")
     def allow_cross_origin_endpoints(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowCrossOriginEndpoints` input.
+        Trust endpoints on another origin than the issuer's. Endpoints discovered from `issuer` (registration and token endpoints) or named by the server (`registration_client_uri`) receive credentials only when they share the origin (scheme, host, port) of where they were found; endpoints you set explicitly are always used. Default false: set it only for a server known to split its endpoints across hosts.
         """
         return pulumi.get(self, "allow_cross_origin_endpoints")
 
@@ -635,7 +635,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow `http://` endpoints on non-loopback hosts. Default false; never use with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -643,7 +643,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="applicationType")
     def application_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `applicationType` input. One of `web`, `native`.
+        `application_type` (OpenID Connect Registration): `web` (default) or `native`. Updated in place. One of `web`, `native`.
         """
         return pulumi.get(self, "application_type")
 
@@ -651,7 +651,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id.
+        The client id issued by the server.
         """
         return pulumi.get(self, "client_id")
 
@@ -659,7 +659,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientIdIssuedAt")
     def client_id_issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client id was issued (RFC 3339).
+        When the client id was issued (RFC 3339), when the server said.
         """
         return pulumi.get(self, "client_id_issued_at")
 
@@ -667,7 +667,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientName")
     def client_name(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientName` input.
+        `client_name`: a name shown to users. Updated in place.
         """
         return pulumi.get(self, "client_name")
 
@@ -675,7 +675,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client secret, when the client has one (secret).
+        The client secret, when the server issued one (not for public clients).
         """
         return pulumi.get(self, "client_secret")
 
@@ -683,7 +683,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretExpiresAt")
     def client_secret_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client secret expires (RFC 3339); absent when it does not.
+        When the client secret expires (RFC 3339); undefined when it does not.
         """
         return pulumi.get(self, "client_secret_expires_at")
 
@@ -691,7 +691,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientUri")
     def client_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientUri` input.
+        `client_uri`: the client's home page. Updated in place.
         """
         return pulumi.get(self, "client_uri")
 
@@ -699,7 +699,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def contacts(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `contacts` input.
+        `contacts`: e-mail addresses of the people responsible. Updated in place.
         """
         return pulumi.get(self, "contacts")
 
@@ -707,7 +707,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When this resource created the client (RFC 3339).
+        When this client was created by this resource (RFC 3339).
         """
         return pulumi.get(self, "created_at")
 
@@ -715,7 +715,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="extraMetadata")
     def extra_metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
         """
-        The `extraMetadata` input.
+        Other metadata the server understands, by its wire name (e.g. `{ post_logout_redirect_uris: [...] }`). Names that have an input above, and fields the server issues, are refused. Updated in place.
         """
         return pulumi.get(self, "extra_metadata")
 
@@ -723,7 +723,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="grantTypes")
     def grant_types(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `grantTypes` input.
+        `grant_types`, e.g. `["client_credentials"]`. Default: the server's (RFC 7591 says `["authorization_code"]`). Every one asked for must be registered, or the resource fails. Updated in place.
         """
         return pulumi.get(self, "grant_types")
 
@@ -731,7 +731,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="initialAccessToken")
     def initial_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `initialAccessToken` input.
+        The initial access token the server requires for registration (RFC 7591 §3), sent as a Bearer token. Secret. Used only to register: changing it registers nothing.
         """
         return pulumi.get(self, "initial_access_token")
 
@@ -739,7 +739,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def issuer(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The issuer the client is registered at.
+        The issuer, when given.
         """
         return pulumi.get(self, "issuer")
 
@@ -747,7 +747,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `jwksUri` input.
+        `jwks_uri`, for clients that authenticate with keys. Updated in place.
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -755,7 +755,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="logoUri")
     def logo_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `logoUri` input.
+        `logo_uri`. Updated in place.
         """
         return pulumi.get(self, "logo_uri")
 
@@ -763,7 +763,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
         """
-        The registered client metadata, as the server answered.
+        The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
         """
         return pulumi.get(self, "metadata")
 
@@ -771,7 +771,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="policyUri")
     def policy_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `policyUri` input.
+        `policy_uri`: privacy policy. Updated in place.
         """
         return pulumi.get(self, "policy_uri")
 
@@ -779,7 +779,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="redirectUris")
     def redirect_uris(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `redirectUris` input.
+        `redirect_uris`, for redirect-based flows (authorization code). Updated in place.
         """
         return pulumi.get(self, "redirect_uris")
 
@@ -787,7 +787,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="registrationAccessToken")
     def registration_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The RFC 7592 registration access token (secret).
+        The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
         """
         return pulumi.get(self, "registration_access_token")
 
@@ -795,7 +795,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="registrationClientUri")
     def registration_client_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The RFC 7592 client configuration endpoint.
+        The client configuration endpoint (RFC 7592), when the server offers management.
         """
         return pulumi.get(self, "registration_client_uri")
 
@@ -803,7 +803,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="registrationEndpoint")
     def registration_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `registrationEndpoint` input.
+        The registration endpoint URL, when not discovered. HTTPS is required except on loopback. Changing it registers a new client (replace).
         """
         return pulumi.get(self, "registration_endpoint")
 
@@ -811,7 +811,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="responseTypes")
     def response_types(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `responseTypes` input.
+        `response_types`. Default: the server's (RFC 7591 says `["code"]`, which makes most servers require `redirectUris`): set `[]` for a machine-to-machine client. Updated in place.
         """
         return pulumi.get(self, "response_types")
 
@@ -819,7 +819,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -827,7 +827,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        When rotation falls due (RFC 3339), when `rotateAfter` is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -835,7 +835,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def scopes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `scopes` input.
+        `scope`: the scopes the client may ask for (sent space-separated). Updated in place.
         """
         return pulumi.get(self, "scopes")
 
@@ -843,7 +843,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="softwareId")
     def software_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `softwareId` input.
+        `software_id`. Updated in place.
         """
         return pulumi.get(self, "software_id")
 
@@ -851,7 +851,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="softwareVersion")
     def software_version(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `softwareVersion` input.
+        `software_version`. Updated in place.
         """
         return pulumi.get(self, "software_version")
 
@@ -859,7 +859,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint where the client obtains tokens.
+        The token endpoint: the given one, else the one discovered from `issuer`.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -867,7 +867,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpointAuthMethod")
     def token_endpoint_auth_method(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `tokenEndpointAuthMethod` input.
+        `token_endpoint_auth_method`. Default: the server's (RFC 7591 says `client_secret_basic`). It must be registered as asked, or the resource fails. Updated in place.
         """
         return pulumi.get(self, "token_endpoint_auth_method")
 
@@ -875,7 +875,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="tosUri")
     def tos_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `tosUri` input.
+        `tos_uri`: terms of service. Updated in place.
         """
         return pulumi.get(self, "tos_uri")
 
@@ -883,7 +883,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 

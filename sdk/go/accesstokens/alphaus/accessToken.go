@@ -12,69 +12,73 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An Alphaus (Ripple / Wave) access token, issued by Alphaus's OAuth 2.0 token endpoint.
+// An Alphaus (Ripple, Wave) access token, issued by the client_credentials or password grant from inputs or `ALPHAUS_*` environment variables. Alphaus cannot revoke tokens: delete warns, and the token lives until it expires.
 //
 // ## Example Usage
 type AccessToken struct {
 	pulumi.CustomResourceState
 
-	// The access token (secret).
+	// The access token.
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
-	// The `authUrl` input.
+	// The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
 	AuthUrl pulumi.StringPtrOutput `pulumi:"authUrl"`
-	// The `clientId` input.
+	// The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// The `clientSecret` input.
+	// The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// Where the credential came from (inputs or environment).
+	// Where the credentials came from: `inputs`, `ALPHAUS_*`, `ALPHAUS_RIPPLE_*` or `ALPHAUS_WAVE_*`.
 	CredentialSource pulumi.StringPtrOutput `pulumi:"credentialSource"`
-	// The `environment` input. One of `production`, `beta`.
+	// `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
 	Environment pulumi.StringPtrOutput `pulumi:"environment"`
-	// When the token expires (RFC 3339), when known.
+	// When the token expires (RFC 3339), when the system gave a lifetime.
 	ExpiresAt pulumi.StringPtrOutput `pulumi:"expiresAt"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrOutput `pulumi:"gracePeriod"`
-	// The `grantType` input. One of `client_credentials`, `password`.
+	// The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
 	GrantType pulumi.StringPtrOutput `pulumi:"grantType"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrOutput `pulumi:"http"`
-	// When the token was issued (RFC 3339).
+	// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+	InitialRefreshToken pulumi.StringPtrOutput `pulumi:"initialRefreshToken"`
+	// When the current token was issued (RFC 3339): the last rotation.
 	IssuedAt pulumi.StringPtrOutput `pulumi:"issuedAt"`
-	// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+	// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 	Liveness pulumi.StringPtrOutput `pulumi:"liveness"`
-	// The `password` input.
+	// The account's password, for the password grant. Secret. Default: from the environment.
 	Password pulumi.StringPtrOutput `pulumi:"password"`
-	// The previous token during its grace period after a rotation (secret).
+	// The previous token, kept during its grace period after a rotation.
 	PreviousAccessToken pulumi.StringPtrOutput `pulumi:"previousAccessToken"`
-	// When the previous token is revoked (RFC 3339).
+	// When the previous token will be revoked (on the first `up` after this time).
 	PreviousRevokeAt pulumi.StringPtrOutput `pulumi:"previousRevokeAt"`
-	// The `product` input. One of `ripple`, `wave`.
+	// The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
 	Product pulumi.StringPtrOutput `pulumi:"product"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrOutput `pulumi:"recreateIfInvalid"`
-	// When the refresh token expires (RFC 3339), when the server said.
+	// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
+	// When the stored refresh token dies, when the system says.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
-	// The client id used.
+	// The client id used (from the inputs or the environment).
 	ResolvedClientId pulumi.StringPtrOutput `pulumi:"resolvedClientId"`
-	// The grant used.
+	// The grant used. One of `client_credentials`, `password`.
 	ResolvedGrantType pulumi.StringPtrOutput `pulumi:"resolvedGrantType"`
-	// The Alphaus product the token is for.
+	// The product whose endpoint issued the token. One of `ripple`, `wave`.
 	ResolvedProduct pulumi.StringPtrOutput `pulumi:"resolvedProduct"`
-	// The token endpoint used (given or discovered).
+	// The token endpoint used.
 	ResolvedTokenEndpoint pulumi.StringPtrOutput `pulumi:"resolvedTokenEndpoint"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrOutput `pulumi:"rotateBeforeExpiry"`
-	// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+	// When rotation falls due (RFC 3339), when a rotation policy is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The scope the server granted, when it said.
+	// The scope granted, when the system said (space-separated).
 	Scope pulumi.StringPtrOutput `pulumi:"scope"`
-	// The token type, e.g. "Bearer".
+	// The token type; always `Bearer`.
 	TokenType pulumi.StringPtrOutput `pulumi:"tokenType"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
-	// The `username` input.
+	// The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
 	Username pulumi.StringPtrOutput `pulumi:"username"`
 }
 
@@ -85,6 +89,9 @@ func NewAccessToken(ctx *pulumi.Context,
 		args = &AccessTokenArgs{}
 	}
 
+	if args.RecreateIfInvalid == nil {
+		args.RecreateIfInvalid = pulumi.BoolPtr(true)
+	}
 	if args.ClientSecret != nil {
 		args.ClientSecret = pulumi.ToSecret(args.ClientSecret).(pulumi.StringPtrInput)
 	}
@@ -94,8 +101,10 @@ func NewAccessToken(ctx *pulumi.Context,
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"accessToken",
 		"clientSecret",
+		"initialRefreshToken",
 		"password",
 		"previousAccessToken",
+		"refreshToken",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -131,65 +140,65 @@ func (AccessTokenState) ElementType() reflect.Type {
 }
 
 type accessTokenArgs struct {
-	// The `authUrl` input.
+	// The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
 	AuthUrl *string `pulumi:"authUrl"`
-	// The `clientId` input.
+	// The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
 	ClientId *string `pulumi:"clientId"`
-	// The `clientSecret` input.
+	// The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
 	ClientSecret *string `pulumi:"clientSecret"`
-	// The `environment` input. One of `production`, `beta`.
+	// `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
 	Environment *string `pulumi:"environment"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod *string `pulumi:"gracePeriod"`
-	// The `grantType` input. One of `client_credentials`, `password`.
+	// The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
 	GrantType *string `pulumi:"grantType"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http *accesstokens.Http `pulumi:"http"`
-	// The `password` input.
+	// The account's password, for the password grant. Secret. Default: from the environment.
 	Password *string `pulumi:"password"`
-	// The `product` input. One of `ripple`, `wave`.
+	// The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
 	Product *string `pulumi:"product"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid *bool `pulumi:"recreateIfInvalid"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry *string `pulumi:"rotateBeforeExpiry"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers map[string]string `pulumi:"triggers"`
-	// The `username` input.
+	// The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
 	Username *string `pulumi:"username"`
 }
 
 // The set of arguments for constructing a AccessToken resource.
 type AccessTokenArgs struct {
-	// The `authUrl` input.
+	// The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
 	AuthUrl pulumi.StringPtrInput
-	// The `clientId` input.
+	// The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
 	ClientId pulumi.StringPtrInput
-	// The `clientSecret` input.
+	// The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
 	ClientSecret pulumi.StringPtrInput
-	// The `environment` input. One of `production`, `beta`.
+	// `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
 	Environment pulumi.StringPtrInput
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrInput
-	// The `grantType` input. One of `client_credentials`, `password`.
+	// The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
 	GrantType pulumi.StringPtrInput
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrInput
-	// The `password` input.
+	// The account's password, for the password grant. Secret. Default: from the environment.
 	Password pulumi.StringPtrInput
-	// The `product` input. One of `ripple`, `wave`.
+	// The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
 	Product pulumi.StringPtrInput
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrInput
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapInput
-	// The `username` input.
+	// The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
 	Username pulumi.StringPtrInput
 }
 
@@ -280,147 +289,157 @@ func (o AccessTokenOutput) ToAccessTokenOutputWithContext(ctx context.Context) A
 	return o
 }
 
-// The access token (secret).
+// The access token.
 func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `authUrl` input.
+// The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
 func (o AccessTokenOutput) AuthUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AuthUrl }).(pulumi.StringPtrOutput)
 }
 
-// The `clientId` input.
+// The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
 func (o AccessTokenOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// The `clientSecret` input.
+// The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
 func (o AccessTokenOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// Where the credential came from (inputs or environment).
+// Where the credentials came from: `inputs`, `ALPHAUS_*`, `ALPHAUS_RIPPLE_*` or `ALPHAUS_WAVE_*`.
 func (o AccessTokenOutput) CredentialSource() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.CredentialSource }).(pulumi.StringPtrOutput)
 }
 
-// The `environment` input. One of `production`, `beta`.
+// `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
 func (o AccessTokenOutput) Environment() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Environment }).(pulumi.StringPtrOutput)
 }
 
-// When the token expires (RFC 3339), when known.
+// When the token expires (RFC 3339), when the system gave a lifetime.
 func (o AccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 func (o AccessTokenOutput) GracePeriod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GracePeriod }).(pulumi.StringPtrOutput)
 }
 
-// The `grantType` input. One of `client_credentials`, `password`.
+// The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
 func (o AccessTokenOutput) GrantType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GrantType }).(pulumi.StringPtrOutput)
 }
 
-// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 func (o AccessTokenOutput) Http() accesstokens.HttpPtrOutput {
 	return o.ApplyT(func(v *AccessToken) accesstokens.HttpPtrOutput { return v.Http }).(accesstokens.HttpPtrOutput)
 }
 
-// When the token was issued (RFC 3339).
+// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+func (o AccessTokenOutput) InitialRefreshToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.InitialRefreshToken }).(pulumi.StringPtrOutput)
+}
+
+// When the current token was issued (RFC 3339): the last rotation.
 func (o AccessTokenOutput) IssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.IssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 func (o AccessTokenOutput) Liveness() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Liveness }).(pulumi.StringPtrOutput)
 }
 
-// The `password` input.
+// The account's password, for the password grant. Secret. Default: from the environment.
 func (o AccessTokenOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Password }).(pulumi.StringPtrOutput)
 }
 
-// The previous token during its grace period after a rotation (secret).
+// The previous token, kept during its grace period after a rotation.
 func (o AccessTokenOutput) PreviousAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// When the previous token is revoked (RFC 3339).
+// When the previous token will be revoked (on the first `up` after this time).
 func (o AccessTokenOutput) PreviousRevokeAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousRevokeAt }).(pulumi.StringPtrOutput)
 }
 
-// The `product` input. One of `ripple`, `wave`.
+// The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
 func (o AccessTokenOutput) Product() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Product }).(pulumi.StringPtrOutput)
 }
 
-// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 func (o AccessTokenOutput) RecreateIfInvalid() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RecreateIfInvalid }).(pulumi.BoolPtrOutput)
 }
 
-// When the refresh token expires (RFC 3339), when the server said.
+// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
+}
+
+// When the stored refresh token dies, when the system says.
 func (o AccessTokenOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The client id used.
+// The client id used (from the inputs or the environment).
 func (o AccessTokenOutput) ResolvedClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedClientId }).(pulumi.StringPtrOutput)
 }
 
-// The grant used.
+// The grant used. One of `client_credentials`, `password`.
 func (o AccessTokenOutput) ResolvedGrantType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedGrantType }).(pulumi.StringPtrOutput)
 }
 
-// The Alphaus product the token is for.
+// The product whose endpoint issued the token. One of `ripple`, `wave`.
 func (o AccessTokenOutput) ResolvedProduct() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedProduct }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint used (given or discovered).
+// The token endpoint used.
 func (o AccessTokenOutput) ResolvedTokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedTokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 func (o AccessTokenOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 func (o AccessTokenOutput) RotateBeforeExpiry() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateBeforeExpiry }).(pulumi.StringPtrOutput)
 }
 
-// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+// When rotation falls due (RFC 3339), when a rotation policy is set.
 func (o AccessTokenOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The scope the server granted, when it said.
+// The scope granted, when the system said (space-separated).
 func (o AccessTokenOutput) Scope() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
 }
 
-// The token type, e.g. "Bearer".
+// The token type; always `Bearer`.
 func (o AccessTokenOutput) TokenType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TokenType }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map rotates the token (like `time_rotating`'s triggers).
 func (o AccessTokenOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }
 
-// The `username` input.
+// The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
 func (o AccessTokenOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Username }).(pulumi.StringPtrOutput)
 }

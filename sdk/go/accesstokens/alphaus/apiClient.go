@@ -12,55 +12,63 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An Alphaus API client, created with an owner credential.
+// An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.
 //
 // ## Example Usage
 type ApiClient struct {
 	pulumi.CustomResourceState
 
-	// The `accessToken` input.
+	// The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
-	// The `apiUrl` input.
+	// The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
 	ApiUrl pulumi.StringPtrOutput `pulumi:"apiUrl"`
-	// The API base URL.
+	// The Blue API base the client was created at.
 	BlueApiUrl pulumi.StringPtrOutput `pulumi:"blueApiUrl"`
-	// The client id.
+	// The client id issued by the server.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// When the client id was issued (RFC 3339).
+	// When the client id was issued (RFC 3339), when the server said.
 	ClientIdIssuedAt pulumi.StringPtrOutput `pulumi:"clientIdIssuedAt"`
-	// The client secret, when the client has one (secret).
+	// The client secret, when the server issued one (not for public clients).
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// When the client secret expires (RFC 3339); absent when it does not.
+	// When the client secret expires (RFC 3339); undefined when it does not.
 	ClientSecretExpiresAt pulumi.StringPtrOutput `pulumi:"clientSecretExpiresAt"`
-	// When Alphaus created the client.
+	// When Alphaus created the client, as it said (also `clientIdIssuedAt`, RFC 3339).
 	CreateTime pulumi.StringPtrOutput `pulumi:"createTime"`
-	// When this resource created the client (RFC 3339).
+	// When this client was created by this resource (RFC 3339).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
-	// The Alphaus environment.
+	// The environment, when given. One of `production`, `beta`.
 	Environment pulumi.StringPtrOutput `pulumi:"environment"`
-	// The grant the client uses.
+	// The grant its tokens use: `client_credentials`.
 	GrantType pulumi.StringPtrOutput `pulumi:"grantType"`
-	// The client's name.
+	// The issuer, when given.
+	Issuer pulumi.StringPtrOutput `pulumi:"issuer"`
+	// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+	Metadata pulumi.MapOutput `pulumi:"metadata"`
+	// The client's name at Alphaus.
 	Name pulumi.StringPtrOutput `pulumi:"name"`
-	// The `ownerAuthUrl` input.
+	// The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
 	OwnerAuthUrl pulumi.StringPtrOutput `pulumi:"ownerAuthUrl"`
-	// The `ownerClientId` input.
+	// The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
 	OwnerClientId pulumi.StringPtrOutput `pulumi:"ownerClientId"`
-	// The `ownerClientSecret` input.
+	// The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
 	OwnerClientSecret pulumi.StringPtrOutput `pulumi:"ownerClientSecret"`
-	// The `ownerPassword` input.
+	// The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
 	OwnerPassword pulumi.StringPtrOutput `pulumi:"ownerPassword"`
-	// The `ownerUsername` input.
+	// The owner's user name, for the password grant. Default: from the environment.
 	OwnerUsername pulumi.StringPtrOutput `pulumi:"ownerUsername"`
-	// The parent account.
+	// The owner the client belongs to, as Alphaus names it.
 	Parent pulumi.StringPtrOutput `pulumi:"parent"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+	RegistrationAccessToken pulumi.StringPtrOutput `pulumi:"registrationAccessToken"`
+	// The client configuration endpoint (RFC 7592), when the server offers management.
+	RegistrationClientUri pulumi.StringPtrOutput `pulumi:"registrationClientUri"`
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+	// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The token endpoint where the client obtains tokens.
+	// The token endpoint: the given one, else the one discovered from `issuer`.
 	TokenEndpoint pulumi.StringPtrOutput `pulumi:"tokenEndpoint"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
 }
 
@@ -91,6 +99,7 @@ func NewApiClient(ctx *pulumi.Context,
 		"clientSecret",
 		"ownerClientSecret",
 		"ownerPassword",
+		"registrationAccessToken",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -126,53 +135,53 @@ func (ApiClientState) ElementType() reflect.Type {
 }
 
 type apiClientArgs struct {
-	// The `accessToken` input.
+	// The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
 	AccessToken *string `pulumi:"accessToken"`
-	// The `apiUrl` input.
+	// The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
 	ApiUrl *string `pulumi:"apiUrl"`
-	// The `environment` input. One of `production`, `beta`.
+	// `production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client. One of `production`, `beta`.
 	Environment *string `pulumi:"environment"`
-	// The `name` input.
+	// The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.
 	Name string `pulumi:"name"`
-	// The `ownerAuthUrl` input.
+	// The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
 	OwnerAuthUrl *string `pulumi:"ownerAuthUrl"`
-	// The `ownerClientId` input.
+	// The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
 	OwnerClientId *string `pulumi:"ownerClientId"`
-	// The `ownerClientSecret` input.
+	// The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
 	OwnerClientSecret *string `pulumi:"ownerClientSecret"`
-	// The `ownerPassword` input.
+	// The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
 	OwnerPassword *string `pulumi:"ownerPassword"`
-	// The `ownerUsername` input.
+	// The owner's user name, for the password grant. Default: from the environment.
 	OwnerUsername *string `pulumi:"ownerUsername"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers map[string]string `pulumi:"triggers"`
 }
 
 // The set of arguments for constructing a ApiClient resource.
 type ApiClientArgs struct {
-	// The `accessToken` input.
+	// The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
 	AccessToken pulumi.StringPtrInput
-	// The `apiUrl` input.
+	// The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
 	ApiUrl pulumi.StringPtrInput
-	// The `environment` input. One of `production`, `beta`.
+	// `production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client. One of `production`, `beta`.
 	Environment pulumi.StringPtrInput
-	// The `name` input.
+	// The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.
 	Name pulumi.StringInput
-	// The `ownerAuthUrl` input.
+	// The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
 	OwnerAuthUrl pulumi.StringPtrInput
-	// The `ownerClientId` input.
+	// The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
 	OwnerClientId pulumi.StringPtrInput
-	// The `ownerClientSecret` input.
+	// The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
 	OwnerClientSecret pulumi.StringPtrInput
-	// The `ownerPassword` input.
+	// The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
 	OwnerPassword pulumi.StringPtrInput
-	// The `ownerUsername` input.
+	// The owner's user name, for the password grant. Default: from the environment.
 	OwnerUsername pulumi.StringPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapInput
 }
 
@@ -263,112 +272,132 @@ func (o ApiClientOutput) ToApiClientOutputWithContext(ctx context.Context) ApiCl
 	return o
 }
 
-// The `accessToken` input.
+// The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
 func (o ApiClientOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `apiUrl` input.
+// The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
 func (o ApiClientOutput) ApiUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ApiUrl }).(pulumi.StringPtrOutput)
 }
 
-// The API base URL.
+// The Blue API base the client was created at.
 func (o ApiClientOutput) BlueApiUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.BlueApiUrl }).(pulumi.StringPtrOutput)
 }
 
-// The client id.
+// The client id issued by the server.
 func (o ApiClientOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// When the client id was issued (RFC 3339).
+// When the client id was issued (RFC 3339), when the server said.
 func (o ApiClientOutput) ClientIdIssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientIdIssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The client secret, when the client has one (secret).
+// The client secret, when the server issued one (not for public clients).
 func (o ApiClientOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// When the client secret expires (RFC 3339); absent when it does not.
+// When the client secret expires (RFC 3339); undefined when it does not.
 func (o ApiClientOutput) ClientSecretExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientSecretExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// When Alphaus created the client.
+// When Alphaus created the client, as it said (also `clientIdIssuedAt`, RFC 3339).
 func (o ApiClientOutput) CreateTime() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.CreateTime }).(pulumi.StringPtrOutput)
 }
 
-// When this resource created the client (RFC 3339).
+// When this client was created by this resource (RFC 3339).
 func (o ApiClientOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// The Alphaus environment.
+// The environment, when given. One of `production`, `beta`.
 func (o ApiClientOutput) Environment() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Environment }).(pulumi.StringPtrOutput)
 }
 
-// The grant the client uses.
+// The grant its tokens use: `client_credentials`.
 func (o ApiClientOutput) GrantType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.GrantType }).(pulumi.StringPtrOutput)
 }
 
-// The client's name.
+// The issuer, when given.
+func (o ApiClientOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Issuer }).(pulumi.StringPtrOutput)
+}
+
+// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+func (o ApiClientOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.MapOutput { return v.Metadata }).(pulumi.MapOutput)
+}
+
+// The client's name at Alphaus.
 func (o ApiClientOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// The `ownerAuthUrl` input.
+// The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
 func (o ApiClientOutput) OwnerAuthUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.OwnerAuthUrl }).(pulumi.StringPtrOutput)
 }
 
-// The `ownerClientId` input.
+// The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
 func (o ApiClientOutput) OwnerClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.OwnerClientId }).(pulumi.StringPtrOutput)
 }
 
-// The `ownerClientSecret` input.
+// The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
 func (o ApiClientOutput) OwnerClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.OwnerClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// The `ownerPassword` input.
+// The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
 func (o ApiClientOutput) OwnerPassword() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.OwnerPassword }).(pulumi.StringPtrOutput)
 }
 
-// The `ownerUsername` input.
+// The owner's user name, for the password grant. Default: from the environment.
 func (o ApiClientOutput) OwnerUsername() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.OwnerUsername }).(pulumi.StringPtrOutput)
 }
 
-// The parent account.
+// The owner the client belongs to, as Alphaus names it.
 func (o ApiClientOutput) Parent() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Parent }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+func (o ApiClientOutput) RegistrationAccessToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationAccessToken }).(pulumi.StringPtrOutput)
+}
+
+// The client configuration endpoint (RFC 7592), when the server offers management.
+func (o ApiClientOutput) RegistrationClientUri() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationClientUri }).(pulumi.StringPtrOutput)
+}
+
+// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 func (o ApiClientOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 func (o ApiClientOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint where the client obtains tokens.
+// The token endpoint: the given one, else the one discovered from `issuer`.
 func (o ApiClientOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 func (o ApiClientOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }

@@ -13,67 +13,67 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An Exastro IT Automation access token, renewed from a refresh token of a user or service account.
+// An Exastro IT Automation / Platform access token, renewed from a refresh token of the organization's `_{org}-api` client (given, or issued by a password sign-in).
 //
 // ## Example Usage
 type AccessToken struct {
 	pulumi.CustomResourceState
 
-	// The access token (secret).
+	// The access token.
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
-	// The `allowInsecureHttp` input.
+	// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrOutput `pulumi:"allowInsecureHttp"`
-	// The `baseUrl` input.
+	// The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
 	BaseUrl pulumi.StringOutput `pulumi:"baseUrl"`
-	// When the token expires (RFC 3339), when known.
+	// When the token expires (RFC 3339), when the system gave a lifetime.
 	ExpiresAt pulumi.StringPtrOutput `pulumi:"expiresAt"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrOutput `pulumi:"gracePeriod"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrOutput `pulumi:"http"`
-	// The `initialRefreshToken` input.
+	// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
 	InitialRefreshToken pulumi.StringPtrOutput `pulumi:"initialRefreshToken"`
-	// When the token was issued (RFC 3339).
+	// When the current token was issued (RFC 3339): the last rotation.
 	IssuedAt pulumi.StringPtrOutput `pulumi:"issuedAt"`
-	// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+	// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 	Liveness pulumi.StringPtrOutput `pulumi:"liveness"`
-	// The `organizationId` input.
+	// The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
 	OrganizationId pulumi.StringPtrOutput `pulumi:"organizationId"`
-	// The `password` input.
+	// The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
 	Password pulumi.StringPtrOutput `pulumi:"password"`
-	// The previous token during its grace period after a rotation (secret).
+	// The previous token, kept during its grace period after a rotation.
 	PreviousAccessToken pulumi.StringPtrOutput `pulumi:"previousAccessToken"`
-	// When the previous token is revoked (RFC 3339).
+	// When the previous token will be revoked (on the first `up` after this time).
 	PreviousRevokeAt pulumi.StringPtrOutput `pulumi:"previousRevokeAt"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrOutput `pulumi:"recreateIfInvalid"`
-	// The latest refresh token (secret).
+	// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
 	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
-	// When the refresh token expires (RFC 3339), when the server said.
+	// When the stored refresh token dies, when the system says.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
-	// The token endpoint used (given or discovered).
+	// The token endpoint used.
 	ResolvedTokenEndpoint pulumi.StringPtrOutput `pulumi:"resolvedTokenEndpoint"`
-	// The `revokeAllSessionsOnDelete` input.
+	// Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
 	RevokeAllSessionsOnDelete pulumi.BoolPtrOutput `pulumi:"revokeAllSessionsOnDelete"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrOutput `pulumi:"rotateBeforeExpiry"`
-	// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+	// When rotation falls due (RFC 3339), when a rotation policy is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The scope the server granted, when it said.
+	// The scope granted, when the system said (space-separated).
 	Scope pulumi.StringPtrOutput `pulumi:"scope"`
-	// The session the refresh token belongs to.
+	// The Keycloak session id (`sid`) of the refresh token: the `id` the Exastro UI lists.
 	SessionId pulumi.StringPtrOutput `pulumi:"sessionId"`
-	// The `systemManager` input.
+	// Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
 	SystemManager pulumi.BoolPtrOutput `pulumi:"systemManager"`
-	// The token type, e.g. "Bearer".
+	// The token type; always `Bearer`.
 	TokenType pulumi.StringPtrOutput `pulumi:"tokenType"`
-	// The `totp` input.
+	// The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
 	Totp pulumi.StringPtrOutput `pulumi:"totp"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
-	// The `username` input.
+	// Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
 	Username pulumi.StringPtrOutput `pulumi:"username"`
 }
 
@@ -86,6 +86,9 @@ func NewAccessToken(ctx *pulumi.Context,
 
 	if args.BaseUrl == nil {
 		return nil, errors.New("invalid value for required argument 'BaseUrl'")
+	}
+	if args.RecreateIfInvalid == nil {
+		args.RecreateIfInvalid = pulumi.BoolPtr(true)
 	}
 	if args.InitialRefreshToken != nil {
 		args.InitialRefreshToken = pulumi.ToSecret(args.InitialRefreshToken).(pulumi.StringPtrInput)
@@ -138,69 +141,69 @@ func (AccessTokenState) ElementType() reflect.Type {
 }
 
 type accessTokenArgs struct {
-	// The `allowInsecureHttp` input.
+	// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
 	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
-	// The `baseUrl` input.
+	// The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
 	BaseUrl string `pulumi:"baseUrl"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod *string `pulumi:"gracePeriod"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http *accesstokens.Http `pulumi:"http"`
-	// The `initialRefreshToken` input.
+	// A refresh token issued in the Exastro UI (user menu → トークン発行), e.g. from `config.requireSecret("exastroRefreshToken")`. Secret. The resource turns it into access tokens; the refresh token in use is kept (encrypted) in the `refreshToken` output and replaced if the server rotates it. Set this, or `username` + `password`. Changing it replaces the token (the new refresh token is adopted).
 	InitialRefreshToken *string `pulumi:"initialRefreshToken"`
-	// The `organizationId` input.
+	// The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
 	OrganizationId *string `pulumi:"organizationId"`
-	// The `password` input.
+	// The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
 	Password *string `pulumi:"password"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid *bool `pulumi:"recreateIfInvalid"`
-	// The `revokeAllSessionsOnDelete` input.
+	// Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
 	RevokeAllSessionsOnDelete *bool `pulumi:"revokeAllSessionsOnDelete"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry *string `pulumi:"rotateBeforeExpiry"`
-	// The `systemManager` input.
+	// Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
 	SystemManager *bool `pulumi:"systemManager"`
-	// The `totp` input.
+	// The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
 	Totp *string `pulumi:"totp"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers map[string]string `pulumi:"triggers"`
-	// The `username` input.
+	// Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
 	Username *string `pulumi:"username"`
 }
 
 // The set of arguments for constructing a AccessToken resource.
 type AccessTokenArgs struct {
-	// The `allowInsecureHttp` input.
+	// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrInput
-	// The `baseUrl` input.
+	// The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
 	BaseUrl pulumi.StringInput
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrInput
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrInput
-	// The `initialRefreshToken` input.
+	// A refresh token issued in the Exastro UI (user menu → トークン発行), e.g. from `config.requireSecret("exastroRefreshToken")`. Secret. The resource turns it into access tokens; the refresh token in use is kept (encrypted) in the `refreshToken` output and replaced if the server rotates it. Set this, or `username` + `password`. Changing it replaces the token (the new refresh token is adopted).
 	InitialRefreshToken pulumi.StringPtrInput
-	// The `organizationId` input.
+	// The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
 	OrganizationId pulumi.StringPtrInput
-	// The `password` input.
+	// The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
 	Password pulumi.StringPtrInput
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrInput
-	// The `revokeAllSessionsOnDelete` input.
+	// Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
 	RevokeAllSessionsOnDelete pulumi.BoolPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrInput
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrInput
-	// The `systemManager` input.
+	// Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
 	SystemManager pulumi.BoolPtrInput
-	// The `totp` input.
+	// The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
 	Totp pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapInput
-	// The `username` input.
+	// Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
 	Username pulumi.StringPtrInput
 }
 
@@ -291,142 +294,142 @@ func (o AccessTokenOutput) ToAccessTokenOutputWithContext(ctx context.Context) A
 	return o
 }
 
-// The access token (secret).
+// The access token.
 func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `allowInsecureHttp` input.
+// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
 func (o AccessTokenOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.AllowInsecureHttp }).(pulumi.BoolPtrOutput)
 }
 
-// The `baseUrl` input.
+// The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
 func (o AccessTokenOutput) BaseUrl() pulumi.StringOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringOutput { return v.BaseUrl }).(pulumi.StringOutput)
 }
 
-// When the token expires (RFC 3339), when known.
+// When the token expires (RFC 3339), when the system gave a lifetime.
 func (o AccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 func (o AccessTokenOutput) GracePeriod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GracePeriod }).(pulumi.StringPtrOutput)
 }
 
-// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 func (o AccessTokenOutput) Http() accesstokens.HttpPtrOutput {
 	return o.ApplyT(func(v *AccessToken) accesstokens.HttpPtrOutput { return v.Http }).(accesstokens.HttpPtrOutput)
 }
 
-// The `initialRefreshToken` input.
+// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
 func (o AccessTokenOutput) InitialRefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.InitialRefreshToken }).(pulumi.StringPtrOutput)
 }
 
-// When the token was issued (RFC 3339).
+// When the current token was issued (RFC 3339): the last rotation.
 func (o AccessTokenOutput) IssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.IssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 func (o AccessTokenOutput) Liveness() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Liveness }).(pulumi.StringPtrOutput)
 }
 
-// The `organizationId` input.
+// The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
 func (o AccessTokenOutput) OrganizationId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.OrganizationId }).(pulumi.StringPtrOutput)
 }
 
-// The `password` input.
+// The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
 func (o AccessTokenOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Password }).(pulumi.StringPtrOutput)
 }
 
-// The previous token during its grace period after a rotation (secret).
+// The previous token, kept during its grace period after a rotation.
 func (o AccessTokenOutput) PreviousAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// When the previous token is revoked (RFC 3339).
+// When the previous token will be revoked (on the first `up` after this time).
 func (o AccessTokenOutput) PreviousRevokeAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousRevokeAt }).(pulumi.StringPtrOutput)
 }
 
-// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 func (o AccessTokenOutput) RecreateIfInvalid() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RecreateIfInvalid }).(pulumi.BoolPtrOutput)
 }
 
-// The latest refresh token (secret).
+// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
 func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
 }
 
-// When the refresh token expires (RFC 3339), when the server said.
+// When the stored refresh token dies, when the system says.
 func (o AccessTokenOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint used (given or discovered).
+// The token endpoint used.
 func (o AccessTokenOutput) ResolvedTokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedTokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The `revokeAllSessionsOnDelete` input.
+// Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
 func (o AccessTokenOutput) RevokeAllSessionsOnDelete() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RevokeAllSessionsOnDelete }).(pulumi.BoolPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 func (o AccessTokenOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 func (o AccessTokenOutput) RotateBeforeExpiry() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateBeforeExpiry }).(pulumi.StringPtrOutput)
 }
 
-// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+// When rotation falls due (RFC 3339), when a rotation policy is set.
 func (o AccessTokenOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The scope the server granted, when it said.
+// The scope granted, when the system said (space-separated).
 func (o AccessTokenOutput) Scope() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
 }
 
-// The session the refresh token belongs to.
+// The Keycloak session id (`sid`) of the refresh token: the `id` the Exastro UI lists.
 func (o AccessTokenOutput) SessionId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.SessionId }).(pulumi.StringPtrOutput)
 }
 
-// The `systemManager` input.
+// Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
 func (o AccessTokenOutput) SystemManager() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.SystemManager }).(pulumi.BoolPtrOutput)
 }
 
-// The token type, e.g. "Bearer".
+// The token type; always `Bearer`.
 func (o AccessTokenOutput) TokenType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TokenType }).(pulumi.StringPtrOutput)
 }
 
-// The `totp` input.
+// The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
 func (o AccessTokenOutput) Totp() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Totp }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map rotates the token (like `time_rotating`'s triggers).
 func (o AccessTokenOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }
 
-// The `username` input.
+// Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
 func (o AccessTokenOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Username }).(pulumi.StringPtrOutput)
 }

@@ -12,53 +12,61 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An Exastro service account of a workspace, with its refresh token.
+// An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.
 //
 // ## Example Usage
 type ServiceAccount struct {
 	pulumi.CustomResourceState
 
-	// The `accessToken` input.
+	// The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
 	AccessToken pulumi.StringOutput `pulumi:"accessToken"`
-	// Whether plain HTTP was allowed.
+	// Whether an `http://` baseUrl is allowed.
 	AllowInsecureHttp pulumi.BoolPtrOutput `pulumi:"allowInsecureHttp"`
-	// The Exastro base URL.
+	// The Exastro URL.
 	BaseUrl pulumi.StringPtrOutput `pulumi:"baseUrl"`
-	// The client id.
+	// The client id issued by the server.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// When the client id was issued (RFC 3339).
+	// When the client id was issued (RFC 3339), when the server said.
 	ClientIdIssuedAt pulumi.StringPtrOutput `pulumi:"clientIdIssuedAt"`
-	// The client secret, when the client has one (secret).
+	// The client secret, when the server issued one (not for public clients).
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// When the client secret expires (RFC 3339); absent when it does not.
+	// When the client secret expires (RFC 3339); undefined when it does not.
 	ClientSecretExpiresAt pulumi.StringPtrOutput `pulumi:"clientSecretExpiresAt"`
-	// When this resource created the client (RFC 3339).
+	// When this client was created by this resource (RFC 3339).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
-	// The `description` input.
+	// A description shown in Exastro. Updated in place.
 	Description pulumi.StringPtrOutput `pulumi:"description"`
-	// The `issueRefreshToken` input.
+	// Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
 	IssueRefreshToken pulumi.BoolPtrOutput `pulumi:"issueRefreshToken"`
-	// The organization.
+	// The issuer, when given.
+	Issuer pulumi.StringPtrOutput `pulumi:"issuer"`
+	// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+	Metadata pulumi.MapOutput `pulumi:"metadata"`
+	// The organization id.
 	OrganizationId pulumi.StringPtrOutput `pulumi:"organizationId"`
-	// The service account's refresh token (secret).
+	// The refresh token issued for the user on create. Undefined with `issueRefreshToken: false`.
 	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
-	// When the refresh token expires (RFC 3339).
+	// When `refreshToken` ends (RFC 3339).
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
-	// The session of the refresh token.
+	// The session (`sid`) of `refreshToken`: the `id` Exastro lists for it.
 	RefreshTokenSessionId pulumi.StringPtrOutput `pulumi:"refreshTokenSessionId"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+	RegistrationAccessToken pulumi.StringPtrOutput `pulumi:"registrationAccessToken"`
+	// The client configuration endpoint (RFC 7592), when the server offers management.
+	RegistrationClientUri pulumi.StringPtrOutput `pulumi:"registrationClientUri"`
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+	// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The token endpoint where the client obtains tokens.
+	// The token endpoint: the given one, else the one discovered from `issuer`.
 	TokenEndpoint pulumi.StringPtrOutput `pulumi:"tokenEndpoint"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
-	// The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+	// `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
 	Type pulumi.StringPtrOutput `pulumi:"type"`
-	// The `username` input.
+	// The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
 	Username pulumi.StringOutput `pulumi:"username"`
-	// The workspace.
+	// The workspace id.
 	WorkspaceId pulumi.StringPtrOutput `pulumi:"workspaceId"`
 }
 
@@ -100,6 +108,7 @@ func NewServiceAccount(ctx *pulumi.Context,
 		"accessToken",
 		"clientSecret",
 		"refreshToken",
+		"registrationAccessToken",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -135,53 +144,53 @@ func (ServiceAccountState) ElementType() reflect.Type {
 }
 
 type serviceAccountArgs struct {
-	// The `accessToken` input.
+	// The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
 	AccessToken string `pulumi:"accessToken"`
-	// The `allowInsecureHttp` input.
+	// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
 	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
-	// The `baseUrl` input.
+	// The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.
 	BaseUrl string `pulumi:"baseUrl"`
-	// The `description` input.
+	// A description shown in Exastro. Updated in place.
 	Description *string `pulumi:"description"`
-	// The `issueRefreshToken` input.
+	// Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
 	IssueRefreshToken *bool `pulumi:"issueRefreshToken"`
-	// The `organizationId` input.
+	// The organization id (the Keycloak realm). Changing it replaces the user.
 	OrganizationId string `pulumi:"organizationId"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers map[string]string `pulumi:"triggers"`
-	// The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+	// `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
 	Type *string `pulumi:"type"`
-	// The `username` input.
+	// The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
 	Username string `pulumi:"username"`
-	// The `workspaceId` input.
+	// The workspace the user belongs to. Changing it replaces the user.
 	WorkspaceId string `pulumi:"workspaceId"`
 }
 
 // The set of arguments for constructing a ServiceAccount resource.
 type ServiceAccountArgs struct {
-	// The `accessToken` input.
+	// The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
 	AccessToken pulumi.StringInput
-	// The `allowInsecureHttp` input.
+	// Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
 	AllowInsecureHttp pulumi.BoolPtrInput
-	// The `baseUrl` input.
+	// The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.
 	BaseUrl pulumi.StringInput
-	// The `description` input.
+	// A description shown in Exastro. Updated in place.
 	Description pulumi.StringPtrInput
-	// The `issueRefreshToken` input.
+	// Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
 	IssueRefreshToken pulumi.BoolPtrInput
-	// The `organizationId` input.
+	// The organization id (the Keycloak realm). Changing it replaces the user.
 	OrganizationId pulumi.StringInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapInput
-	// The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+	// `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
 	Type pulumi.StringPtrInput
-	// The `username` input.
+	// The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
 	Username pulumi.StringInput
-	// The `workspaceId` input.
+	// The workspace the user belongs to. Changing it replaces the user.
 	WorkspaceId pulumi.StringInput
 }
 
@@ -272,107 +281,127 @@ func (o ServiceAccountOutput) ToServiceAccountOutputWithContext(ctx context.Cont
 	return o
 }
 
-// The `accessToken` input.
+// The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
 func (o ServiceAccountOutput) AccessToken() pulumi.StringOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringOutput { return v.AccessToken }).(pulumi.StringOutput)
 }
 
-// Whether plain HTTP was allowed.
+// Whether an `http://` baseUrl is allowed.
 func (o ServiceAccountOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.BoolPtrOutput { return v.AllowInsecureHttp }).(pulumi.BoolPtrOutput)
 }
 
-// The Exastro base URL.
+// The Exastro URL.
 func (o ServiceAccountOutput) BaseUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.BaseUrl }).(pulumi.StringPtrOutput)
 }
 
-// The client id.
+// The client id issued by the server.
 func (o ServiceAccountOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// When the client id was issued (RFC 3339).
+// When the client id was issued (RFC 3339), when the server said.
 func (o ServiceAccountOutput) ClientIdIssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.ClientIdIssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The client secret, when the client has one (secret).
+// The client secret, when the server issued one (not for public clients).
 func (o ServiceAccountOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// When the client secret expires (RFC 3339); absent when it does not.
+// When the client secret expires (RFC 3339); undefined when it does not.
 func (o ServiceAccountOutput) ClientSecretExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.ClientSecretExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// When this resource created the client (RFC 3339).
+// When this client was created by this resource (RFC 3339).
 func (o ServiceAccountOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `description` input.
+// A description shown in Exastro. Updated in place.
 func (o ServiceAccountOutput) Description() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.Description }).(pulumi.StringPtrOutput)
 }
 
-// The `issueRefreshToken` input.
+// Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
 func (o ServiceAccountOutput) IssueRefreshToken() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.BoolPtrOutput { return v.IssueRefreshToken }).(pulumi.BoolPtrOutput)
 }
 
-// The organization.
+// The issuer, when given.
+func (o ServiceAccountOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.Issuer }).(pulumi.StringPtrOutput)
+}
+
+// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+func (o ServiceAccountOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v *ServiceAccount) pulumi.MapOutput { return v.Metadata }).(pulumi.MapOutput)
+}
+
+// The organization id.
 func (o ServiceAccountOutput) OrganizationId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.OrganizationId }).(pulumi.StringPtrOutput)
 }
 
-// The service account's refresh token (secret).
+// The refresh token issued for the user on create. Undefined with `issueRefreshToken: false`.
 func (o ServiceAccountOutput) RefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
 }
 
-// When the refresh token expires (RFC 3339).
+// When `refreshToken` ends (RFC 3339).
 func (o ServiceAccountOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The session of the refresh token.
+// The session (`sid`) of `refreshToken`: the `id` Exastro lists for it.
 func (o ServiceAccountOutput) RefreshTokenSessionId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RefreshTokenSessionId }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+func (o ServiceAccountOutput) RegistrationAccessToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RegistrationAccessToken }).(pulumi.StringPtrOutput)
+}
+
+// The client configuration endpoint (RFC 7592), when the server offers management.
+func (o ServiceAccountOutput) RegistrationClientUri() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RegistrationClientUri }).(pulumi.StringPtrOutput)
+}
+
+// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 func (o ServiceAccountOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 func (o ServiceAccountOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint where the client obtains tokens.
+// The token endpoint: the given one, else the one discovered from `issuer`.
 func (o ServiceAccountOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 func (o ServiceAccountOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }
 
-// The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+// `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
 func (o ServiceAccountOutput) Type() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.Type }).(pulumi.StringPtrOutput)
 }
 
-// The `username` input.
+// The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
 func (o ServiceAccountOutput) Username() pulumi.StringOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringOutput { return v.Username }).(pulumi.StringOutput)
 }
 
-// The workspace.
+// The workspace id.
 func (o ServiceAccountOutput) WorkspaceId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ServiceAccount) pulumi.StringPtrOutput { return v.WorkspaceId }).(pulumi.StringPtrOutput)
 }

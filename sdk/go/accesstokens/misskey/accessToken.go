@@ -12,65 +12,69 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// A Misskey access token: a token checked at the instance, or one issued through an app.
+// A Misskey access token (MiAuth or legacy app), adopted and verified with `POST /api/i`; revoked on delete only with a `nativeToken`.
 //
 // ## Example Usage
 type AccessToken struct {
 	pulumi.CustomResourceState
 
-	// The access token (secret).
+	// The access token.
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
-	// The `appAccessToken` input.
+	// A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
 	AppAccessToken pulumi.StringPtrOutput `pulumi:"appAccessToken"`
-	// The `appSecret` input.
+	// The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
 	AppSecret pulumi.StringPtrOutput `pulumi:"appSecret"`
-	// The `baseUrl` input.
+	// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
 	BaseUrl pulumi.StringPtrOutput `pulumi:"baseUrl"`
-	// When the token expires (RFC 3339), when known.
+	// When the token expires (RFC 3339), when the system gave a lifetime.
 	ExpiresAt pulumi.StringPtrOutput `pulumi:"expiresAt"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrOutput `pulumi:"gracePeriod"`
-	// The `host` input.
+	// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
 	Host pulumi.StringPtrOutput `pulumi:"host"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrOutput `pulumi:"http"`
-	// When the token was issued (RFC 3339).
+	// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+	InitialRefreshToken pulumi.StringPtrOutput `pulumi:"initialRefreshToken"`
+	// When the current token was issued (RFC 3339): the last rotation.
 	IssuedAt pulumi.StringPtrOutput `pulumi:"issuedAt"`
-	// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+	// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 	Liveness pulumi.StringPtrOutput `pulumi:"liveness"`
-	// The `nativeToken` input.
+	// The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
 	NativeToken pulumi.StringPtrOutput `pulumi:"nativeToken"`
-	// The `permissions` input.
+	// The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
 	Permissions pulumi.StringArrayOutput `pulumi:"permissions"`
-	// The previous token during its grace period after a rotation (secret).
+	// The previous token, kept during its grace period after a rotation.
 	PreviousAccessToken pulumi.StringPtrOutput `pulumi:"previousAccessToken"`
-	// When the previous token is revoked (RFC 3339).
+	// When the previous token will be revoked (on the first `up` after this time).
 	PreviousRevokeAt pulumi.StringPtrOutput `pulumi:"previousRevokeAt"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrOutput `pulumi:"recreateIfInvalid"`
-	// When the refresh token expires (RFC 3339), when the server said.
+	// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
+	// When the stored refresh token dies, when the system says.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
-	// The token endpoint used (given or discovered).
+	// The token endpoint used.
 	ResolvedTokenEndpoint pulumi.StringPtrOutput `pulumi:"resolvedTokenEndpoint"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrOutput `pulumi:"rotateBeforeExpiry"`
-	// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+	// When rotation falls due (RFC 3339), when a rotation policy is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The scope the server granted, when it said.
+	// The scope granted, when the system said (space-separated).
 	Scope pulumi.StringPtrOutput `pulumi:"scope"`
-	// The `token` input.
+	// The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
 	Token pulumi.StringPtrOutput `pulumi:"token"`
-	// The token type, e.g. "Bearer".
+	// The token type; always `Bearer`.
 	TokenType pulumi.StringPtrOutput `pulumi:"tokenType"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
-	// The id of the user the token acts as.
+	// The account's user id, when the token may read it (`read:account`).
 	UserId pulumi.StringPtrOutput `pulumi:"userId"`
-	// The user name the token acts as.
+	// The account's user name, when the token may read it (`read:account`).
 	Username pulumi.StringPtrOutput `pulumi:"username"`
-	// When the instance last confirmed the token (RFC 3339).
+	// When the provider last checked the token with `POST /api/i` and adopted it.
 	VerifiedAt pulumi.StringPtrOutput `pulumi:"verifiedAt"`
 }
 
@@ -81,6 +85,9 @@ func NewAccessToken(ctx *pulumi.Context,
 		args = &AccessTokenArgs{}
 	}
 
+	if args.RecreateIfInvalid == nil {
+		args.RecreateIfInvalid = pulumi.BoolPtr(true)
+	}
 	if args.AppAccessToken != nil {
 		args.AppAccessToken = pulumi.ToSecret(args.AppAccessToken).(pulumi.StringPtrInput)
 	}
@@ -97,8 +104,10 @@ func NewAccessToken(ctx *pulumi.Context,
 		"accessToken",
 		"appAccessToken",
 		"appSecret",
+		"initialRefreshToken",
 		"nativeToken",
 		"previousAccessToken",
+		"refreshToken",
 		"token",
 	})
 	opts = append(opts, secrets)
@@ -135,61 +144,61 @@ func (AccessTokenState) ElementType() reflect.Type {
 }
 
 type accessTokenArgs struct {
-	// The `appAccessToken` input.
+	// A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
 	AppAccessToken *string `pulumi:"appAccessToken"`
-	// The `appSecret` input.
+	// The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
 	AppSecret *string `pulumi:"appSecret"`
-	// The `baseUrl` input.
+	// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
 	BaseUrl *string `pulumi:"baseUrl"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod *string `pulumi:"gracePeriod"`
-	// The `host` input.
+	// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
 	Host *string `pulumi:"host"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http *accesstokens.Http `pulumi:"http"`
-	// The `nativeToken` input.
+	// The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
 	NativeToken *string `pulumi:"nativeToken"`
-	// The `permissions` input.
+	// The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
 	Permissions []string `pulumi:"permissions"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid *bool `pulumi:"recreateIfInvalid"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry *string `pulumi:"rotateBeforeExpiry"`
-	// The `token` input.
+	// The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
 	Token *string `pulumi:"token"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers map[string]string `pulumi:"triggers"`
 }
 
 // The set of arguments for constructing a AccessToken resource.
 type AccessTokenArgs struct {
-	// The `appAccessToken` input.
+	// A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
 	AppAccessToken pulumi.StringPtrInput
-	// The `appSecret` input.
+	// The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
 	AppSecret pulumi.StringPtrInput
-	// The `baseUrl` input.
+	// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
 	BaseUrl pulumi.StringPtrInput
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrInput
-	// The `host` input.
+	// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
 	Host pulumi.StringPtrInput
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrInput
-	// The `nativeToken` input.
+	// The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
 	NativeToken pulumi.StringPtrInput
-	// The `permissions` input.
+	// The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
 	Permissions pulumi.StringArrayInput
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrInput
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrInput
-	// The `token` input.
+	// The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
 	Token pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapInput
 }
 
@@ -280,137 +289,147 @@ func (o AccessTokenOutput) ToAccessTokenOutputWithContext(ctx context.Context) A
 	return o
 }
 
-// The access token (secret).
+// The access token.
 func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `appAccessToken` input.
+// A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
 func (o AccessTokenOutput) AppAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AppAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `appSecret` input.
+// The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
 func (o AccessTokenOutput) AppSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AppSecret }).(pulumi.StringPtrOutput)
 }
 
-// The `baseUrl` input.
+// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
 func (o AccessTokenOutput) BaseUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.BaseUrl }).(pulumi.StringPtrOutput)
 }
 
-// When the token expires (RFC 3339), when known.
+// When the token expires (RFC 3339), when the system gave a lifetime.
 func (o AccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 func (o AccessTokenOutput) GracePeriod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GracePeriod }).(pulumi.StringPtrOutput)
 }
 
-// The `host` input.
+// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
 func (o AccessTokenOutput) Host() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Host }).(pulumi.StringPtrOutput)
 }
 
-// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 func (o AccessTokenOutput) Http() accesstokens.HttpPtrOutput {
 	return o.ApplyT(func(v *AccessToken) accesstokens.HttpPtrOutput { return v.Http }).(accesstokens.HttpPtrOutput)
 }
 
-// When the token was issued (RFC 3339).
+// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+func (o AccessTokenOutput) InitialRefreshToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.InitialRefreshToken }).(pulumi.StringPtrOutput)
+}
+
+// When the current token was issued (RFC 3339): the last rotation.
 func (o AccessTokenOutput) IssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.IssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 func (o AccessTokenOutput) Liveness() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Liveness }).(pulumi.StringPtrOutput)
 }
 
-// The `nativeToken` input.
+// The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
 func (o AccessTokenOutput) NativeToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.NativeToken }).(pulumi.StringPtrOutput)
 }
 
-// The `permissions` input.
+// The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
 func (o AccessTokenOutput) Permissions() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringArrayOutput { return v.Permissions }).(pulumi.StringArrayOutput)
 }
 
-// The previous token during its grace period after a rotation (secret).
+// The previous token, kept during its grace period after a rotation.
 func (o AccessTokenOutput) PreviousAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// When the previous token is revoked (RFC 3339).
+// When the previous token will be revoked (on the first `up` after this time).
 func (o AccessTokenOutput) PreviousRevokeAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousRevokeAt }).(pulumi.StringPtrOutput)
 }
 
-// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 func (o AccessTokenOutput) RecreateIfInvalid() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RecreateIfInvalid }).(pulumi.BoolPtrOutput)
 }
 
-// When the refresh token expires (RFC 3339), when the server said.
+// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
+}
+
+// When the stored refresh token dies, when the system says.
 func (o AccessTokenOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint used (given or discovered).
+// The token endpoint used.
 func (o AccessTokenOutput) ResolvedTokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedTokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 func (o AccessTokenOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 func (o AccessTokenOutput) RotateBeforeExpiry() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateBeforeExpiry }).(pulumi.StringPtrOutput)
 }
 
-// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+// When rotation falls due (RFC 3339), when a rotation policy is set.
 func (o AccessTokenOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The scope the server granted, when it said.
+// The scope granted, when the system said (space-separated).
 func (o AccessTokenOutput) Scope() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
 }
 
-// The `token` input.
+// The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
 func (o AccessTokenOutput) Token() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Token }).(pulumi.StringPtrOutput)
 }
 
-// The token type, e.g. "Bearer".
+// The token type; always `Bearer`.
 func (o AccessTokenOutput) TokenType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TokenType }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map rotates the token (like `time_rotating`'s triggers).
 func (o AccessTokenOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }
 
-// The id of the user the token acts as.
+// The account's user id, when the token may read it (`read:account`).
 func (o AccessTokenOutput) UserId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.UserId }).(pulumi.StringPtrOutput)
 }
 
-// The user name the token acts as.
+// The account's user name, when the token may read it (`read:account`).
 func (o AccessTokenOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Username }).(pulumi.StringPtrOutput)
 }
 
-// When the instance last confirmed the token (RFC 3339).
+// When the provider last checked the token with `POST /api/i` and adopted it.
 func (o AccessTokenOutput) VerifiedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.VerifiedAt }).(pulumi.StringPtrOutput)
 }

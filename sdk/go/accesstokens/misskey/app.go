@@ -12,47 +12,55 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// A Misskey app, whose secret issues user tokens.
+// A Misskey app (`app/create`). Misskey has no API to delete an app: delete forgets it and says so.
 //
 // ## Example Usage
 type App struct {
 	pulumi.CustomResourceState
 
-	// The `baseUrl` input.
+	// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
 	BaseUrl pulumi.StringPtrOutput `pulumi:"baseUrl"`
-	// The `callbackUrl` input.
+	// Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
 	CallbackUrl pulumi.StringPtrOutput `pulumi:"callbackUrl"`
-	// The client id.
+	// The client id issued by the server.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// When the client id was issued (RFC 3339).
+	// When the client id was issued (RFC 3339), when the server said.
 	ClientIdIssuedAt pulumi.StringPtrOutput `pulumi:"clientIdIssuedAt"`
-	// The client secret, when the client has one (secret).
+	// The client secret, when the server issued one (not for public clients).
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// When the client secret expires (RFC 3339); absent when it does not.
+	// When the client secret expires (RFC 3339); undefined when it does not.
 	ClientSecretExpiresAt pulumi.StringPtrOutput `pulumi:"clientSecretExpiresAt"`
-	// When this resource created the client (RFC 3339).
+	// When this client was created by this resource (RFC 3339).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
-	// The `description` input.
+	// The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
 	Description pulumi.StringPtrOutput `pulumi:"description"`
-	// The `host` input.
+	// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
 	Host pulumi.StringPtrOutput `pulumi:"host"`
+	// The issuer, when given.
+	Issuer pulumi.StringPtrOutput `pulumi:"issuer"`
+	// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+	Metadata pulumi.MapOutput `pulumi:"metadata"`
 	// The app's name.
 	Name pulumi.StringPtrOutput `pulumi:"name"`
-	// The instance origin.
+	// The server's origin, e.g. `https://misskey.io`.
 	Origin pulumi.StringPtrOutput `pulumi:"origin"`
-	// The permissions asked for.
+	// The permission kinds as given.
 	Permissions pulumi.StringArrayOutput `pulumi:"permissions"`
-	// The permissions the instance registered.
+	// The permission kinds as the server stored them (legacy names rewritten).
 	RegisteredPermissions pulumi.StringArrayOutput `pulumi:"registeredPermissions"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+	RegistrationAccessToken pulumi.StringPtrOutput `pulumi:"registrationAccessToken"`
+	// The client configuration endpoint (RFC 7592), when the server offers management.
+	RegistrationClientUri pulumi.StringPtrOutput `pulumi:"registrationClientUri"`
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+	// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The `token` input.
+	// A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
 	Token pulumi.StringPtrOutput `pulumi:"token"`
-	// The token endpoint where the client obtains tokens.
+	// The token endpoint: the given one, else the one discovered from `issuer`.
 	TokenEndpoint pulumi.StringPtrOutput `pulumi:"tokenEndpoint"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
 }
 
@@ -74,6 +82,7 @@ func NewApp(ctx *pulumi.Context,
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"clientSecret",
+		"registrationAccessToken",
 		"token",
 	})
 	opts = append(opts, secrets)
@@ -110,45 +119,45 @@ func (AppState) ElementType() reflect.Type {
 }
 
 type appArgs struct {
-	// The `baseUrl` input.
+	// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
 	BaseUrl *string `pulumi:"baseUrl"`
-	// The `callbackUrl` input.
+	// Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
 	CallbackUrl *string `pulumi:"callbackUrl"`
-	// The `description` input.
+	// The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
 	Description *string `pulumi:"description"`
-	// The `host` input.
+	// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
 	Host *string `pulumi:"host"`
-	// The `name` input.
+	// The app's name, shown to people on the approval page (at most 128 characters). Changing it registers a new app.
 	Name string `pulumi:"name"`
-	// The `permissions` input.
+	// The permission kinds the app's tokens get, e.g. `["read:account", "write:notes"]`. Default none. Legacy names (`account-read`, `account/read`) are rewritten by Misskey to `read:account`; names Misskey does not know are warned about (its tokens never get them). A list the server stores differently shows as drift after `pulumi refresh`. Changing it registers a new app.
 	Permissions []string `pulumi:"permissions"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// The `token` input.
+	// A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
 	Token *string `pulumi:"token"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers map[string]string `pulumi:"triggers"`
 }
 
 // The set of arguments for constructing a App resource.
 type AppArgs struct {
-	// The `baseUrl` input.
+	// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
 	BaseUrl pulumi.StringPtrInput
-	// The `callbackUrl` input.
+	// Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
 	CallbackUrl pulumi.StringPtrInput
-	// The `description` input.
+	// The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
 	Description pulumi.StringPtrInput
-	// The `host` input.
+	// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
 	Host pulumi.StringPtrInput
-	// The `name` input.
+	// The app's name, shown to people on the approval page (at most 128 characters). Changing it registers a new app.
 	Name pulumi.StringInput
-	// The `permissions` input.
+	// The permission kinds the app's tokens get, e.g. `["read:account", "write:notes"]`. Default none. Legacy names (`account-read`, `account/read`) are rewritten by Misskey to `read:account`; names Misskey does not know are warned about (its tokens never get them). A list the server stores differently shows as drift after `pulumi refresh`. Changing it registers a new app.
 	Permissions pulumi.StringArrayInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrInput
-	// The `token` input.
+	// A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
 	Token pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapInput
 }
 
@@ -239,49 +248,59 @@ func (o AppOutput) ToAppOutputWithContext(ctx context.Context) AppOutput {
 	return o
 }
 
-// The `baseUrl` input.
+// The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
 func (o AppOutput) BaseUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.BaseUrl }).(pulumi.StringPtrOutput)
 }
 
-// The `callbackUrl` input.
+// Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
 func (o AppOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.CallbackUrl }).(pulumi.StringPtrOutput)
 }
 
-// The client id.
+// The client id issued by the server.
 func (o AppOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// When the client id was issued (RFC 3339).
+// When the client id was issued (RFC 3339), when the server said.
 func (o AppOutput) ClientIdIssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.ClientIdIssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The client secret, when the client has one (secret).
+// The client secret, when the server issued one (not for public clients).
 func (o AppOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// When the client secret expires (RFC 3339); absent when it does not.
+// When the client secret expires (RFC 3339); undefined when it does not.
 func (o AppOutput) ClientSecretExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.ClientSecretExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// When this resource created the client (RFC 3339).
+// When this client was created by this resource (RFC 3339).
 func (o AppOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `description` input.
+// The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
 func (o AppOutput) Description() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.Description }).(pulumi.StringPtrOutput)
 }
 
-// The `host` input.
+// The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
 func (o AppOutput) Host() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.Host }).(pulumi.StringPtrOutput)
+}
+
+// The issuer, when given.
+func (o AppOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.Issuer }).(pulumi.StringPtrOutput)
+}
+
+// The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+func (o AppOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v *App) pulumi.MapOutput { return v.Metadata }).(pulumi.MapOutput)
 }
 
 // The app's name.
@@ -289,42 +308,52 @@ func (o AppOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// The instance origin.
+// The server's origin, e.g. `https://misskey.io`.
 func (o AppOutput) Origin() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.Origin }).(pulumi.StringPtrOutput)
 }
 
-// The permissions asked for.
+// The permission kinds as given.
 func (o AppOutput) Permissions() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *App) pulumi.StringArrayOutput { return v.Permissions }).(pulumi.StringArrayOutput)
 }
 
-// The permissions the instance registered.
+// The permission kinds as the server stored them (legacy names rewritten).
 func (o AppOutput) RegisteredPermissions() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *App) pulumi.StringArrayOutput { return v.RegisteredPermissions }).(pulumi.StringArrayOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+func (o AppOutput) RegistrationAccessToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.RegistrationAccessToken }).(pulumi.StringPtrOutput)
+}
+
+// The client configuration endpoint (RFC 7592), when the server offers management.
+func (o AppOutput) RegistrationClientUri() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.RegistrationClientUri }).(pulumi.StringPtrOutput)
+}
+
+// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 func (o AppOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 func (o AppOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The `token` input.
+// A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
 func (o AppOutput) Token() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.Token }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint where the client obtains tokens.
+// The token endpoint: the given one, else the one discovered from `issuer`.
 func (o AppOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 func (o AppOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *App) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }

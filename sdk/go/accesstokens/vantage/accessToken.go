@@ -13,79 +13,79 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An ABBYY Vantage access token, issued by the tenant's OAuth 2.0 token endpoint.
+// An ABBYY Vantage access token, issued by the client_credentials, password or refresh_token grant at a region's or tenant's endpoint.
 //
 // ## Example Usage
 type AccessToken struct {
 	pulumi.CustomResourceState
 
-	// The access token (secret).
+	// The access token.
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
-	// The `baseUrl` input.
+	// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
 	BaseUrl pulumi.StringPtrOutput `pulumi:"baseUrl"`
-	// The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+	// Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
 	ClientAuthMethod pulumi.StringPtrOutput `pulumi:"clientAuthMethod"`
-	// The client id used.
+	// The client id.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// The `clientSecret` input.
+	// The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// The `clientSecretConfigKey` input.
+	// A stack config key holding the client secret, read by the provider at call time (kept out of state).
 	ClientSecretConfigKey pulumi.StringPtrOutput `pulumi:"clientSecretConfigKey"`
-	// When the token expires (RFC 3339), when known.
+	// When the token expires (RFC 3339), when the system gave a lifetime.
 	ExpiresAt pulumi.StringPtrOutput `pulumi:"expiresAt"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrOutput `pulumi:"gracePeriod"`
-	// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+	// The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 	GrantType pulumi.StringPtrOutput `pulumi:"grantType"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrOutput `pulumi:"http"`
-	// The `initialRefreshToken` input.
+	// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
 	InitialRefreshToken pulumi.StringPtrOutput `pulumi:"initialRefreshToken"`
-	// When the token was issued (RFC 3339).
+	// When the current token was issued (RFC 3339): the last rotation.
 	IssuedAt pulumi.StringPtrOutput `pulumi:"issuedAt"`
-	// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+	// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 	Liveness pulumi.StringPtrOutput `pulumi:"liveness"`
-	// The `offlineAccess` input.
+	// With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
 	OfflineAccess pulumi.BoolPtrOutput `pulumi:"offlineAccess"`
-	// The `password` input.
+	// The user's password, for `grantType: "password"`. Secret.
 	Password pulumi.StringPtrOutput `pulumi:"password"`
-	// The previous token during its grace period after a rotation (secret).
+	// The previous token, kept during its grace period after a rotation.
 	PreviousAccessToken pulumi.StringPtrOutput `pulumi:"previousAccessToken"`
-	// When the previous token is revoked (RFC 3339).
+	// When the previous token will be revoked (on the first `up` after this time).
 	PreviousRevokeAt pulumi.StringPtrOutput `pulumi:"previousRevokeAt"`
-	// The `productId` input.
+	// The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
 	ProductId pulumi.StringPtrOutput `pulumi:"productId"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrOutput `pulumi:"recreateIfInvalid"`
-	// The latest refresh token, when the grant issued one (secret).
+	// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
 	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
-	// When the refresh token expires (RFC 3339), when the server said.
+	// When the stored refresh token dies, when the system says.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
-	// The `refreshTokenIssuedAt` input.
+	// For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
 	RefreshTokenIssuedAt pulumi.StringPtrOutput `pulumi:"refreshTokenIssuedAt"`
-	// The `region` input. One of `eu`, `us`, `au`.
+	// The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
-	// The token endpoint used (given or discovered).
+	// The token endpoint used.
 	ResolvedTokenEndpoint pulumi.StringPtrOutput `pulumi:"resolvedTokenEndpoint"`
-	// The `revokeOnDelete` input.
+	// On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
 	RevokeOnDelete pulumi.BoolPtrOutput `pulumi:"revokeOnDelete"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrOutput `pulumi:"rotateBeforeExpiry"`
-	// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+	// When rotation falls due (RFC 3339), when a rotation policy is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The scope the server granted, when it said.
+	// The scope granted, when the system said (space-separated).
 	Scope pulumi.StringPtrOutput `pulumi:"scope"`
-	// The `scopes` input.
+	// Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
 	Scopes pulumi.StringArrayOutput `pulumi:"scopes"`
-	// The Vantage tenant.
+	// The tenant id, when set.
 	TenantId pulumi.StringPtrOutput `pulumi:"tenantId"`
-	// The token type, e.g. "Bearer".
+	// The token type; always `Bearer`.
 	TokenType pulumi.StringPtrOutput `pulumi:"tokenType"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
-	// The `username` input.
+	// The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
 	Username pulumi.StringPtrOutput `pulumi:"username"`
 }
 
@@ -98,6 +98,9 @@ func NewAccessToken(ctx *pulumi.Context,
 
 	if args.ClientId == nil {
 		return nil, errors.New("invalid value for required argument 'ClientId'")
+	}
+	if args.RecreateIfInvalid == nil {
+		args.RecreateIfInvalid = pulumi.BoolPtr(true)
 	}
 	if args.ClientSecret != nil {
 		args.ClientSecret = pulumi.ToSecret(args.ClientSecret).(pulumi.StringPtrInput)
@@ -150,97 +153,97 @@ func (AccessTokenState) ElementType() reflect.Type {
 }
 
 type accessTokenArgs struct {
-	// The `baseUrl` input.
+	// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
 	BaseUrl *string `pulumi:"baseUrl"`
-	// The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+	// Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
 	ClientAuthMethod *string `pulumi:"clientAuthMethod"`
-	// The `clientId` input.
+	// The client id; default the client's. Changing it replaces the token.
 	ClientId string `pulumi:"clientId"`
-	// The `clientSecret` input.
+	// The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
 	ClientSecret *string `pulumi:"clientSecret"`
-	// The `clientSecretConfigKey` input.
+	// A stack config key holding the client secret, read by the provider at call time (kept out of state).
 	ClientSecretConfigKey *string `pulumi:"clientSecretConfigKey"`
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod *string `pulumi:"gracePeriod"`
-	// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+	// The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 	GrantType *string `pulumi:"grantType"`
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http *accesstokens.Http `pulumi:"http"`
-	// The `initialRefreshToken` input.
+	// For `grantType: "refresh_token"`: the refresh token of an interactive sign-in (authorization code + PKCE). Secret. It is spent when the resource is created: Vantage refresh tokens work once, so every renewal stores the new one in state (the secret output `refreshToken`) and uses it next time. A new value (after a new sign-in) replaces the token.
 	InitialRefreshToken *string `pulumi:"initialRefreshToken"`
-	// The `offlineAccess` input.
+	// With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
 	OfflineAccess *bool `pulumi:"offlineAccess"`
-	// The `password` input.
+	// The user's password, for `grantType: "password"`. Secret.
 	Password *string `pulumi:"password"`
-	// The `productId` input.
+	// The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
 	ProductId *string `pulumi:"productId"`
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid *bool `pulumi:"recreateIfInvalid"`
-	// The `refreshTokenIssuedAt` input.
+	// For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
 	RefreshTokenIssuedAt *string `pulumi:"refreshTokenIssuedAt"`
-	// The `region` input. One of `eu`, `us`, `au`.
+	// The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
 	Region *string `pulumi:"region"`
-	// The `revokeOnDelete` input.
+	// On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
 	RevokeOnDelete *bool `pulumi:"revokeOnDelete"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry *string `pulumi:"rotateBeforeExpiry"`
-	// The `scopes` input.
+	// Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
 	Scopes []string `pulumi:"scopes"`
-	// The `tenantId` input.
+	// The tenant id. When set, endpoints come from the tenant's discovery document and tokens from the tenant-scoped endpoint (needed when one e-mail belongs to several tenants); it is also the only way revocation can be found. Changing it replaces the token.
 	TenantId *string `pulumi:"tenantId"`
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers map[string]string `pulumi:"triggers"`
-	// The `username` input.
+	// The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
 	Username *string `pulumi:"username"`
 }
 
 // The set of arguments for constructing a AccessToken resource.
 type AccessTokenArgs struct {
-	// The `baseUrl` input.
+	// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
 	BaseUrl pulumi.StringPtrInput
-	// The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+	// Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
 	ClientAuthMethod pulumi.StringPtrInput
-	// The `clientId` input.
+	// The client id; default the client's. Changing it replaces the token.
 	ClientId pulumi.StringInput
-	// The `clientSecret` input.
+	// The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
 	ClientSecret pulumi.StringPtrInput
-	// The `clientSecretConfigKey` input.
+	// A stack config key holding the client secret, read by the provider at call time (kept out of state).
 	ClientSecretConfigKey pulumi.StringPtrInput
-	// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+	// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 	GracePeriod pulumi.StringPtrInput
-	// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+	// The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 	GrantType pulumi.StringPtrInput
-	// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+	// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 	Http accesstokens.HttpPtrInput
-	// The `initialRefreshToken` input.
+	// For `grantType: "refresh_token"`: the refresh token of an interactive sign-in (authorization code + PKCE). Secret. It is spent when the resource is created: Vantage refresh tokens work once, so every renewal stores the new one in state (the secret output `refreshToken`) and uses it next time. A new value (after a new sign-in) replaces the token.
 	InitialRefreshToken pulumi.StringPtrInput
-	// The `offlineAccess` input.
+	// With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
 	OfflineAccess pulumi.BoolPtrInput
-	// The `password` input.
+	// The user's password, for `grantType: "password"`. Secret.
 	Password pulumi.StringPtrInput
-	// The `productId` input.
+	// The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
 	ProductId pulumi.StringPtrInput
-	// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+	// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 	RecreateIfInvalid pulumi.BoolPtrInput
-	// The `refreshTokenIssuedAt` input.
+	// For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
 	RefreshTokenIssuedAt pulumi.StringPtrInput
-	// The `region` input. One of `eu`, `us`, `au`.
+	// The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
 	Region pulumi.StringPtrInput
-	// The `revokeOnDelete` input.
+	// On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
 	RevokeOnDelete pulumi.BoolPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 	RotateAfter pulumi.StringPtrInput
-	// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+	// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 	RotateBeforeExpiry pulumi.StringPtrInput
-	// The `scopes` input.
+	// Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
 	Scopes pulumi.StringArrayInput
-	// The `tenantId` input.
+	// The tenant id. When set, endpoints come from the tenant's discovery document and tokens from the tenant-scoped endpoint (needed when one e-mail belongs to several tenants); it is also the only way revocation can be found. Changing it replaces the token.
 	TenantId pulumi.StringPtrInput
-	// Any change to this map rotates the resource.
+	// Any change to this map rotates the token (like `time_rotating`'s triggers).
 	Triggers pulumi.StringMapInput
-	// The `username` input.
+	// The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
 	Username pulumi.StringPtrInput
 }
 
@@ -331,172 +334,172 @@ func (o AccessTokenOutput) ToAccessTokenOutputWithContext(ctx context.Context) A
 	return o
 }
 
-// The access token (secret).
+// The access token.
 func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
-// The `baseUrl` input.
+// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
 func (o AccessTokenOutput) BaseUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.BaseUrl }).(pulumi.StringPtrOutput)
 }
 
-// The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+// Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
 func (o AccessTokenOutput) ClientAuthMethod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientAuthMethod }).(pulumi.StringPtrOutput)
 }
 
-// The client id used.
+// The client id.
 func (o AccessTokenOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// The `clientSecret` input.
+// The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
 func (o AccessTokenOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// The `clientSecretConfigKey` input.
+// A stack config key holding the client secret, read by the provider at call time (kept out of state).
 func (o AccessTokenOutput) ClientSecretConfigKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ClientSecretConfigKey }).(pulumi.StringPtrOutput)
 }
 
-// When the token expires (RFC 3339), when known.
+// When the token expires (RFC 3339), when the system gave a lifetime.
 func (o AccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+// Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
 func (o AccessTokenOutput) GracePeriod() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GracePeriod }).(pulumi.StringPtrOutput)
 }
 
-// The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+// The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
 func (o AccessTokenOutput) GrantType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.GrantType }).(pulumi.StringPtrOutput)
 }
 
-// Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+// Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
 func (o AccessTokenOutput) Http() accesstokens.HttpPtrOutput {
 	return o.ApplyT(func(v *AccessToken) accesstokens.HttpPtrOutput { return v.Http }).(accesstokens.HttpPtrOutput)
 }
 
-// The `initialRefreshToken` input.
+// The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
 func (o AccessTokenOutput) InitialRefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.InitialRefreshToken }).(pulumi.StringPtrOutput)
 }
 
-// When the token was issued (RFC 3339).
+// When the current token was issued (RFC 3339): the last rotation.
 func (o AccessTokenOutput) IssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.IssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// How refresh decides whether the token still works. One of `introspection`, `expiry`.
+// How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
 func (o AccessTokenOutput) Liveness() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Liveness }).(pulumi.StringPtrOutput)
 }
 
-// The `offlineAccess` input.
+// With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
 func (o AccessTokenOutput) OfflineAccess() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.OfflineAccess }).(pulumi.BoolPtrOutput)
 }
 
-// The `password` input.
+// The user's password, for `grantType: "password"`. Secret.
 func (o AccessTokenOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Password }).(pulumi.StringPtrOutput)
 }
 
-// The previous token during its grace period after a rotation (secret).
+// The previous token, kept during its grace period after a rotation.
 func (o AccessTokenOutput) PreviousAccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousAccessToken }).(pulumi.StringPtrOutput)
 }
 
-// When the previous token is revoked (RFC 3339).
+// When the previous token will be revoked (on the first `up` after this time).
 func (o AccessTokenOutput) PreviousRevokeAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.PreviousRevokeAt }).(pulumi.StringPtrOutput)
 }
 
-// The `productId` input.
+// The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
 func (o AccessTokenOutput) ProductId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ProductId }).(pulumi.StringPtrOutput)
 }
 
-// On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+// On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
 func (o AccessTokenOutput) RecreateIfInvalid() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RecreateIfInvalid }).(pulumi.BoolPtrOutput)
 }
 
-// The latest refresh token, when the grant issued one (secret).
+// The refresh token in use, when the grant gave one (from the input, or rotated by the server).
 func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
 }
 
-// When the refresh token expires (RFC 3339), when the server said.
+// When the stored refresh token dies, when the system says.
 func (o AccessTokenOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// The `refreshTokenIssuedAt` input.
+// For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
 func (o AccessTokenOutput) RefreshTokenIssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenIssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `region` input. One of `eu`, `us`, `au`.
+// The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
 func (o AccessTokenOutput) Region() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint used (given or discovered).
+// The token endpoint used.
 func (o AccessTokenOutput) ResolvedTokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ResolvedTokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// The `revokeOnDelete` input.
+// On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
 func (o AccessTokenOutput) RevokeOnDelete() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.RevokeOnDelete }).(pulumi.BoolPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
 func (o AccessTokenOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+// Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
 func (o AccessTokenOutput) RotateBeforeExpiry() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotateBeforeExpiry }).(pulumi.StringPtrOutput)
 }
 
-// When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+// When rotation falls due (RFC 3339), when a rotation policy is set.
 func (o AccessTokenOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The scope the server granted, when it said.
+// The scope granted, when the system said (space-separated).
 func (o AccessTokenOutput) Scope() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
 }
 
-// The `scopes` input.
+// Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
 func (o AccessTokenOutput) Scopes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringArrayOutput { return v.Scopes }).(pulumi.StringArrayOutput)
 }
 
-// The Vantage tenant.
+// The tenant id, when set.
 func (o AccessTokenOutput) TenantId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TenantId }).(pulumi.StringPtrOutput)
 }
 
-// The token type, e.g. "Bearer".
+// The token type; always `Bearer`.
 func (o AccessTokenOutput) TokenType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.TokenType }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map rotates the token (like `time_rotating`'s triggers).
 func (o AccessTokenOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }
 
-// The `username` input.
+// The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
 func (o AccessTokenOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Username }).(pulumi.StringPtrOutput)
 }

@@ -12,67 +12,73 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An ABBYY Vantage API client of a tenant.
+// An ABBYY Vantage API client, created in a tenant by the admin API. Vantage has no API to read or delete clients: delete leaves the client in the tenant and says so.
 //
 // ## Example Usage
 type ApiClient struct {
 	pulumi.CustomResourceState
 
-	// The `accessToken` input.
+	// A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
 	AccessToken pulumi.StringOutput `pulumi:"accessToken"`
-	// The `allowNoPkce` input.
+	// `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
 	AllowNoPkce pulumi.BoolPtrOutput `pulumi:"allowNoPkce"`
-	// The `allowOfflineAccess` input.
+	// `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
 	AllowOfflineAccess pulumi.BoolPtrOutput `pulumi:"allowOfflineAccess"`
-	// The `allowRopc` input.
+	// `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
 	AllowRopc pulumi.BoolPtrOutput `pulumi:"allowRopc"`
-	// The `allowedCorsOrigins` input.
+	// `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
 	AllowedCorsOrigins pulumi.StringArrayOutput `pulumi:"allowedCorsOrigins"`
-	// The `allowedGrantTypes` input.
+	// `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
 	AllowedGrantTypes pulumi.StringArrayOutput `pulumi:"allowedGrantTypes"`
-	// The `allowedScopes` input.
+	// `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
 	AllowedScopes pulumi.StringArrayOutput `pulumi:"allowedScopes"`
-	// The `apiVersion` input. One of `v2`, `v1`.
+	// The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
 	ApiVersion pulumi.StringPtrOutput `pulumi:"apiVersion"`
-	// The tenant's base URL.
+	// The host, when given.
 	BaseUrl pulumi.StringPtrOutput `pulumi:"baseUrl"`
-	// The client id.
+	// The client id issued by the server.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// When the client id was issued (RFC 3339).
+	// When the client id was issued (RFC 3339), when the server said.
 	ClientIdIssuedAt pulumi.StringPtrOutput `pulumi:"clientIdIssuedAt"`
-	// The `clientName` input.
+	// `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
 	ClientName pulumi.StringPtrOutput `pulumi:"clientName"`
-	// The client secret, when the client has one (secret).
+	// The client secret, when the server issued one (not for public clients).
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
-	// When the client secret expires (RFC 3339); absent when it does not.
+	// When the client secret expires (RFC 3339); undefined when it does not.
 	ClientSecretExpiresAt pulumi.StringPtrOutput `pulumi:"clientSecretExpiresAt"`
-	// When this resource created the client (RFC 3339).
+	// When this client was created by this resource (RFC 3339).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
-	// The `extraFields` input.
+	// Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
 	ExtraFields pulumi.MapOutput `pulumi:"extraFields"`
-	// The client's settings, as Vantage answered.
+	// The issuer, when given.
+	Issuer pulumi.StringPtrOutput `pulumi:"issuer"`
+	// The client as Vantage created it (admin API field names, server defaults included, `clientSecret` left out), e.g. `metadata.allowedGrantTypes`.
 	Metadata pulumi.MapOutput `pulumi:"metadata"`
-	// The `postLogoutRedirectUris` input.
+	// `postLogoutRedirectUris`. Default none. Changing it creates a new client.
 	PostLogoutRedirectUris pulumi.StringArrayOutput `pulumi:"postLogoutRedirectUris"`
-	// The `redirectUris` input.
+	// `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
 	RedirectUris pulumi.StringArrayOutput `pulumi:"redirectUris"`
-	// The Vantage region.
+	// The region, when given. One of `eu`, `us`, `au`.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
-	// The `requestedClientId` input.
+	// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+	RegistrationAccessToken pulumi.StringPtrOutput `pulumi:"registrationAccessToken"`
+	// The client configuration endpoint (RFC 7592), when the server offers management.
+	RegistrationClientUri pulumi.StringPtrOutput `pulumi:"registrationClientUri"`
+	// The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
 	RequestedClientId pulumi.StringPtrOutput `pulumi:"requestedClientId"`
-	// The `requireClientSecret` input.
+	// `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
 	RequireClientSecret pulumi.BoolPtrOutput `pulumi:"requireClientSecret"`
-	// The `requireConsent` input.
+	// `requireConsent`. Default false. Changing it creates a new client.
 	RequireConsent pulumi.BoolPtrOutput `pulumi:"requireConsent"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrOutput `pulumi:"rotateAfter"`
-	// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+	// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 	RotationDueAt pulumi.StringPtrOutput `pulumi:"rotationDueAt"`
-	// The Vantage tenant.
+	// The tenant the client belongs to.
 	TenantId pulumi.StringPtrOutput `pulumi:"tenantId"`
-	// The token endpoint where the client obtains tokens.
+	// The token endpoint: the given one, else the one discovered from `issuer`.
 	TokenEndpoint pulumi.StringPtrOutput `pulumi:"tokenEndpoint"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapOutput `pulumi:"triggers"`
 }
 
@@ -113,6 +119,7 @@ func NewApiClient(ctx *pulumi.Context,
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"accessToken",
 		"clientSecret",
+		"registrationAccessToken",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -148,89 +155,89 @@ func (ApiClientState) ElementType() reflect.Type {
 }
 
 type apiClientArgs struct {
-	// The `accessToken` input.
+	// A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
 	AccessToken string `pulumi:"accessToken"`
-	// The `allowNoPkce` input.
+	// `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
 	AllowNoPkce *bool `pulumi:"allowNoPkce"`
-	// The `allowOfflineAccess` input.
+	// `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
 	AllowOfflineAccess *bool `pulumi:"allowOfflineAccess"`
-	// The `allowRopc` input.
+	// `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
 	AllowRopc *bool `pulumi:"allowRopc"`
-	// The `allowedCorsOrigins` input.
+	// `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
 	AllowedCorsOrigins []string `pulumi:"allowedCorsOrigins"`
-	// The `allowedGrantTypes` input.
+	// `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
 	AllowedGrantTypes []string `pulumi:"allowedGrantTypes"`
-	// The `allowedScopes` input.
+	// `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
 	AllowedScopes []string `pulumi:"allowedScopes"`
-	// The `apiVersion` input. One of `v2`, `v1`.
+	// The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
 	ApiVersion *string `pulumi:"apiVersion"`
-	// The `baseUrl` input.
+	// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it creates a new client.
 	BaseUrl *string `pulumi:"baseUrl"`
-	// The `clientName` input.
+	// `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
 	ClientName *string `pulumi:"clientName"`
-	// The `extraFields` input.
+	// Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
 	ExtraFields map[string]interface{} `pulumi:"extraFields"`
-	// The `postLogoutRedirectUris` input.
+	// `postLogoutRedirectUris`. Default none. Changing it creates a new client.
 	PostLogoutRedirectUris []string `pulumi:"postLogoutRedirectUris"`
-	// The `redirectUris` input.
+	// `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
 	RedirectUris []string `pulumi:"redirectUris"`
-	// The `region` input. One of `eu`, `us`, `au`.
+	// The region whose host creates the client. Set this or `baseUrl`. Changing it creates a new client. One of `eu`, `us`, `au`.
 	Region *string `pulumi:"region"`
-	// The `requestedClientId` input.
+	// The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
 	RequestedClientId *string `pulumi:"requestedClientId"`
-	// The `requireClientSecret` input.
+	// `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
 	RequireClientSecret *bool `pulumi:"requireClientSecret"`
-	// The `requireConsent` input.
+	// `requireConsent`. Default false. Changing it creates a new client.
 	RequireConsent *bool `pulumi:"requireConsent"`
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter *string `pulumi:"rotateAfter"`
-	// The `tenantId` input.
+	// The tenant the client belongs to. Changing it creates a new client.
 	TenantId string `pulumi:"tenantId"`
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers map[string]string `pulumi:"triggers"`
 }
 
 // The set of arguments for constructing a ApiClient resource.
 type ApiClientArgs struct {
-	// The `accessToken` input.
+	// A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
 	AccessToken pulumi.StringInput
-	// The `allowNoPkce` input.
+	// `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
 	AllowNoPkce pulumi.BoolPtrInput
-	// The `allowOfflineAccess` input.
+	// `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
 	AllowOfflineAccess pulumi.BoolPtrInput
-	// The `allowRopc` input.
+	// `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
 	AllowRopc pulumi.BoolPtrInput
-	// The `allowedCorsOrigins` input.
+	// `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
 	AllowedCorsOrigins pulumi.StringArrayInput
-	// The `allowedGrantTypes` input.
+	// `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
 	AllowedGrantTypes pulumi.StringArrayInput
-	// The `allowedScopes` input.
+	// `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
 	AllowedScopes pulumi.StringArrayInput
-	// The `apiVersion` input. One of `v2`, `v1`.
+	// The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
 	ApiVersion pulumi.StringPtrInput
-	// The `baseUrl` input.
+	// The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it creates a new client.
 	BaseUrl pulumi.StringPtrInput
-	// The `clientName` input.
+	// `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
 	ClientName pulumi.StringPtrInput
-	// The `extraFields` input.
+	// Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
 	ExtraFields pulumi.MapInput
-	// The `postLogoutRedirectUris` input.
+	// `postLogoutRedirectUris`. Default none. Changing it creates a new client.
 	PostLogoutRedirectUris pulumi.StringArrayInput
-	// The `redirectUris` input.
+	// `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
 	RedirectUris pulumi.StringArrayInput
-	// The `region` input. One of `eu`, `us`, `au`.
+	// The region whose host creates the client. Set this or `baseUrl`. Changing it creates a new client. One of `eu`, `us`, `au`.
 	Region pulumi.StringPtrInput
-	// The `requestedClientId` input.
+	// The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
 	RequestedClientId pulumi.StringPtrInput
-	// The `requireClientSecret` input.
+	// `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
 	RequireClientSecret pulumi.BoolPtrInput
-	// The `requireConsent` input.
+	// `requireConsent`. Default false. Changing it creates a new client.
 	RequireConsent pulumi.BoolPtrInput
-	// Rotate this long after issue, e.g. "20h", "7d".
+	// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 	RotateAfter pulumi.StringPtrInput
-	// The `tenantId` input.
+	// The tenant the client belongs to. Changing it creates a new client.
 	TenantId pulumi.StringInput
-	// Any change to this map rotates the resource.
+	// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 	Triggers pulumi.StringMapInput
 }
 
@@ -321,142 +328,157 @@ func (o ApiClientOutput) ToApiClientOutputWithContext(ctx context.Context) ApiCl
 	return o
 }
 
-// The `accessToken` input.
+// A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
 func (o ApiClientOutput) AccessToken() pulumi.StringOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringOutput { return v.AccessToken }).(pulumi.StringOutput)
 }
 
-// The `allowNoPkce` input.
+// `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
 func (o ApiClientOutput) AllowNoPkce() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.AllowNoPkce }).(pulumi.BoolPtrOutput)
 }
 
-// The `allowOfflineAccess` input.
+// `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
 func (o ApiClientOutput) AllowOfflineAccess() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.AllowOfflineAccess }).(pulumi.BoolPtrOutput)
 }
 
-// The `allowRopc` input.
+// `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
 func (o ApiClientOutput) AllowRopc() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.AllowRopc }).(pulumi.BoolPtrOutput)
 }
 
-// The `allowedCorsOrigins` input.
+// `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
 func (o ApiClientOutput) AllowedCorsOrigins() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.AllowedCorsOrigins }).(pulumi.StringArrayOutput)
 }
 
-// The `allowedGrantTypes` input.
+// `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
 func (o ApiClientOutput) AllowedGrantTypes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.AllowedGrantTypes }).(pulumi.StringArrayOutput)
 }
 
-// The `allowedScopes` input.
+// `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
 func (o ApiClientOutput) AllowedScopes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.AllowedScopes }).(pulumi.StringArrayOutput)
 }
 
-// The `apiVersion` input. One of `v2`, `v1`.
+// The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
 func (o ApiClientOutput) ApiVersion() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ApiVersion }).(pulumi.StringPtrOutput)
 }
 
-// The tenant's base URL.
+// The host, when given.
 func (o ApiClientOutput) BaseUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.BaseUrl }).(pulumi.StringPtrOutput)
 }
 
-// The client id.
+// The client id issued by the server.
 func (o ApiClientOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// When the client id was issued (RFC 3339).
+// When the client id was issued (RFC 3339), when the server said.
 func (o ApiClientOutput) ClientIdIssuedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientIdIssuedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `clientName` input.
+// `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
 func (o ApiClientOutput) ClientName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientName }).(pulumi.StringPtrOutput)
 }
 
-// The client secret, when the client has one (secret).
+// The client secret, when the server issued one (not for public clients).
 func (o ApiClientOutput) ClientSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientSecret }).(pulumi.StringPtrOutput)
 }
 
-// When the client secret expires (RFC 3339); absent when it does not.
+// When the client secret expires (RFC 3339); undefined when it does not.
 func (o ApiClientOutput) ClientSecretExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.ClientSecretExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// When this resource created the client (RFC 3339).
+// When this client was created by this resource (RFC 3339).
 func (o ApiClientOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// The `extraFields` input.
+// Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
 func (o ApiClientOutput) ExtraFields() pulumi.MapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.MapOutput { return v.ExtraFields }).(pulumi.MapOutput)
 }
 
-// The client's settings, as Vantage answered.
+// The issuer, when given.
+func (o ApiClientOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Issuer }).(pulumi.StringPtrOutput)
+}
+
+// The client as Vantage created it (admin API field names, server defaults included, `clientSecret` left out), e.g. `metadata.allowedGrantTypes`.
 func (o ApiClientOutput) Metadata() pulumi.MapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.MapOutput { return v.Metadata }).(pulumi.MapOutput)
 }
 
-// The `postLogoutRedirectUris` input.
+// `postLogoutRedirectUris`. Default none. Changing it creates a new client.
 func (o ApiClientOutput) PostLogoutRedirectUris() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.PostLogoutRedirectUris }).(pulumi.StringArrayOutput)
 }
 
-// The `redirectUris` input.
+// `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
 func (o ApiClientOutput) RedirectUris() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringArrayOutput { return v.RedirectUris }).(pulumi.StringArrayOutput)
 }
 
-// The Vantage region.
+// The region, when given. One of `eu`, `us`, `au`.
 func (o ApiClientOutput) Region() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
 }
 
-// The `requestedClientId` input.
+// The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+func (o ApiClientOutput) RegistrationAccessToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationAccessToken }).(pulumi.StringPtrOutput)
+}
+
+// The client configuration endpoint (RFC 7592), when the server offers management.
+func (o ApiClientOutput) RegistrationClientUri() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RegistrationClientUri }).(pulumi.StringPtrOutput)
+}
+
+// The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
 func (o ApiClientOutput) RequestedClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RequestedClientId }).(pulumi.StringPtrOutput)
 }
 
-// The `requireClientSecret` input.
+// `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
 func (o ApiClientOutput) RequireClientSecret() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.RequireClientSecret }).(pulumi.BoolPtrOutput)
 }
 
-// The `requireConsent` input.
+// `requireConsent`. Default false. Changing it creates a new client.
 func (o ApiClientOutput) RequireConsent() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.BoolPtrOutput { return v.RequireConsent }).(pulumi.BoolPtrOutput)
 }
 
-// Rotate this long after issue, e.g. "20h", "7d".
+// Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
 func (o ApiClientOutput) RotateAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RotateAfter }).(pulumi.StringPtrOutput)
 }
 
-// When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+// When rotation falls due (RFC 3339), when `rotateAfter` is set.
 func (o ApiClientOutput) RotationDueAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.RotationDueAt }).(pulumi.StringPtrOutput)
 }
 
-// The Vantage tenant.
+// The tenant the client belongs to.
 func (o ApiClientOutput) TenantId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.TenantId }).(pulumi.StringPtrOutput)
 }
 
-// The token endpoint where the client obtains tokens.
+// The token endpoint: the given one, else the one discovered from `issuer`.
 func (o ApiClientOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringPtrOutput { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// Any change to this map rotates the resource.
+// Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
 func (o ApiClientOutput) Triggers() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *ApiClient) pulumi.StringMapOutput { return v.Triggers }).(pulumi.StringMapOutput)
 }

@@ -38,20 +38,20 @@ class AccessTokenArgs:
         """
         The set of arguments for constructing a AccessToken resource.
 
-        :param pulumi.Input[_builtins.str] auth_url: The `authUrl` input.
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` input.
-        :param pulumi.Input[_builtins.str] client_secret: The `clientSecret` input.
-        :param pulumi.Input[_builtins.str] environment: The `environment` input. One of `production`, `beta`.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] grant_type: The `grantType` input. One of `client_credentials`, `password`.
-        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.str] product: The `product` input. One of `ripple`, `wave`.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.str] auth_url: The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_id: The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_secret: The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
+        :param pulumi.Input[_builtins.str] environment: `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] grant_type: The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
+        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] password: The account's password, for the password grant. Secret. Default: from the environment.
+        :param pulumi.Input[_builtins.str] product: The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
         """
         if auth_url is not None:
             pulumi.set(__self__, "auth_url", auth_url)
@@ -71,6 +71,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "password", password)
         if product is not None:
             pulumi.set(__self__, "product", product)
+        if recreate_if_invalid is None:
+            recreate_if_invalid = True
         if recreate_if_invalid is not None:
             pulumi.set(__self__, "recreate_if_invalid", recreate_if_invalid)
         if rotate_after is not None:
@@ -86,7 +88,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="authUrl")
     def auth_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `authUrl` input.
+        The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
         """
         return pulumi.get(self, "auth_url")
 
@@ -98,7 +100,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientId` input.
+        The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
         """
         return pulumi.get(self, "client_id")
 
@@ -110,7 +112,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientSecret` input.
+        The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
         """
         return pulumi.get(self, "client_secret")
 
@@ -122,7 +124,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def environment(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `environment` input. One of `production`, `beta`.
+        `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
         """
         return pulumi.get(self, "environment")
 
@@ -134,7 +136,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -146,7 +148,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `grantType` input. One of `client_credentials`, `password`.
+        The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
         """
         return pulumi.get(self, "grant_type")
 
@@ -158,7 +160,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def http(self) -> pulumi.Input[Optional['_root_inputs.HttpArgs']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -170,7 +172,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `password` input.
+        The account's password, for the password grant. Secret. Default: from the environment.
         """
         return pulumi.get(self, "password")
 
@@ -182,7 +184,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def product(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `product` input. One of `ripple`, `wave`.
+        The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
         """
         return pulumi.get(self, "product")
 
@@ -194,7 +196,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -206,7 +208,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -218,7 +220,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -230,7 +232,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -242,7 +244,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def username(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `username` input.
+        The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 
@@ -273,26 +275,26 @@ class AccessToken(pulumi.CustomResource):
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An Alphaus (Ripple / Wave) access token, issued by Alphaus's OAuth 2.0 token endpoint.
+        An Alphaus (Ripple, Wave) access token, issued by the client_credentials or password grant from inputs or `ALPHAUS_*` environment variables. Alphaus cannot revoke tokens: delete warns, and the token lives until it expires.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] auth_url: The `authUrl` input.
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` input.
-        :param pulumi.Input[_builtins.str] client_secret: The `clientSecret` input.
-        :param pulumi.Input[_builtins.str] environment: The `environment` input. One of `production`, `beta`.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] grant_type: The `grantType` input. One of `client_credentials`, `password`.
-        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.str] product: The `product` input. One of `ripple`, `wave`.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.str] auth_url: The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_id: The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_secret: The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
+        :param pulumi.Input[_builtins.str] environment: `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] grant_type: The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
+        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] password: The account's password, for the password grant. Secret. Default: from the environment.
+        :param pulumi.Input[_builtins.str] product: The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
         """
         ...
     @overload
@@ -301,7 +303,7 @@ class AccessToken(pulumi.CustomResource):
                  args: Optional[AccessTokenArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An Alphaus (Ripple / Wave) access token, issued by Alphaus's OAuth 2.0 token endpoint.
+        An Alphaus (Ripple, Wave) access token, issued by the client_credentials or password grant from inputs or `ALPHAUS_*` environment variables. Alphaus cannot revoke tokens: delete warns, and the token lives until it expires.
 
         ## Example Usage
 
@@ -352,6 +354,8 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["http"] = http
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
             __props__.__dict__["product"] = product
+            if recreate_if_invalid is None:
+                recreate_if_invalid = True
             __props__.__dict__["recreate_if_invalid"] = recreate_if_invalid
             __props__.__dict__["rotate_after"] = rotate_after
             __props__.__dict__["rotate_before_expiry"] = rotate_before_expiry
@@ -360,10 +364,12 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["access_token"] = None
             __props__.__dict__["credential_source"] = None
             __props__.__dict__["expires_at"] = None
+            __props__.__dict__["initial_refresh_token"] = None
             __props__.__dict__["issued_at"] = None
             __props__.__dict__["liveness"] = None
             __props__.__dict__["previous_access_token"] = None
             __props__.__dict__["previous_revoke_at"] = None
+            __props__.__dict__["refresh_token"] = None
             __props__.__dict__["refresh_token_expires_at"] = None
             __props__.__dict__["resolved_client_id"] = None
             __props__.__dict__["resolved_grant_type"] = None
@@ -372,7 +378,7 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["rotation_due_at"] = None
             __props__.__dict__["scope"] = None
             __props__.__dict__["token_type"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "password", "previousAccessToken"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "initialRefreshToken", "password", "previousAccessToken", "refreshToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(AccessToken, __self__).__init__(
             'access-tokens:alphaus:AccessToken',
@@ -406,6 +412,7 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["grace_period"] = None
         __props__.__dict__["grant_type"] = None
         __props__.__dict__["http"] = None
+        __props__.__dict__["initial_refresh_token"] = None
         __props__.__dict__["issued_at"] = None
         __props__.__dict__["liveness"] = None
         __props__.__dict__["password"] = None
@@ -413,6 +420,7 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["previous_revoke_at"] = None
         __props__.__dict__["product"] = None
         __props__.__dict__["recreate_if_invalid"] = None
+        __props__.__dict__["refresh_token"] = None
         __props__.__dict__["refresh_token_expires_at"] = None
         __props__.__dict__["resolved_client_id"] = None
         __props__.__dict__["resolved_grant_type"] = None
@@ -431,7 +439,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The access token (secret).
+        The access token.
         """
         return pulumi.get(self, "access_token")
 
@@ -439,7 +447,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="authUrl")
     def auth_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `authUrl` input.
+        The token endpoint URL, replacing the documented one (e.g. a proxy, or a local test server). HTTPS is required except on loopback. Changing it replaces the token.
         """
         return pulumi.get(self, "auth_url")
 
@@ -447,7 +455,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientId` input.
+        The API client id. Default: from the `ALPHAUS_*` environment variables. Changing it replaces the token.
         """
         return pulumi.get(self, "client_id")
 
@@ -455,7 +463,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientSecret` input.
+        The API client secret. Default: from the `ALPHAUS_*` environment variables, which keeps it out of state. When given here it is stored encrypted in state; never printed.
         """
         return pulumi.get(self, "client_secret")
 
@@ -463,7 +471,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="credentialSource")
     def credential_source(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Where the credential came from (inputs or environment).
+        Where the credentials came from: `inputs`, `ALPHAUS_*`, `ALPHAUS_RIPPLE_*` or `ALPHAUS_WAVE_*`.
         """
         return pulumi.get(self, "credential_source")
 
@@ -471,7 +479,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def environment(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `environment` input. One of `production`, `beta`.
+        `production` (default, `login.alphaus.cloud`) or `beta` (`loginnext.alphaus.cloud`). Changing it replaces the token. One of `production`, `beta`.
         """
         return pulumi.get(self, "environment")
 
@@ -479,7 +487,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token expires (RFC 3339), when known.
+        When the token expires (RFC 3339), when the system gave a lifetime.
         """
         return pulumi.get(self, "expires_at")
 
@@ -487,7 +495,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -495,7 +503,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `grantType` input. One of `client_credentials`, `password`.
+        The grant. Default: `password` when a username and a password are known (inputs or environment), else `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`.
         """
         return pulumi.get(self, "grant_type")
 
@@ -503,15 +511,23 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def http(self) -> pulumi.Output[Optional['_root_outputs.Http']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
+
+    @_builtins.property
+    @pulumi.getter(name="initialRefreshToken")
+    def initial_refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+        """
+        return pulumi.get(self, "initial_refresh_token")
 
     @_builtins.property
     @pulumi.getter(name="issuedAt")
     def issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token was issued (RFC 3339).
+        When the current token was issued (RFC 3339): the last rotation.
         """
         return pulumi.get(self, "issued_at")
 
@@ -519,7 +535,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def liveness(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         """
         return pulumi.get(self, "liveness")
 
@@ -527,7 +543,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def password(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `password` input.
+        The account's password, for the password grant. Secret. Default: from the environment.
         """
         return pulumi.get(self, "password")
 
@@ -535,7 +551,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousAccessToken")
     def previous_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The previous token during its grace period after a rotation (secret).
+        The previous token, kept during its grace period after a rotation.
         """
         return pulumi.get(self, "previous_access_token")
 
@@ -543,7 +559,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousRevokeAt")
     def previous_revoke_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the previous token is revoked (RFC 3339).
+        When the previous token will be revoked (on the first `up` after this time).
         """
         return pulumi.get(self, "previous_revoke_at")
 
@@ -551,7 +567,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def product(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `product` input. One of `ripple`, `wave`.
+        The product whose token endpoint issues the token. Default: the product of the environment group used, else `ALPHAUS_AUTH_URL`'s, else `ripple` (as the vendor SDKs). Changing it replaces the token. One of `ripple`, `wave`.
         """
         return pulumi.get(self, "product")
 
@@ -559,15 +575,23 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
+
+    @_builtins.property
+    @pulumi.getter(name="refreshToken")
+    def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+        """
+        return pulumi.get(self, "refresh_token")
 
     @_builtins.property
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the refresh token expires (RFC 3339), when the server said.
+        When the stored refresh token dies, when the system says.
         """
         return pulumi.get(self, "refresh_token_expires_at")
 
@@ -575,7 +599,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedClientId")
     def resolved_client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id used.
+        The client id used (from the inputs or the environment).
         """
         return pulumi.get(self, "resolved_client_id")
 
@@ -583,7 +607,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedGrantType")
     def resolved_grant_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The grant used.
+        The grant used. One of `client_credentials`, `password`.
         """
         return pulumi.get(self, "resolved_grant_type")
 
@@ -591,7 +615,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedProduct")
     def resolved_product(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The Alphaus product the token is for.
+        The product whose endpoint issued the token. One of `ripple`, `wave`.
         """
         return pulumi.get(self, "resolved_product")
 
@@ -599,7 +623,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedTokenEndpoint")
     def resolved_token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint used (given or discovered).
+        The token endpoint used.
         """
         return pulumi.get(self, "resolved_token_endpoint")
 
@@ -607,7 +631,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -615,7 +639,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -623,7 +647,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        When rotation falls due (RFC 3339), when a rotation policy is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -631,7 +655,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scope(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The scope the server granted, when it said.
+        The scope granted, when the system said (space-separated).
         """
         return pulumi.get(self, "scope")
 
@@ -639,7 +663,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tokenType")
     def token_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token type, e.g. "Bearer".
+        The token type; always `Bearer`.
         """
         return pulumi.get(self, "token_type")
 
@@ -647,7 +671,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -655,7 +679,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def username(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `username` input.
+        The account's user name, for the password grant. Default: from the environment. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 

@@ -33,17 +33,17 @@ class ApiClientArgs:
         """
         The set of arguments for constructing a ApiClient resource.
 
-        :param pulumi.Input[_builtins.str] name: The `name` input.
-        :param pulumi.Input[_builtins.str] access_token: The `accessToken` input.
-        :param pulumi.Input[_builtins.str] api_url: The `apiUrl` input.
-        :param pulumi.Input[_builtins.str] environment: The `environment` input. One of `production`, `beta`.
-        :param pulumi.Input[_builtins.str] owner_auth_url: The `ownerAuthUrl` input.
-        :param pulumi.Input[_builtins.str] owner_client_id: The `ownerClientId` input.
-        :param pulumi.Input[_builtins.str] owner_client_secret: The `ownerClientSecret` input.
-        :param pulumi.Input[_builtins.str] owner_password: The `ownerPassword` input.
-        :param pulumi.Input[_builtins.str] owner_username: The `ownerUsername` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] name: The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.
+        :param pulumi.Input[_builtins.str] access_token: The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
+        :param pulumi.Input[_builtins.str] api_url: The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
+        :param pulumi.Input[_builtins.str] environment: `production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client. One of `production`, `beta`.
+        :param pulumi.Input[_builtins.str] owner_auth_url: The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
+        :param pulumi.Input[_builtins.str] owner_client_id: The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
+        :param pulumi.Input[_builtins.str] owner_client_secret: The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
+        :param pulumi.Input[_builtins.str] owner_password: The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
+        :param pulumi.Input[_builtins.str] owner_username: The owner's user name, for the password grant. Default: from the environment.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         pulumi.set(__self__, "name", name)
         if access_token is not None:
@@ -73,7 +73,7 @@ class ApiClientArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[_builtins.str]:
         """
-        The `name` input.
+        The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.
         """
         return pulumi.get(self, "name")
 
@@ -85,7 +85,7 @@ class ApiClientArgs:
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `accessToken` input.
+        The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
         """
         return pulumi.get(self, "access_token")
 
@@ -97,7 +97,7 @@ class ApiClientArgs:
     @pulumi.getter(name="apiUrl")
     def api_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `apiUrl` input.
+        The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
         """
         return pulumi.get(self, "api_url")
 
@@ -109,7 +109,7 @@ class ApiClientArgs:
     @pulumi.getter
     def environment(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `environment` input. One of `production`, `beta`.
+        `production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client. One of `production`, `beta`.
         """
         return pulumi.get(self, "environment")
 
@@ -121,7 +121,7 @@ class ApiClientArgs:
     @pulumi.getter(name="ownerAuthUrl")
     def owner_auth_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `ownerAuthUrl` input.
+        The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
         """
         return pulumi.get(self, "owner_auth_url")
 
@@ -133,7 +133,7 @@ class ApiClientArgs:
     @pulumi.getter(name="ownerClientId")
     def owner_client_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `ownerClientId` input.
+        The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
         """
         return pulumi.get(self, "owner_client_id")
 
@@ -145,7 +145,7 @@ class ApiClientArgs:
     @pulumi.getter(name="ownerClientSecret")
     def owner_client_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `ownerClientSecret` input.
+        The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
         """
         return pulumi.get(self, "owner_client_secret")
 
@@ -157,7 +157,7 @@ class ApiClientArgs:
     @pulumi.getter(name="ownerPassword")
     def owner_password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `ownerPassword` input.
+        The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
         """
         return pulumi.get(self, "owner_password")
 
@@ -169,7 +169,7 @@ class ApiClientArgs:
     @pulumi.getter(name="ownerUsername")
     def owner_username(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `ownerUsername` input.
+        The owner's user name, for the password grant. Default: from the environment.
         """
         return pulumi.get(self, "owner_username")
 
@@ -181,7 +181,7 @@ class ApiClientArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -193,7 +193,7 @@ class ApiClientArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
@@ -221,23 +221,23 @@ class ApiClient(pulumi.CustomResource):
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        An Alphaus API client, created with an owner credential.
+        An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] access_token: The `accessToken` input.
-        :param pulumi.Input[_builtins.str] api_url: The `apiUrl` input.
-        :param pulumi.Input[_builtins.str] environment: The `environment` input. One of `production`, `beta`.
-        :param pulumi.Input[_builtins.str] name: The `name` input.
-        :param pulumi.Input[_builtins.str] owner_auth_url: The `ownerAuthUrl` input.
-        :param pulumi.Input[_builtins.str] owner_client_id: The `ownerClientId` input.
-        :param pulumi.Input[_builtins.str] owner_client_secret: The `ownerClientSecret` input.
-        :param pulumi.Input[_builtins.str] owner_password: The `ownerPassword` input.
-        :param pulumi.Input[_builtins.str] owner_username: The `ownerUsername` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] access_token: The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
+        :param pulumi.Input[_builtins.str] api_url: The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
+        :param pulumi.Input[_builtins.str] environment: `production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client. One of `production`, `beta`.
+        :param pulumi.Input[_builtins.str] name: The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.
+        :param pulumi.Input[_builtins.str] owner_auth_url: The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
+        :param pulumi.Input[_builtins.str] owner_client_id: The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
+        :param pulumi.Input[_builtins.str] owner_client_secret: The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
+        :param pulumi.Input[_builtins.str] owner_password: The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
+        :param pulumi.Input[_builtins.str] owner_username: The owner's user name, for the password grant. Default: from the environment.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         ...
     @overload
@@ -246,7 +246,7 @@ class ApiClient(pulumi.CustomResource):
                  args: ApiClientArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An Alphaus API client, created with an owner credential.
+        An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.
 
         ## Example Usage
 
@@ -308,10 +308,14 @@ class ApiClient(pulumi.CustomResource):
             __props__.__dict__["create_time"] = None
             __props__.__dict__["created_at"] = None
             __props__.__dict__["grant_type"] = None
+            __props__.__dict__["issuer"] = None
+            __props__.__dict__["metadata"] = None
             __props__.__dict__["parent"] = None
+            __props__.__dict__["registration_access_token"] = None
+            __props__.__dict__["registration_client_uri"] = None
             __props__.__dict__["rotation_due_at"] = None
             __props__.__dict__["token_endpoint"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "ownerClientSecret", "ownerPassword"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "ownerClientSecret", "ownerPassword", "registrationAccessToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(ApiClient, __self__).__init__(
             'access-tokens:alphaus:ApiClient',
@@ -346,6 +350,8 @@ class ApiClient(pulumi.CustomResource):
         __props__.__dict__["created_at"] = None
         __props__.__dict__["environment"] = None
         __props__.__dict__["grant_type"] = None
+        __props__.__dict__["issuer"] = None
+        __props__.__dict__["metadata"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["owner_auth_url"] = None
         __props__.__dict__["owner_client_id"] = None
@@ -353,6 +359,8 @@ class ApiClient(pulumi.CustomResource):
         __props__.__dict__["owner_password"] = None
         __props__.__dict__["owner_username"] = None
         __props__.__dict__["parent"] = None
+        __props__.__dict__["registration_access_token"] = None
+        __props__.__dict__["registration_client_uri"] = None
         __props__.__dict__["rotate_after"] = None
         __props__.__dict__["rotation_due_at"] = None
         __props__.__dict__["token_endpoint"] = None
@@ -363,7 +371,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `accessToken` input.
+        The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.
         """
         return pulumi.get(self, "access_token")
 
@@ -371,7 +379,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="apiUrl")
     def api_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `apiUrl` input.
+        The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.
         """
         return pulumi.get(self, "api_url")
 
@@ -379,7 +387,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="blueApiUrl")
     def blue_api_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The API base URL.
+        The Blue API base the client was created at.
         """
         return pulumi.get(self, "blue_api_url")
 
@@ -387,7 +395,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id.
+        The client id issued by the server.
         """
         return pulumi.get(self, "client_id")
 
@@ -395,7 +403,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientIdIssuedAt")
     def client_id_issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client id was issued (RFC 3339).
+        When the client id was issued (RFC 3339), when the server said.
         """
         return pulumi.get(self, "client_id_issued_at")
 
@@ -403,7 +411,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client secret, when the client has one (secret).
+        The client secret, when the server issued one (not for public clients).
         """
         return pulumi.get(self, "client_secret")
 
@@ -411,7 +419,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretExpiresAt")
     def client_secret_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client secret expires (RFC 3339); absent when it does not.
+        When the client secret expires (RFC 3339); undefined when it does not.
         """
         return pulumi.get(self, "client_secret_expires_at")
 
@@ -419,7 +427,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="createTime")
     def create_time(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When Alphaus created the client.
+        When Alphaus created the client, as it said (also `clientIdIssuedAt`, RFC 3339).
         """
         return pulumi.get(self, "create_time")
 
@@ -427,7 +435,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When this resource created the client (RFC 3339).
+        When this client was created by this resource (RFC 3339).
         """
         return pulumi.get(self, "created_at")
 
@@ -435,7 +443,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def environment(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The Alphaus environment.
+        The environment, when given. One of `production`, `beta`.
         """
         return pulumi.get(self, "environment")
 
@@ -443,15 +451,31 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The grant the client uses.
+        The grant its tokens use: `client_credentials`.
         """
         return pulumi.get(self, "grant_type")
 
     @_builtins.property
     @pulumi.getter
+    def issuer(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The issuer, when given.
+        """
+        return pulumi.get(self, "issuer")
+
+    @_builtins.property
+    @pulumi.getter
+    def metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
+        """
+        The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+        """
+        return pulumi.get(self, "metadata")
+
+    @_builtins.property
+    @pulumi.getter
     def name(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client's name.
+        The client's name at Alphaus.
         """
         return pulumi.get(self, "name")
 
@@ -459,7 +483,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="ownerAuthUrl")
     def owner_auth_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `ownerAuthUrl` input.
+        The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).
         """
         return pulumi.get(self, "owner_auth_url")
 
@@ -467,7 +491,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="ownerClientId")
     def owner_client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `ownerClientId` input.
+        The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.
         """
         return pulumi.get(self, "owner_client_id")
 
@@ -475,7 +499,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="ownerClientSecret")
     def owner_client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `ownerClientSecret` input.
+        The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.
         """
         return pulumi.get(self, "owner_client_secret")
 
@@ -483,7 +507,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="ownerPassword")
     def owner_password(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `ownerPassword` input.
+        The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.
         """
         return pulumi.get(self, "owner_password")
 
@@ -491,7 +515,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="ownerUsername")
     def owner_username(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `ownerUsername` input.
+        The owner's user name, for the password grant. Default: from the environment.
         """
         return pulumi.get(self, "owner_username")
 
@@ -499,15 +523,31 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def parent(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The parent account.
+        The owner the client belongs to, as Alphaus names it.
         """
         return pulumi.get(self, "parent")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationAccessToken")
+    def registration_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        """
+        return pulumi.get(self, "registration_access_token")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationClientUri")
+    def registration_client_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The client configuration endpoint (RFC 7592), when the server offers management.
+        """
+        return pulumi.get(self, "registration_client_uri")
 
     @_builtins.property
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -515,7 +555,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        When rotation falls due (RFC 3339), when `rotateAfter` is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -523,7 +563,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint where the client obtains tokens.
+        The token endpoint: the given one, else the one discovered from `issuer`.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -531,7 +571,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 

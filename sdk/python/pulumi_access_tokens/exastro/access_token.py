@@ -39,21 +39,21 @@ class AccessTokenArgs:
         """
         The set of arguments for constructing a AccessToken resource.
 
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] initial_refresh_token: The `initialRefreshToken` input.
-        :param pulumi.Input[_builtins.str] organization_id: The `organizationId` input.
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.bool] revoke_all_sessions_on_delete: The `revokeAllSessionsOnDelete` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[_builtins.bool] system_manager: The `systemManager` input.
-        :param pulumi.Input[_builtins.str] totp: The `totp` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.str] base_url: The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] initial_refresh_token: A refresh token issued in the Exastro UI (user menu → トークン発行), e.g. from `config.requireSecret("exastroRefreshToken")`. Secret. The resource turns it into access tokens; the refresh token in use is kept (encrypted) in the `refreshToken` output and replaced if the server rotates it. Set this, or `username` + `password`. Changing it replaces the token (the new refresh token is adopted).
+        :param pulumi.Input[_builtins.str] organization_id: The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] password: The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.bool] revoke_all_sessions_on_delete: Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[_builtins.bool] system_manager: Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] totp: The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
         """
         pulumi.set(__self__, "base_url", base_url)
         if allow_insecure_http is not None:
@@ -68,6 +68,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "organization_id", organization_id)
         if password is not None:
             pulumi.set(__self__, "password", password)
+        if recreate_if_invalid is None:
+            recreate_if_invalid = True
         if recreate_if_invalid is not None:
             pulumi.set(__self__, "recreate_if_invalid", recreate_if_invalid)
         if revoke_all_sessions_on_delete is not None:
@@ -89,7 +91,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[_builtins.str]:
         """
-        The `baseUrl` input.
+        The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
         """
         return pulumi.get(self, "base_url")
 
@@ -101,7 +103,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -113,7 +115,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -125,7 +127,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def http(self) -> pulumi.Input[Optional['_root_inputs.HttpArgs']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -137,7 +139,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="initialRefreshToken")
     def initial_refresh_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `initialRefreshToken` input.
+        A refresh token issued in the Exastro UI (user menu → トークン発行), e.g. from `config.requireSecret("exastroRefreshToken")`. Secret. The resource turns it into access tokens; the refresh token in use is kept (encrypted) in the `refreshToken` output and replaced if the server rotates it. Set this, or `username` + `password`. Changing it replaces the token (the new refresh token is adopted).
         """
         return pulumi.get(self, "initial_refresh_token")
 
@@ -149,7 +151,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="organizationId")
     def organization_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `organizationId` input.
+        The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
         """
         return pulumi.get(self, "organization_id")
 
@@ -161,7 +163,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `password` input.
+        The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
         """
         return pulumi.get(self, "password")
 
@@ -173,7 +175,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -185,7 +187,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="revokeAllSessionsOnDelete")
     def revoke_all_sessions_on_delete(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `revokeAllSessionsOnDelete` input.
+        Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
         """
         return pulumi.get(self, "revoke_all_sessions_on_delete")
 
@@ -197,7 +199,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -209,7 +211,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -221,7 +223,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="systemManager")
     def system_manager(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `systemManager` input.
+        Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
         """
         return pulumi.get(self, "system_manager")
 
@@ -233,7 +235,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def totp(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `totp` input.
+        The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
         """
         return pulumi.get(self, "totp")
 
@@ -245,7 +247,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -257,7 +259,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def username(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `username` input.
+        Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 
@@ -289,27 +291,27 @@ class AccessToken(pulumi.CustomResource):
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An Exastro IT Automation access token, renewed from a refresh token of a user or service account.
+        An Exastro IT Automation / Platform access token, renewed from a refresh token of the organization's `_{org}-api` client (given, or issued by a password sign-in).
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] initial_refresh_token: The `initialRefreshToken` input.
-        :param pulumi.Input[_builtins.str] organization_id: The `organizationId` input.
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.bool] revoke_all_sessions_on_delete: The `revokeAllSessionsOnDelete` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[_builtins.bool] system_manager: The `systemManager` input.
-        :param pulumi.Input[_builtins.str] totp: The `totp` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
+        :param pulumi.Input[_builtins.str] base_url: The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] initial_refresh_token: A refresh token issued in the Exastro UI (user menu → トークン発行), e.g. from `config.requireSecret("exastroRefreshToken")`. Secret. The resource turns it into access tokens; the refresh token in use is kept (encrypted) in the `refreshToken` output and replaced if the server rotates it. Set this, or `username` + `password`. Changing it replaces the token (the new refresh token is adopted).
+        :param pulumi.Input[_builtins.str] organization_id: The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] password: The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.bool] revoke_all_sessions_on_delete: Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[_builtins.bool] system_manager: Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] totp: The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
         """
         ...
     @overload
@@ -318,7 +320,7 @@ class AccessToken(pulumi.CustomResource):
                  args: AccessTokenArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An Exastro IT Automation access token, renewed from a refresh token of a user or service account.
+        An Exastro IT Automation / Platform access token, renewed from a refresh token of the organization's `_{org}-api` client (given, or issued by a password sign-in).
 
         ## Example Usage
 
@@ -370,6 +372,8 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["initial_refresh_token"] = None if initial_refresh_token is None else pulumi.Output.secret(initial_refresh_token)
             __props__.__dict__["organization_id"] = organization_id
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
+            if recreate_if_invalid is None:
+                recreate_if_invalid = True
             __props__.__dict__["recreate_if_invalid"] = recreate_if_invalid
             __props__.__dict__["revoke_all_sessions_on_delete"] = revoke_all_sessions_on_delete
             __props__.__dict__["rotate_after"] = rotate_after
@@ -449,7 +453,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The access token (secret).
+        The access token.
         """
         return pulumi.get(self, "access_token")
 
@@ -457,7 +461,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -465,7 +469,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[_builtins.str]:
         """
-        The `baseUrl` input.
+        The Exastro URL: `{EXTERNAL_URL}` for organization users, `{EXTERNAL_URL_MNG}` for system managers, e.g. `https://ita.example.com`. Both the token endpoint (`/auth/realms/{org}/protocol/openid-connect/token`) and the API (`/api/...`) are under it. HTTPS is required except on loopback (see `allowInsecureHttp`). Required unless `serviceAccount` is set. Changing it replaces the token.
         """
         return pulumi.get(self, "base_url")
 
@@ -473,7 +477,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token expires (RFC 3339), when known.
+        When the token expires (RFC 3339), when the system gave a lifetime.
         """
         return pulumi.get(self, "expires_at")
 
@@ -481,7 +485,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -489,7 +493,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def http(self) -> pulumi.Output[Optional['_root_outputs.Http']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -497,7 +501,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="initialRefreshToken")
     def initial_refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `initialRefreshToken` input.
+        The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
         """
         return pulumi.get(self, "initial_refresh_token")
 
@@ -505,7 +509,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="issuedAt")
     def issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token was issued (RFC 3339).
+        When the current token was issued (RFC 3339): the last rotation.
         """
         return pulumi.get(self, "issued_at")
 
@@ -513,7 +517,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def liveness(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         """
         return pulumi.get(self, "liveness")
 
@@ -521,7 +525,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="organizationId")
     def organization_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `organizationId` input.
+        The organization id (the Keycloak realm; the API client is `_{organizationId}-api`). Required unless `systemManager` is set. Changing it replaces the token.
         """
         return pulumi.get(self, "organization_id")
 
@@ -529,7 +533,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def password(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `password` input.
+        The user's password. Secret, stored encrypted in state: without two-factor authentication it lets the resource issue a new session by itself when the old one has ended. Changing it updates in place.
         """
         return pulumi.get(self, "password")
 
@@ -537,7 +541,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousAccessToken")
     def previous_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The previous token during its grace period after a rotation (secret).
+        The previous token, kept during its grace period after a rotation.
         """
         return pulumi.get(self, "previous_access_token")
 
@@ -545,7 +549,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousRevokeAt")
     def previous_revoke_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the previous token is revoked (RFC 3339).
+        When the previous token will be revoked (on the first `up` after this time).
         """
         return pulumi.get(self, "previous_revoke_at")
 
@@ -553,7 +557,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -561,7 +565,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The latest refresh token (secret).
+        The refresh token in use, when the grant gave one (from the input, or rotated by the server).
         """
         return pulumi.get(self, "refresh_token")
 
@@ -569,7 +573,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the refresh token expires (RFC 3339), when the server said.
+        When the stored refresh token dies, when the system says.
         """
         return pulumi.get(self, "refresh_token_expires_at")
 
@@ -577,7 +581,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedTokenEndpoint")
     def resolved_token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint used (given or discovered).
+        The token endpoint used.
         """
         return pulumi.get(self, "resolved_token_endpoint")
 
@@ -585,7 +589,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="revokeAllSessionsOnDelete")
     def revoke_all_sessions_on_delete(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `revokeAllSessionsOnDelete` input.
+        Exastro cannot revoke one refresh token: its only call revokes ALL of the user's refresh tokens, including every token used outside this stack. Set true to do exactly that when this resource is deleted (destroy or replace) — a warning lists the sessions ended. It is refused when it would also end a session issued in the same update (a replacement's). Default false: delete leaves the session valid until it expires (365 days by default) and says so. Changing it updates in place.
         """
         return pulumi.get(self, "revoke_all_sessions_on_delete")
 
@@ -593,7 +597,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -601,7 +605,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -609,7 +613,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        When rotation falls due (RFC 3339), when a rotation policy is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -617,7 +621,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scope(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The scope the server granted, when it said.
+        The scope granted, when the system said (space-separated).
         """
         return pulumi.get(self, "scope")
 
@@ -625,7 +629,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="sessionId")
     def session_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The session the refresh token belongs to.
+        The Keycloak session id (`sid`) of the refresh token: the `id` the Exastro UI lists.
         """
         return pulumi.get(self, "session_id")
 
@@ -633,7 +637,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="systemManager")
     def system_manager(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `systemManager` input.
+        Act as a system manager: realm `master`, client `_platform-api`, the `/api/platform/...` paths. Default false. Changing it replaces the token.
         """
         return pulumi.get(self, "system_manager")
 
@@ -641,7 +645,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tokenType")
     def token_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token type, e.g. "Bearer".
+        The token type; always `Bearer`.
         """
         return pulumi.get(self, "token_type")
 
@@ -649,7 +653,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def totp(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `totp` input.
+        The current one-time code, for a user with two-factor authentication. Secret. It is only good for seconds, so it is read only when a session must be issued (create, replace, or an ended session): set it right before such a `pulumi up`. Changing it updates in place.
         """
         return pulumi.get(self, "totp")
 
@@ -657,7 +661,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -665,7 +669,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def username(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `username` input.
+        Sign in as this user to issue the refresh token (password grant, `scope=openid offline_access`), instead of `initialRefreshToken`. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 

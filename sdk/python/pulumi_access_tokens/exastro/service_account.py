@@ -33,17 +33,17 @@ class ServiceAccountArgs:
         """
         The set of arguments for constructing a ServiceAccount resource.
 
-        :param pulumi.Input[_builtins.str] access_token: The `accessToken` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] organization_id: The `organizationId` input.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
-        :param pulumi.Input[_builtins.str] workspace_id: The `workspaceId` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] description: The `description` input.
-        :param pulumi.Input[_builtins.bool] issue_refresh_token: The `issueRefreshToken` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] type: The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+        :param pulumi.Input[_builtins.str] access_token: The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
+        :param pulumi.Input[_builtins.str] base_url: The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.
+        :param pulumi.Input[_builtins.str] organization_id: The organization id (the Keycloak realm). Changing it replaces the user.
+        :param pulumi.Input[_builtins.str] username: The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
+        :param pulumi.Input[_builtins.str] workspace_id: The workspace the user belongs to. Changing it replaces the user.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
+        :param pulumi.Input[_builtins.str] description: A description shown in Exastro. Updated in place.
+        :param pulumi.Input[_builtins.bool] issue_refresh_token: Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
+        :param pulumi.Input[_builtins.str] type: `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
         """
         pulumi.set(__self__, "access_token", access_token)
         pulumi.set(__self__, "base_url", base_url)
@@ -73,7 +73,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Input[_builtins.str]:
         """
-        The `accessToken` input.
+        The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
         """
         return pulumi.get(self, "access_token")
 
@@ -85,7 +85,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[_builtins.str]:
         """
-        The `baseUrl` input.
+        The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.
         """
         return pulumi.get(self, "base_url")
 
@@ -97,7 +97,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="organizationId")
     def organization_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The `organizationId` input.
+        The organization id (the Keycloak realm). Changing it replaces the user.
         """
         return pulumi.get(self, "organization_id")
 
@@ -109,7 +109,7 @@ class ServiceAccountArgs:
     @pulumi.getter
     def username(self) -> pulumi.Input[_builtins.str]:
         """
-        The `username` input.
+        The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
         """
         return pulumi.get(self, "username")
 
@@ -121,7 +121,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="workspaceId")
     def workspace_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The `workspaceId` input.
+        The workspace the user belongs to. Changing it replaces the user.
         """
         return pulumi.get(self, "workspace_id")
 
@@ -133,7 +133,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowInsecureHttp` input.
+        Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -145,7 +145,7 @@ class ServiceAccountArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `description` input.
+        A description shown in Exastro. Updated in place.
         """
         return pulumi.get(self, "description")
 
@@ -157,7 +157,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="issueRefreshToken")
     def issue_refresh_token(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `issueRefreshToken` input.
+        Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
         """
         return pulumi.get(self, "issue_refresh_token")
 
@@ -169,7 +169,7 @@ class ServiceAccountArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -181,7 +181,7 @@ class ServiceAccountArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
@@ -193,7 +193,7 @@ class ServiceAccountArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+        `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
         """
         return pulumi.get(self, "type")
 
@@ -221,23 +221,23 @@ class ServiceAccount(pulumi.CustomResource):
                  workspace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An Exastro service account of a workspace, with its refresh token.
+        An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] access_token: The `accessToken` input.
-        :param pulumi.Input[_builtins.bool] allow_insecure_http: The `allowInsecureHttp` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] description: The `description` input.
-        :param pulumi.Input[_builtins.bool] issue_refresh_token: The `issueRefreshToken` input.
-        :param pulumi.Input[_builtins.str] organization_id: The `organizationId` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] type: The `type` input. One of `ansible-execution-agent`, `oase-agent`.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
-        :param pulumi.Input[_builtins.str] workspace_id: The `workspaceId` input.
+        :param pulumi.Input[_builtins.str] access_token: The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
+        :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow an `http://` `baseUrl` on a non-loopback host. Default false; never with real credentials.
+        :param pulumi.Input[_builtins.str] base_url: The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.
+        :param pulumi.Input[_builtins.str] description: A description shown in Exastro. Updated in place.
+        :param pulumi.Input[_builtins.bool] issue_refresh_token: Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
+        :param pulumi.Input[_builtins.str] organization_id: The organization id (the Keycloak realm). Changing it replaces the user.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
+        :param pulumi.Input[_builtins.str] type: `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
+        :param pulumi.Input[_builtins.str] username: The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
+        :param pulumi.Input[_builtins.str] workspace_id: The workspace the user belongs to. Changing it replaces the user.
         """
         ...
     @overload
@@ -246,7 +246,7 @@ class ServiceAccount(pulumi.CustomResource):
                  args: ServiceAccountArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An Exastro service account of a workspace, with its refresh token.
+        An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.
 
         ## Example Usage
 
@@ -317,12 +317,16 @@ class ServiceAccount(pulumi.CustomResource):
             __props__.__dict__["client_secret"] = None
             __props__.__dict__["client_secret_expires_at"] = None
             __props__.__dict__["created_at"] = None
+            __props__.__dict__["issuer"] = None
+            __props__.__dict__["metadata"] = None
             __props__.__dict__["refresh_token"] = None
             __props__.__dict__["refresh_token_expires_at"] = None
             __props__.__dict__["refresh_token_session_id"] = None
+            __props__.__dict__["registration_access_token"] = None
+            __props__.__dict__["registration_client_uri"] = None
             __props__.__dict__["rotation_due_at"] = None
             __props__.__dict__["token_endpoint"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "refreshToken"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "refreshToken", "registrationAccessToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(ServiceAccount, __self__).__init__(
             'access-tokens:exastro:ServiceAccount',
@@ -356,10 +360,14 @@ class ServiceAccount(pulumi.CustomResource):
         __props__.__dict__["created_at"] = None
         __props__.__dict__["description"] = None
         __props__.__dict__["issue_refresh_token"] = None
+        __props__.__dict__["issuer"] = None
+        __props__.__dict__["metadata"] = None
         __props__.__dict__["organization_id"] = None
         __props__.__dict__["refresh_token"] = None
         __props__.__dict__["refresh_token_expires_at"] = None
         __props__.__dict__["refresh_token_session_id"] = None
+        __props__.__dict__["registration_access_token"] = None
+        __props__.__dict__["registration_client_uri"] = None
         __props__.__dict__["rotate_after"] = None
         __props__.__dict__["rotation_due_at"] = None
         __props__.__dict__["token_endpoint"] = None
@@ -373,7 +381,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[_builtins.str]:
         """
-        The `accessToken` input.
+        The bearer access token of a user with role `_{workspaceId}-admin` (the workspace administrator), typically `admin.accessToken` of an `exastro.AccessToken`. Secret. A new value (a renewed token) changes nothing at the server. If it has expired (Exastro access tokens live 24 h), the error says so: run `pulumi up`, which renews the admin token first, then retry.
         """
         return pulumi.get(self, "access_token")
 
@@ -381,7 +389,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="allowInsecureHttp")
     def allow_insecure_http(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        Whether plain HTTP was allowed.
+        Whether an `http://` baseUrl is allowed.
         """
         return pulumi.get(self, "allow_insecure_http")
 
@@ -389,7 +397,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The Exastro base URL.
+        The Exastro URL.
         """
         return pulumi.get(self, "base_url")
 
@@ -397,7 +405,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id.
+        The client id issued by the server.
         """
         return pulumi.get(self, "client_id")
 
@@ -405,7 +413,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="clientIdIssuedAt")
     def client_id_issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client id was issued (RFC 3339).
+        When the client id was issued (RFC 3339), when the server said.
         """
         return pulumi.get(self, "client_id_issued_at")
 
@@ -413,7 +421,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client secret, when the client has one (secret).
+        The client secret, when the server issued one (not for public clients).
         """
         return pulumi.get(self, "client_secret")
 
@@ -421,7 +429,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretExpiresAt")
     def client_secret_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client secret expires (RFC 3339); absent when it does not.
+        When the client secret expires (RFC 3339); undefined when it does not.
         """
         return pulumi.get(self, "client_secret_expires_at")
 
@@ -429,7 +437,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When this resource created the client (RFC 3339).
+        When this client was created by this resource (RFC 3339).
         """
         return pulumi.get(self, "created_at")
 
@@ -437,7 +445,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `description` input.
+        A description shown in Exastro. Updated in place.
         """
         return pulumi.get(self, "description")
 
@@ -445,15 +453,31 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="issueRefreshToken")
     def issue_refresh_token(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `issueRefreshToken` input.
+        Issue a refresh token for the user when it is created (`POST …/{id}/refresh_tokens`), kept as the secret output `refreshToken`. Default true. Turning it on later issues one in place; turning it off leaves the issued token valid.
         """
         return pulumi.get(self, "issue_refresh_token")
+
+    @_builtins.property
+    @pulumi.getter
+    def issuer(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The issuer, when given.
+        """
+        return pulumi.get(self, "issuer")
+
+    @_builtins.property
+    @pulumi.getter
+    def metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
+        """
+        The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+        """
+        return pulumi.get(self, "metadata")
 
     @_builtins.property
     @pulumi.getter(name="organizationId")
     def organization_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The organization.
+        The organization id.
         """
         return pulumi.get(self, "organization_id")
 
@@ -461,7 +485,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The service account's refresh token (secret).
+        The refresh token issued for the user on create. Undefined with `issueRefreshToken: false`.
         """
         return pulumi.get(self, "refresh_token")
 
@@ -469,7 +493,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the refresh token expires (RFC 3339).
+        When `refreshToken` ends (RFC 3339).
         """
         return pulumi.get(self, "refresh_token_expires_at")
 
@@ -477,15 +501,31 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="refreshTokenSessionId")
     def refresh_token_session_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The session of the refresh token.
+        The session (`sid`) of `refreshToken`: the `id` Exastro lists for it.
         """
         return pulumi.get(self, "refresh_token_session_id")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationAccessToken")
+    def registration_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        """
+        return pulumi.get(self, "registration_access_token")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationClientUri")
+    def registration_client_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The client configuration endpoint (RFC 7592), when the server offers management.
+        """
+        return pulumi.get(self, "registration_client_uri")
 
     @_builtins.property
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -493,7 +533,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        When rotation falls due (RFC 3339), when `rotateAfter` is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -501,7 +541,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint where the client obtains tokens.
+        The token endpoint: the given one, else the one discovered from `issuer`.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -509,7 +549,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
@@ -517,7 +557,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter
     def type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `type` input. One of `ansible-execution-agent`, `oase-agent`.
+        `ansible-execution-agent` (default: an IT Automation execution agent) or `oase-agent`. Changing it replaces the user (deleted first: the name stays the same). One of `ansible-execution-agent`, `oase-agent`.
         """
         return pulumi.get(self, "type")
 
@@ -525,7 +565,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter
     def username(self) -> pulumi.Output[_builtins.str]:
         """
-        The `username` input.
+        The user's name, unique in the organization (Keycloak stores it lower-cased). A user of that name that already exists is refused, never adopted. Changing it replaces the user.
         """
         return pulumi.get(self, "username")
 
@@ -533,7 +573,7 @@ class ServiceAccount(pulumi.CustomResource):
     @pulumi.getter(name="workspaceId")
     def workspace_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The workspace.
+        The workspace id.
         """
         return pulumi.get(self, "workspace_id")
 

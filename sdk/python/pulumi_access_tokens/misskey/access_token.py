@@ -37,19 +37,19 @@ class AccessTokenArgs:
         """
         The set of arguments for constructing a AccessToken resource.
 
-        :param pulumi.Input[_builtins.str] app_access_token: The `appAccessToken` input.
-        :param pulumi.Input[_builtins.str] app_secret: The `appSecret` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] host: The `host` input.
-        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] native_token: The `nativeToken` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The `permissions` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[_builtins.str] token: The `token` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] app_access_token: A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] app_secret: The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] base_url: The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] host: The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
+        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] native_token: The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[_builtins.str] token: The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         if app_access_token is not None:
             pulumi.set(__self__, "app_access_token", app_access_token)
@@ -67,6 +67,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "native_token", native_token)
         if permissions is not None:
             pulumi.set(__self__, "permissions", permissions)
+        if recreate_if_invalid is None:
+            recreate_if_invalid = True
         if recreate_if_invalid is not None:
             pulumi.set(__self__, "recreate_if_invalid", recreate_if_invalid)
         if rotate_after is not None:
@@ -82,7 +84,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="appAccessToken")
     def app_access_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `appAccessToken` input.
+        A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
         """
         return pulumi.get(self, "app_access_token")
 
@@ -94,7 +96,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="appSecret")
     def app_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `appSecret` input.
+        The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
         """
         return pulumi.get(self, "app_secret")
 
@@ -106,7 +108,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
         """
         return pulumi.get(self, "base_url")
 
@@ -118,7 +120,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -130,7 +132,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def host(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `host` input.
+        The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
         """
         return pulumi.get(self, "host")
 
@@ -142,7 +144,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def http(self) -> pulumi.Input[Optional['_root_inputs.HttpArgs']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -154,7 +156,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="nativeToken")
     def native_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `nativeToken` input.
+        The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
         """
         return pulumi.get(self, "native_token")
 
@@ -166,7 +168,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def permissions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `permissions` input.
+        The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
         """
         return pulumi.get(self, "permissions")
 
@@ -178,7 +180,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -190,7 +192,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -202,7 +204,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -214,7 +216,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `token` input.
+        The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
         """
         return pulumi.get(self, "token")
 
@@ -226,7 +228,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -256,25 +258,25 @@ class AccessToken(pulumi.CustomResource):
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A Misskey access token: a token checked at the instance, or one issued through an app.
+        A Misskey access token (MiAuth or legacy app), adopted and verified with `POST /api/i`; revoked on delete only with a `nativeToken`.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] app_access_token: The `appAccessToken` input.
-        :param pulumi.Input[_builtins.str] app_secret: The `appSecret` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] host: The `host` input.
-        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] native_token: The `nativeToken` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The `permissions` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[_builtins.str] token: The `token` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] app_access_token: A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] app_secret: The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] base_url: The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] host: The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
+        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] native_token: The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[_builtins.str] token: The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         ...
     @overload
@@ -283,7 +285,7 @@ class AccessToken(pulumi.CustomResource):
                  args: Optional[AccessTokenArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A Misskey access token: a token checked at the instance, or one issued through an app.
+        A Misskey access token (MiAuth or legacy app), adopted and verified with `POST /api/i`; revoked on delete only with a `nativeToken`.
 
         ## Example Usage
 
@@ -332,6 +334,8 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["http"] = http
             __props__.__dict__["native_token"] = None if native_token is None else pulumi.Output.secret(native_token)
             __props__.__dict__["permissions"] = permissions
+            if recreate_if_invalid is None:
+                recreate_if_invalid = True
             __props__.__dict__["recreate_if_invalid"] = recreate_if_invalid
             __props__.__dict__["rotate_after"] = rotate_after
             __props__.__dict__["rotate_before_expiry"] = rotate_before_expiry
@@ -339,10 +343,12 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["triggers"] = triggers
             __props__.__dict__["access_token"] = None
             __props__.__dict__["expires_at"] = None
+            __props__.__dict__["initial_refresh_token"] = None
             __props__.__dict__["issued_at"] = None
             __props__.__dict__["liveness"] = None
             __props__.__dict__["previous_access_token"] = None
             __props__.__dict__["previous_revoke_at"] = None
+            __props__.__dict__["refresh_token"] = None
             __props__.__dict__["refresh_token_expires_at"] = None
             __props__.__dict__["resolved_token_endpoint"] = None
             __props__.__dict__["rotation_due_at"] = None
@@ -351,7 +357,7 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["user_id"] = None
             __props__.__dict__["username"] = None
             __props__.__dict__["verified_at"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "appAccessToken", "appSecret", "nativeToken", "previousAccessToken", "token"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "appAccessToken", "appSecret", "initialRefreshToken", "nativeToken", "previousAccessToken", "refreshToken", "token"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(AccessToken, __self__).__init__(
             'access-tokens:misskey:AccessToken',
@@ -383,6 +389,7 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["grace_period"] = None
         __props__.__dict__["host"] = None
         __props__.__dict__["http"] = None
+        __props__.__dict__["initial_refresh_token"] = None
         __props__.__dict__["issued_at"] = None
         __props__.__dict__["liveness"] = None
         __props__.__dict__["native_token"] = None
@@ -390,6 +397,7 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["previous_access_token"] = None
         __props__.__dict__["previous_revoke_at"] = None
         __props__.__dict__["recreate_if_invalid"] = None
+        __props__.__dict__["refresh_token"] = None
         __props__.__dict__["refresh_token_expires_at"] = None
         __props__.__dict__["resolved_token_endpoint"] = None
         __props__.__dict__["rotate_after"] = None
@@ -408,7 +416,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The access token (secret).
+        The access token.
         """
         return pulumi.get(self, "access_token")
 
@@ -416,7 +424,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="appAccessToken")
     def app_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `appAccessToken` input.
+        A legacy app's access token (from `auth/session/userkey`; the authorize command's `--legacy`). Secret. With `appSecret`; the API credential `sha256_hex(appAccessToken + appSecret)` is computed by the provider and is the `accessToken` output. Changing it replaces the token.
         """
         return pulumi.get(self, "app_access_token")
 
@@ -424,7 +432,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="appSecret")
     def app_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `appSecret` input.
+        The legacy app's secret (from `app/create`). Secret. Changing it replaces the token.
         """
         return pulumi.get(self, "app_secret")
 
@@ -432,7 +440,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it replaces the token.
         """
         return pulumi.get(self, "base_url")
 
@@ -440,7 +448,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token expires (RFC 3339), when known.
+        When the token expires (RFC 3339), when the system gave a lifetime.
         """
         return pulumi.get(self, "expires_at")
 
@@ -448,7 +456,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -456,7 +464,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def host(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `host` input.
+        The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it replaces the token.
         """
         return pulumi.get(self, "host")
 
@@ -464,15 +472,23 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def http(self) -> pulumi.Output[Optional['_root_outputs.Http']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
+
+    @_builtins.property
+    @pulumi.getter(name="initialRefreshToken")
+    def initial_refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
+        """
+        return pulumi.get(self, "initial_refresh_token")
 
     @_builtins.property
     @pulumi.getter(name="issuedAt")
     def issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token was issued (RFC 3339).
+        When the current token was issued (RFC 3339): the last rotation.
         """
         return pulumi.get(self, "issued_at")
 
@@ -480,7 +496,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def liveness(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         """
         return pulumi.get(self, "liveness")
 
@@ -488,7 +504,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="nativeToken")
     def native_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `nativeToken` input.
+        The account's own 16-character native token: the only credential Misskey lets revoke an access token (`i/revoke-token`). Secret, stored encrypted in state. It has full power over the account; set it only if delete must revoke the token. Without it, delete leaves the token valid (it never expires) and says so. Changing it updates in place.
         """
         return pulumi.get(self, "native_token")
 
@@ -496,7 +512,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def permissions(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `permissions` input.
+        The permission kinds the token was authorized with (documentation; used to warn at `preview` about names Misskey does not know, which it drops without a word). Changing them updates in place; it does not change the token's permissions.
         """
         return pulumi.get(self, "permissions")
 
@@ -504,7 +520,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousAccessToken")
     def previous_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The previous token during its grace period after a rotation (secret).
+        The previous token, kept during its grace period after a rotation.
         """
         return pulumi.get(self, "previous_access_token")
 
@@ -512,7 +528,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousRevokeAt")
     def previous_revoke_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the previous token is revoked (RFC 3339).
+        When the previous token will be revoked (on the first `up` after this time).
         """
         return pulumi.get(self, "previous_revoke_at")
 
@@ -520,15 +536,23 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
+
+    @_builtins.property
+    @pulumi.getter(name="refreshToken")
+    def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The refresh token in use, when the grant gave one (from the input, or rotated by the server).
+        """
+        return pulumi.get(self, "refresh_token")
 
     @_builtins.property
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the refresh token expires (RFC 3339), when the server said.
+        When the stored refresh token dies, when the system says.
         """
         return pulumi.get(self, "refresh_token_expires_at")
 
@@ -536,7 +560,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedTokenEndpoint")
     def resolved_token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint used (given or discovered).
+        The token endpoint used.
         """
         return pulumi.get(self, "resolved_token_endpoint")
 
@@ -544,7 +568,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -552,7 +576,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -560,7 +584,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        When rotation falls due (RFC 3339), when a rotation policy is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -568,7 +592,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scope(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The scope the server granted, when it said.
+        The scope granted, when the system said (space-separated).
         """
         return pulumi.get(self, "scope")
 
@@ -576,7 +600,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `token` input.
+        The access token, from `npx pulumi-access-tokens authorize misskey --host <host>` (MiAuth) or Misskey Web's Settings > API. Secret. The resource checks it with `POST /api/i` and adopts it; it cannot mint a new one. To rotate, authorize again and set the new value: changing it replaces the resource, and the old token is revoked if `nativeToken` is set.
         """
         return pulumi.get(self, "token")
 
@@ -584,7 +608,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tokenType")
     def token_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token type, e.g. "Bearer".
+        The token type; always `Bearer`.
         """
         return pulumi.get(self, "token_type")
 
@@ -592,7 +616,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -600,7 +624,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="userId")
     def user_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The id of the user the token acts as.
+        The account's user id, when the token may read it (`read:account`).
         """
         return pulumi.get(self, "user_id")
 
@@ -608,7 +632,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def username(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The user name the token acts as.
+        The account's user name, when the token may read it (`read:account`).
         """
         return pulumi.get(self, "username")
 
@@ -616,7 +640,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="verifiedAt")
     def verified_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the instance last confirmed the token (RFC 3339).
+        When the provider last checked the token with `POST /api/i` and adopted it.
         """
         return pulumi.get(self, "verified_at")
 

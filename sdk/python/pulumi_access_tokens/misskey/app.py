@@ -31,15 +31,15 @@ class AppArgs:
         """
         The set of arguments for constructing a App resource.
 
-        :param pulumi.Input[_builtins.str] name: The `name` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] callback_url: The `callbackUrl` input.
-        :param pulumi.Input[_builtins.str] description: The `description` input.
-        :param pulumi.Input[_builtins.str] host: The `host` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The `permissions` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] token: The `token` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] name: The app's name, shown to people on the approval page (at most 128 characters). Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] base_url: The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] callback_url: Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] description: The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] host: The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The permission kinds the app's tokens get, e.g. `["read:account", "write:notes"]`. Default none. Legacy names (`account-read`, `account/read`) are rewritten by Misskey to `read:account`; names Misskey does not know are warned about (its tokens never get them). A list the server stores differently shows as drift after `pulumi refresh`. Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[_builtins.str] token: A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         pulumi.set(__self__, "name", name)
         if base_url is not None:
@@ -65,7 +65,7 @@ class AppArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[_builtins.str]:
         """
-        The `name` input.
+        The app's name, shown to people on the approval page (at most 128 characters). Changing it registers a new app.
         """
         return pulumi.get(self, "name")
 
@@ -77,7 +77,7 @@ class AppArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
         """
         return pulumi.get(self, "base_url")
 
@@ -89,7 +89,7 @@ class AppArgs:
     @pulumi.getter(name="callbackUrl")
     def callback_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `callbackUrl` input.
+        Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
         """
         return pulumi.get(self, "callback_url")
 
@@ -101,7 +101,7 @@ class AppArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `description` input.
+        The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
         """
         return pulumi.get(self, "description")
 
@@ -113,7 +113,7 @@ class AppArgs:
     @pulumi.getter
     def host(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `host` input.
+        The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
         """
         return pulumi.get(self, "host")
 
@@ -125,7 +125,7 @@ class AppArgs:
     @pulumi.getter
     def permissions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `permissions` input.
+        The permission kinds the app's tokens get, e.g. `["read:account", "write:notes"]`. Default none. Legacy names (`account-read`, `account/read`) are rewritten by Misskey to `read:account`; names Misskey does not know are warned about (its tokens never get them). A list the server stores differently shows as drift after `pulumi refresh`. Changing it registers a new app.
         """
         return pulumi.get(self, "permissions")
 
@@ -137,7 +137,7 @@ class AppArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -149,7 +149,7 @@ class AppArgs:
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `token` input.
+        A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
         """
         return pulumi.get(self, "token")
 
@@ -161,7 +161,7 @@ class AppArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
@@ -187,21 +187,21 @@ class App(pulumi.CustomResource):
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A Misskey app, whose secret issues user tokens.
+        A Misskey app (`app/create`). Misskey has no API to delete an app: delete forgets it and says so.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] callback_url: The `callbackUrl` input.
-        :param pulumi.Input[_builtins.str] description: The `description` input.
-        :param pulumi.Input[_builtins.str] host: The `host` input.
-        :param pulumi.Input[_builtins.str] name: The `name` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The `permissions` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] token: The `token` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] base_url: The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] callback_url: Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] description: The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] host: The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] name: The app's name, shown to people on the approval page (at most 128 characters). Changing it registers a new app.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] permissions: The permission kinds the app's tokens get, e.g. `["read:account", "write:notes"]`. Default none. Legacy names (`account-read`, `account/read`) are rewritten by Misskey to `read:account`; names Misskey does not know are warned about (its tokens never get them). A list the server stores differently shows as drift after `pulumi refresh`. Changing it registers a new app.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[_builtins.str] token: A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         ...
     @overload
@@ -210,7 +210,7 @@ class App(pulumi.CustomResource):
                  args: AppArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A Misskey app, whose secret issues user tokens.
+        A Misskey app (`app/create`). Misskey has no API to delete an app: delete forgets it and says so.
 
         ## Example Usage
 
@@ -265,11 +265,15 @@ class App(pulumi.CustomResource):
             __props__.__dict__["client_secret"] = None
             __props__.__dict__["client_secret_expires_at"] = None
             __props__.__dict__["created_at"] = None
+            __props__.__dict__["issuer"] = None
+            __props__.__dict__["metadata"] = None
             __props__.__dict__["origin"] = None
             __props__.__dict__["registered_permissions"] = None
+            __props__.__dict__["registration_access_token"] = None
+            __props__.__dict__["registration_client_uri"] = None
             __props__.__dict__["rotation_due_at"] = None
             __props__.__dict__["token_endpoint"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["clientSecret", "token"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["clientSecret", "registrationAccessToken", "token"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(App, __self__).__init__(
             'access-tokens:misskey:App',
@@ -302,10 +306,14 @@ class App(pulumi.CustomResource):
         __props__.__dict__["created_at"] = None
         __props__.__dict__["description"] = None
         __props__.__dict__["host"] = None
+        __props__.__dict__["issuer"] = None
+        __props__.__dict__["metadata"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["origin"] = None
         __props__.__dict__["permissions"] = None
         __props__.__dict__["registered_permissions"] = None
+        __props__.__dict__["registration_access_token"] = None
+        __props__.__dict__["registration_client_uri"] = None
         __props__.__dict__["rotate_after"] = None
         __props__.__dict__["rotation_due_at"] = None
         __props__.__dict__["token"] = None
@@ -317,7 +325,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The server's origin, e.g. `https://misskey.io` (HTTPS; `http://` only on loopback). Set this or `host`. Changing it registers a new app.
         """
         return pulumi.get(self, "base_url")
 
@@ -325,7 +333,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="callbackUrl")
     def callback_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `callbackUrl` input.
+        Where the browser goes after a person approves a session of the app (`?token=` appended). Default none (Misskey shows the session token instead). Changing it registers a new app.
         """
         return pulumi.get(self, "callback_url")
 
@@ -333,7 +341,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id.
+        The client id issued by the server.
         """
         return pulumi.get(self, "client_id")
 
@@ -341,7 +349,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="clientIdIssuedAt")
     def client_id_issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client id was issued (RFC 3339).
+        When the client id was issued (RFC 3339), when the server said.
         """
         return pulumi.get(self, "client_id_issued_at")
 
@@ -349,7 +357,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client secret, when the client has one (secret).
+        The client secret, when the server issued one (not for public clients).
         """
         return pulumi.get(self, "client_secret")
 
@@ -357,7 +365,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretExpiresAt")
     def client_secret_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client secret expires (RFC 3339); absent when it does not.
+        When the client secret expires (RFC 3339); undefined when it does not.
         """
         return pulumi.get(self, "client_secret_expires_at")
 
@@ -365,7 +373,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When this resource created the client (RFC 3339).
+        When this client was created by this resource (RFC 3339).
         """
         return pulumi.get(self, "created_at")
 
@@ -373,7 +381,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `description` input.
+        The app's description, shown on the approval page (at most 512 characters). Default `""` (Misskey requires the field, not a text). Changing it registers a new app.
         """
         return pulumi.get(self, "description")
 
@@ -381,9 +389,25 @@ class App(pulumi.CustomResource):
     @pulumi.getter
     def host(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `host` input.
+        The server's host name, e.g. `misskey.io` (HTTPS). Set this or `baseUrl`. Changing it registers a new app.
         """
         return pulumi.get(self, "host")
+
+    @_builtins.property
+    @pulumi.getter
+    def issuer(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The issuer, when given.
+        """
+        return pulumi.get(self, "issuer")
+
+    @_builtins.property
+    @pulumi.getter
+    def metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
+        """
+        The client's metadata as the server registered it, with RFC 7591 names (server defaults included, secrets left out), e.g. `metadata.token_endpoint_auth_method`.
+        """
+        return pulumi.get(self, "metadata")
 
     @_builtins.property
     @pulumi.getter
@@ -397,7 +421,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter
     def origin(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The instance origin.
+        The server's origin, e.g. `https://misskey.io`.
         """
         return pulumi.get(self, "origin")
 
@@ -405,7 +429,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter
     def permissions(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The permissions asked for.
+        The permission kinds as given.
         """
         return pulumi.get(self, "permissions")
 
@@ -413,15 +437,31 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="registeredPermissions")
     def registered_permissions(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The permissions the instance registered.
+        The permission kinds as the server stored them (legacy names rewritten).
         """
         return pulumi.get(self, "registered_permissions")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationAccessToken")
+    def registration_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        """
+        return pulumi.get(self, "registration_access_token")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationClientUri")
+    def registration_client_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The client configuration endpoint (RFC 7592), when the server offers management.
+        """
+        return pulumi.get(self, "registration_client_uri")
 
     @_builtins.property
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -429,7 +469,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        When rotation falls due (RFC 3339), when `rotateAfter` is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -437,7 +477,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter
     def token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `token` input.
+        A credential of the account that should own the app (its 16-character native token, or an access token): sent with `app/create` so the app records its creator, and with `app/show`. Secret. Optional: without it the app has no creator. Changing it changes nothing at the server.
         """
         return pulumi.get(self, "token")
 
@@ -445,7 +485,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint where the client obtains tokens.
+        The token endpoint: the given one, else the one discovered from `issuer`.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -453,7 +493,7 @@ class App(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 

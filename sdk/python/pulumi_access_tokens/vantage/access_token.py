@@ -46,28 +46,28 @@ class AccessTokenArgs:
         """
         The set of arguments for constructing a AccessToken resource.
 
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` input.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] client_auth_method: The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
-        :param pulumi.Input[_builtins.str] client_secret: The `clientSecret` input.
-        :param pulumi.Input[_builtins.str] client_secret_config_key: The `clientSecretConfigKey` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] grant_type: The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
-        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] initial_refresh_token: The `initialRefreshToken` input.
-        :param pulumi.Input[_builtins.bool] offline_access: The `offlineAccess` input.
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.str] product_id: The `productId` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] refresh_token_issued_at: The `refreshTokenIssuedAt` input.
-        :param pulumi.Input[_builtins.str] region: The `region` input. One of `eu`, `us`, `au`.
-        :param pulumi.Input[_builtins.bool] revoke_on_delete: The `revokeOnDelete` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: The `scopes` input.
-        :param pulumi.Input[_builtins.str] tenant_id: The `tenantId` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.str] client_id: The client id; default the client's. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] base_url: The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_auth_method: Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
+        :param pulumi.Input[_builtins.str] client_secret: The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
+        :param pulumi.Input[_builtins.str] client_secret_config_key: A stack config key holding the client secret, read by the provider at call time (kept out of state).
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] grant_type: The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
+        :param pulumi.Input['_root_inputs.HttpArgs'] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] initial_refresh_token: For `grantType: "refresh_token"`: the refresh token of an interactive sign-in (authorization code + PKCE). Secret. It is spent when the resource is created: Vantage refresh tokens work once, so every renewal stores the new one in state (the secret output `refreshToken`) and uses it next time. A new value (after a new sign-in) replaces the token.
+        :param pulumi.Input[_builtins.bool] offline_access: With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] password: The user's password, for `grantType: "password"`. Secret.
+        :param pulumi.Input[_builtins.str] product_id: The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] refresh_token_issued_at: For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
+        :param pulumi.Input[_builtins.str] region: The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
+        :param pulumi.Input[_builtins.bool] revoke_on_delete: On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] tenant_id: The tenant id. When set, endpoints come from the tenant's discovery document and tokens from the tenant-scoped endpoint (needed when one e-mail belongs to several tenants); it is also the only way revocation can be found. Changing it replaces the token.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
         """
         pulumi.set(__self__, "client_id", client_id)
         if base_url is not None:
@@ -92,6 +92,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "password", password)
         if product_id is not None:
             pulumi.set(__self__, "product_id", product_id)
+        if recreate_if_invalid is None:
+            recreate_if_invalid = True
         if recreate_if_invalid is not None:
             pulumi.set(__self__, "recreate_if_invalid", recreate_if_invalid)
         if refresh_token_issued_at is not None:
@@ -117,7 +119,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The `clientId` input.
+        The client id; default the client's. Changing it replaces the token.
         """
         return pulumi.get(self, "client_id")
 
@@ -129,7 +131,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
         """
         return pulumi.get(self, "base_url")
 
@@ -141,7 +143,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientAuthMethod")
     def client_auth_method(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+        Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
         """
         return pulumi.get(self, "client_auth_method")
 
@@ -153,7 +155,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientSecret` input.
+        The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
         """
         return pulumi.get(self, "client_secret")
 
@@ -165,7 +167,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="clientSecretConfigKey")
     def client_secret_config_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientSecretConfigKey` input.
+        A stack config key holding the client secret, read by the provider at call time (kept out of state).
         """
         return pulumi.get(self, "client_secret_config_key")
 
@@ -177,7 +179,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -189,7 +191,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         """
         return pulumi.get(self, "grant_type")
 
@@ -201,7 +203,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def http(self) -> pulumi.Input[Optional['_root_inputs.HttpArgs']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -213,7 +215,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="initialRefreshToken")
     def initial_refresh_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `initialRefreshToken` input.
+        For `grantType: "refresh_token"`: the refresh token of an interactive sign-in (authorization code + PKCE). Secret. It is spent when the resource is created: Vantage refresh tokens work once, so every renewal stores the new one in state (the secret output `refreshToken`) and uses it next time. A new value (after a new sign-in) replaces the token.
         """
         return pulumi.get(self, "initial_refresh_token")
 
@@ -225,7 +227,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="offlineAccess")
     def offline_access(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `offlineAccess` input.
+        With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
         """
         return pulumi.get(self, "offline_access")
 
@@ -237,7 +239,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `password` input.
+        The user's password, for `grantType: "password"`. Secret.
         """
         return pulumi.get(self, "password")
 
@@ -249,7 +251,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="productId")
     def product_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `productId` input.
+        The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
         """
         return pulumi.get(self, "product_id")
 
@@ -261,7 +263,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -273,7 +275,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="refreshTokenIssuedAt")
     def refresh_token_issued_at(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `refreshTokenIssuedAt` input.
+        For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
         """
         return pulumi.get(self, "refresh_token_issued_at")
 
@@ -285,7 +287,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `region` input. One of `eu`, `us`, `au`.
+        The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
         """
         return pulumi.get(self, "region")
 
@@ -297,7 +299,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="revokeOnDelete")
     def revoke_on_delete(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `revokeOnDelete` input.
+        On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
         """
         return pulumi.get(self, "revoke_on_delete")
 
@@ -309,7 +311,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -321,7 +323,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -333,7 +335,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def scopes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `scopes` input.
+        Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
         """
         return pulumi.get(self, "scopes")
 
@@ -345,7 +347,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="tenantId")
     def tenant_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `tenantId` input.
+        The tenant id. When set, endpoints come from the tenant's discovery document and tokens from the tenant-scoped endpoint (needed when one e-mail belongs to several tenants); it is also the only way revocation can be found. Changing it replaces the token.
         """
         return pulumi.get(self, "tenant_id")
 
@@ -357,7 +359,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -369,7 +371,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def username(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `username` input.
+        The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 
@@ -408,34 +410,34 @@ class AccessToken(pulumi.CustomResource):
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An ABBYY Vantage access token, issued by the tenant's OAuth 2.0 token endpoint.
+        An ABBYY Vantage access token, issued by the client_credentials, password or refresh_token grant at a region's or tenant's endpoint.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] client_auth_method: The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` input.
-        :param pulumi.Input[_builtins.str] client_secret: The `clientSecret` input.
-        :param pulumi.Input[_builtins.str] client_secret_config_key: The `clientSecretConfigKey` input.
-        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as `previousAccessToken`).
-        :param pulumi.Input[_builtins.str] grant_type: The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
-        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
-        :param pulumi.Input[_builtins.str] initial_refresh_token: The `initialRefreshToken` input.
-        :param pulumi.Input[_builtins.bool] offline_access: The `offlineAccess` input.
-        :param pulumi.Input[_builtins.str] password: The `password` input.
-        :param pulumi.Input[_builtins.str] product_id: The `productId` input.
-        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
-        :param pulumi.Input[_builtins.str] refresh_token_issued_at: The `refreshTokenIssuedAt` input.
-        :param pulumi.Input[_builtins.str] region: The `region` input. One of `eu`, `us`, `au`.
-        :param pulumi.Input[_builtins.bool] revoke_on_delete: The `revokeOnDelete` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: The `scopes` input.
-        :param pulumi.Input[_builtins.str] tenant_id: The `tenantId` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
-        :param pulumi.Input[_builtins.str] username: The `username` input.
+        :param pulumi.Input[_builtins.str] base_url: The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_auth_method: Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
+        :param pulumi.Input[_builtins.str] client_id: The client id; default the client's. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] client_secret: The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
+        :param pulumi.Input[_builtins.str] client_secret_config_key: A stack config key holding the client secret, read by the provider at call time (kept out of state).
+        :param pulumi.Input[_builtins.str] grace_period: Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
+        :param pulumi.Input[_builtins.str] grant_type: The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
+        :param pulumi.Input[Union['_root_inputs.HttpArgs', '_root_inputs.HttpArgsDict']] http: Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
+        :param pulumi.Input[_builtins.str] initial_refresh_token: For `grantType: "refresh_token"`: the refresh token of an interactive sign-in (authorization code + PKCE). Secret. It is spent when the resource is created: Vantage refresh tokens work once, so every renewal stores the new one in state (the secret output `refreshToken`) and uses it next time. A new value (after a new sign-in) replaces the token.
+        :param pulumi.Input[_builtins.bool] offline_access: With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
+        :param pulumi.Input[_builtins.str] password: The user's password, for `grantType: "password"`. Secret.
+        :param pulumi.Input[_builtins.str] product_id: The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
+        :param pulumi.Input[_builtins.bool] recreate_if_invalid: On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
+        :param pulumi.Input[_builtins.str] refresh_token_issued_at: For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
+        :param pulumi.Input[_builtins.str] region: The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
+        :param pulumi.Input[_builtins.bool] revoke_on_delete: On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
+        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
+        :param pulumi.Input[_builtins.str] rotate_before_expiry: Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] scopes: Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
+        :param pulumi.Input[_builtins.str] tenant_id: The tenant id. When set, endpoints come from the tenant's discovery document and tokens from the tenant-scoped endpoint (needed when one e-mail belongs to several tenants); it is also the only way revocation can be found. Changing it replaces the token.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the token (like `time_rotating`'s triggers).
+        :param pulumi.Input[_builtins.str] username: The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
         """
         ...
     @overload
@@ -444,7 +446,7 @@ class AccessToken(pulumi.CustomResource):
                  args: AccessTokenArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An ABBYY Vantage access token, issued by the tenant's OAuth 2.0 token endpoint.
+        An ABBYY Vantage access token, issued by the client_credentials, password or refresh_token grant at a region's or tenant's endpoint.
 
         ## Example Usage
 
@@ -508,6 +510,8 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["offline_access"] = offline_access
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
             __props__.__dict__["product_id"] = product_id
+            if recreate_if_invalid is None:
+                recreate_if_invalid = True
             __props__.__dict__["recreate_if_invalid"] = recreate_if_invalid
             __props__.__dict__["refresh_token_issued_at"] = refresh_token_issued_at
             __props__.__dict__["region"] = region
@@ -594,7 +598,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The access token (secret).
+        The access token.
         """
         return pulumi.get(self, "access_token")
 
@@ -602,7 +606,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it replaces the token.
         """
         return pulumi.get(self, "base_url")
 
@@ -610,7 +614,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientAuthMethod")
     def client_auth_method(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientAuthMethod` input. One of `client_secret_post`, `client_secret_basic`, `none`.
+        Client authentication. Default `client_secret_post`, as documented. One of `client_secret_post`, `client_secret_basic`, `none`.
         """
         return pulumi.get(self, "client_auth_method")
 
@@ -618,7 +622,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id used.
+        The client id.
         """
         return pulumi.get(self, "client_id")
 
@@ -626,7 +630,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientSecret` input.
+        The client secret. Stored encrypted in state (needed to renew); never printed. Set this or `clientSecretConfigKey`, or neither for a public client.
         """
         return pulumi.get(self, "client_secret")
 
@@ -634,7 +638,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretConfigKey")
     def client_secret_config_key(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientSecretConfigKey` input.
+        A stack config key holding the client secret, read by the provider at call time (kept out of state).
         """
         return pulumi.get(self, "client_secret_config_key")
 
@@ -642,7 +646,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token expires (RFC 3339), when known.
+        When the token expires (RFC 3339), when the system gave a lifetime.
         """
         return pulumi.get(self, "expires_at")
 
@@ -650,7 +654,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="gracePeriod")
     def grace_period(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Keep the previous token valid this long after a rotation (as `previousAccessToken`).
+        Keep the previous token valid this long after a rotation (as the secret output `previousAccessToken`), so stacks that read it later can switch. It is revoked on the first `pulumi up` after the grace period ends, and on destroy.
         """
         return pulumi.get(self, "grace_period")
 
@@ -658,7 +662,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="grantType")
     def grant_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `grantType` input. One of `client_credentials`, `password`, `refresh_token`.
+        The grant. Default `client_credentials`. Changing it replaces the token. One of `client_credentials`, `password`, `refresh_token`.
         """
         return pulumi.get(self, "grant_type")
 
@@ -666,7 +670,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def http(self) -> pulumi.Output[Optional['_root_outputs.Http']]:
         """
-        Timeouts, retries, rate limit and CA bundle of this resource's requests (never replaces it).
+        Timeouts, deadline, budget, retries, rate limit and CA bundle of this resource's requests (never replaces the token).
         """
         return pulumi.get(self, "http")
 
@@ -674,7 +678,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="initialRefreshToken")
     def initial_refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `initialRefreshToken` input.
+        The refresh token given as input, kept apart from `refreshToken` so a new authorization is told apart from a rotation.
         """
         return pulumi.get(self, "initial_refresh_token")
 
@@ -682,7 +686,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="issuedAt")
     def issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token was issued (RFC 3339).
+        When the current token was issued (RFC 3339): the last rotation.
         """
         return pulumi.get(self, "issued_at")
 
@@ -690,7 +694,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def liveness(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        How refresh decides whether the token still works. One of `introspection`, `expiry`.
+        How `pulumi refresh` judges whether the token still works, for systems with RFC 7662 introspection: `"introspection"` when the server called a token it had just issued active (then `active: false` means revoked, and the token leaves state), `"expiry"` when its introspection cannot judge this client's tokens and only expiry counts. One of `introspection`, `expiry`.
         """
         return pulumi.get(self, "liveness")
 
@@ -698,7 +702,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="offlineAccess")
     def offline_access(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `offlineAccess` input.
+        With `grantType: "password"`: also ask for `offline_access`, so Vantage returns a refresh token (the client needs "Allow issuing refresh tokens") and rotations renew from it instead of sending the password again. When the refresh token reaches its 30-day end the provider signs in with the password again by itself. Default false. Changing it replaces the token.
         """
         return pulumi.get(self, "offline_access")
 
@@ -706,7 +710,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def password(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `password` input.
+        The user's password, for `grantType: "password"`. Secret.
         """
         return pulumi.get(self, "password")
 
@@ -714,7 +718,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousAccessToken")
     def previous_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The previous token during its grace period after a rotation (secret).
+        The previous token, kept during its grace period after a rotation.
         """
         return pulumi.get(self, "previous_access_token")
 
@@ -722,7 +726,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="previousRevokeAt")
     def previous_revoke_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the previous token is revoked (RFC 3339).
+        When the previous token will be revoked (on the first `up` after this time).
         """
         return pulumi.get(self, "previous_revoke_at")
 
@@ -730,7 +734,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="productId")
     def product_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `productId` input.
+        The `productId` of the interactive authorize request. Default `a8548c9b-cb90-4c66-8567-d7372bb9b963` (documented; the vendor says it may change). Not sent by token requests; kept here for the authorize command.
         """
         return pulumi.get(self, "product_id")
 
@@ -738,7 +742,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="recreateIfInvalid")
     def recreate_if_invalid(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        On refresh, drop a token found revoked or expired so the next up issues a new one. Default true.
+        On `pulumi refresh`, drop a token found revoked or expired so the next `up` re-issues it.
         """
         return pulumi.get(self, "recreate_if_invalid")
 
@@ -746,7 +750,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The latest refresh token, when the grant issued one (secret).
+        The refresh token in use, when the grant gave one (from the input, or rotated by the server).
         """
         return pulumi.get(self, "refresh_token")
 
@@ -754,7 +758,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the refresh token expires (RFC 3339), when the server said.
+        When the stored refresh token dies, when the system says.
         """
         return pulumi.get(self, "refresh_token_expires_at")
 
@@ -762,7 +766,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshTokenIssuedAt")
     def refresh_token_issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `refreshTokenIssuedAt` input.
+        For `grantType: "refresh_token"`: when `initialRefreshToken` was issued (RFC 3339). Vantage refresh tokens end 30 days after the original sign-in whatever happens, so this sets `refreshTokenExpiresAt`, and `pulumi preview` warns in the last 7 days.
         """
         return pulumi.get(self, "refresh_token_issued_at")
 
@@ -770,7 +774,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `region` input. One of `eu`, `us`, `au`.
+        The region whose host issues the token. Set this or `baseUrl`. Changing it replaces the token. One of `eu`, `us`, `au`.
         """
         return pulumi.get(self, "region")
 
@@ -778,7 +782,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="resolvedTokenEndpoint")
     def resolved_token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint used (given or discovered).
+        The token endpoint used.
         """
         return pulumi.get(self, "resolved_token_endpoint")
 
@@ -786,7 +790,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="revokeOnDelete")
     def revoke_on_delete(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `revokeOnDelete` input.
+        On delete, for a token that renews from a refresh token: `true` revokes the refresh token (ending the sign-in) when the tenant's discovery lists a revocation endpoint (Vantage documents none). Default: not revoked, with a warning. Access tokens cannot be revoked at all; `false` also silences that warning.
         """
         return pulumi.get(self, "revoke_on_delete")
 
@@ -794,7 +798,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Rotate this long after the token was issued, e.g. `"20h"`, `"7d"`, `"1h30m"`. Decided at plan time: a plain `pulumi preview` shows what will rotate and why.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -802,7 +806,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotateBeforeExpiry")
     def rotate_before_expiry(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long before expiry ("2h") or at this fraction of the lifetime left ("25%").
+        Rotate this long before expiry (`"2h"`) or at this fraction of the lifetime left (`"25%"`).
         """
         return pulumi.get(self, "rotate_before_expiry")
 
@@ -810,7 +814,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the token falls due for rotation (RFC 3339), when a rotation policy is set.
+        When rotation falls due (RFC 3339), when a rotation policy is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -818,7 +822,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scope(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The scope the server granted, when it said.
+        The scope granted, when the system said (space-separated).
         """
         return pulumi.get(self, "scope")
 
@@ -826,7 +830,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scopes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `scopes` input.
+        Scopes to request. Default `openid permissions global.wildcard` (documented; the vendor says it may change). Changing them replaces the token.
         """
         return pulumi.get(self, "scopes")
 
@@ -834,7 +838,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tenantId")
     def tenant_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The Vantage tenant.
+        The tenant id, when set.
         """
         return pulumi.get(self, "tenant_id")
 
@@ -842,7 +846,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="tokenType")
     def token_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token type, e.g. "Bearer".
+        The token type; always `Bearer`.
         """
         return pulumi.get(self, "token_type")
 
@@ -850,7 +854,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map rotates the token (like `time_rotating`'s triggers).
         """
         return pulumi.get(self, "triggers")
 
@@ -858,7 +862,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def username(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `username` input.
+        The user's e-mail, for `grantType: "password"`. Changing it replaces the token.
         """
         return pulumi.get(self, "username")
 

@@ -42,26 +42,26 @@ class ApiClientArgs:
         """
         The set of arguments for constructing a ApiClient resource.
 
-        :param pulumi.Input[_builtins.str] access_token: The `accessToken` input.
-        :param pulumi.Input[_builtins.str] tenant_id: The `tenantId` input.
-        :param pulumi.Input[_builtins.bool] allow_no_pkce: The `allowNoPkce` input.
-        :param pulumi.Input[_builtins.bool] allow_offline_access: The `allowOfflineAccess` input.
-        :param pulumi.Input[_builtins.bool] allow_ropc: The `allowRopc` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_cors_origins: The `allowedCorsOrigins` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_grant_types: The `allowedGrantTypes` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_scopes: The `allowedScopes` input.
-        :param pulumi.Input[_builtins.str] api_version: The `apiVersion` input. One of `v2`, `v1`.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] client_name: The `clientName` input.
-        :param pulumi.Input[Mapping[str, Any]] extra_fields: The `extraFields` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] post_logout_redirect_uris: The `postLogoutRedirectUris` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: The `redirectUris` input.
-        :param pulumi.Input[_builtins.str] region: The `region` input. One of `eu`, `us`, `au`.
-        :param pulumi.Input[_builtins.str] requested_client_id: The `requestedClientId` input.
-        :param pulumi.Input[_builtins.bool] require_client_secret: The `requireClientSecret` input.
-        :param pulumi.Input[_builtins.bool] require_consent: The `requireConsent` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] access_token: A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
+        :param pulumi.Input[_builtins.str] tenant_id: The tenant the client belongs to. Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] allow_no_pkce: `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] allow_offline_access: `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] allow_ropc: `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_cors_origins: `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_grant_types: `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_scopes: `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] api_version: The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
+        :param pulumi.Input[_builtins.str] base_url: The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] client_name: `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
+        :param pulumi.Input[Mapping[str, Any]] extra_fields: Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] post_logout_redirect_uris: `postLogoutRedirectUris`. Default none. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] region: The region whose host creates the client. Set this or `baseUrl`. Changing it creates a new client. One of `eu`, `us`, `au`.
+        :param pulumi.Input[_builtins.str] requested_client_id: The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
+        :param pulumi.Input[_builtins.bool] require_client_secret: `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] require_consent: `requireConsent`. Default false. Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         pulumi.set(__self__, "access_token", access_token)
         pulumi.set(__self__, "tenant_id", tenant_id)
@@ -118,7 +118,7 @@ class ApiClientArgs:
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Input[_builtins.str]:
         """
-        The `accessToken` input.
+        A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
         """
         return pulumi.get(self, "access_token")
 
@@ -130,7 +130,7 @@ class ApiClientArgs:
     @pulumi.getter(name="tenantId")
     def tenant_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The `tenantId` input.
+        The tenant the client belongs to. Changing it creates a new client.
         """
         return pulumi.get(self, "tenant_id")
 
@@ -142,7 +142,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowNoPkce")
     def allow_no_pkce(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowNoPkce` input.
+        `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "allow_no_pkce")
 
@@ -154,7 +154,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowOfflineAccess")
     def allow_offline_access(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowOfflineAccess` input.
+        `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "allow_offline_access")
 
@@ -166,7 +166,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowRopc")
     def allow_ropc(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `allowRopc` input.
+        `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "allow_ropc")
 
@@ -178,7 +178,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowedCorsOrigins")
     def allowed_cors_origins(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `allowedCorsOrigins` input.
+        `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
         """
         return pulumi.get(self, "allowed_cors_origins")
 
@@ -190,7 +190,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowedGrantTypes")
     def allowed_grant_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `allowedGrantTypes` input.
+        `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
         """
         return pulumi.get(self, "allowed_grant_types")
 
@@ -202,7 +202,7 @@ class ApiClientArgs:
     @pulumi.getter(name="allowedScopes")
     def allowed_scopes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `allowedScopes` input.
+        `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
         """
         return pulumi.get(self, "allowed_scopes")
 
@@ -214,7 +214,7 @@ class ApiClientArgs:
     @pulumi.getter(name="apiVersion")
     def api_version(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `apiVersion` input. One of `v2`, `v1`.
+        The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
         """
         return pulumi.get(self, "api_version")
 
@@ -226,7 +226,7 @@ class ApiClientArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `baseUrl` input.
+        The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it creates a new client.
         """
         return pulumi.get(self, "base_url")
 
@@ -238,7 +238,7 @@ class ApiClientArgs:
     @pulumi.getter(name="clientName")
     def client_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `clientName` input.
+        `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
         """
         return pulumi.get(self, "client_name")
 
@@ -250,7 +250,7 @@ class ApiClientArgs:
     @pulumi.getter(name="extraFields")
     def extra_fields(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        The `extraFields` input.
+        Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
         """
         return pulumi.get(self, "extra_fields")
 
@@ -262,7 +262,7 @@ class ApiClientArgs:
     @pulumi.getter(name="postLogoutRedirectUris")
     def post_logout_redirect_uris(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `postLogoutRedirectUris` input.
+        `postLogoutRedirectUris`. Default none. Changing it creates a new client.
         """
         return pulumi.get(self, "post_logout_redirect_uris")
 
@@ -274,7 +274,7 @@ class ApiClientArgs:
     @pulumi.getter(name="redirectUris")
     def redirect_uris(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        The `redirectUris` input.
+        `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
         """
         return pulumi.get(self, "redirect_uris")
 
@@ -286,7 +286,7 @@ class ApiClientArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `region` input. One of `eu`, `us`, `au`.
+        The region whose host creates the client. Set this or `baseUrl`. Changing it creates a new client. One of `eu`, `us`, `au`.
         """
         return pulumi.get(self, "region")
 
@@ -298,7 +298,7 @@ class ApiClientArgs:
     @pulumi.getter(name="requestedClientId")
     def requested_client_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `requestedClientId` input.
+        The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
         """
         return pulumi.get(self, "requested_client_id")
 
@@ -310,7 +310,7 @@ class ApiClientArgs:
     @pulumi.getter(name="requireClientSecret")
     def require_client_secret(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `requireClientSecret` input.
+        `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
         """
         return pulumi.get(self, "require_client_secret")
 
@@ -322,7 +322,7 @@ class ApiClientArgs:
     @pulumi.getter(name="requireConsent")
     def require_consent(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `requireConsent` input.
+        `requireConsent`. Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "require_consent")
 
@@ -334,7 +334,7 @@ class ApiClientArgs:
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -346,7 +346,7 @@ class ApiClientArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
@@ -383,32 +383,32 @@ class ApiClient(pulumi.CustomResource):
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        An ABBYY Vantage API client of a tenant.
+        An ABBYY Vantage API client, created in a tenant by the admin API. Vantage has no API to read or delete clients: delete leaves the client in the tenant and says so.
 
         ## Example Usage
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] access_token: The `accessToken` input.
-        :param pulumi.Input[_builtins.bool] allow_no_pkce: The `allowNoPkce` input.
-        :param pulumi.Input[_builtins.bool] allow_offline_access: The `allowOfflineAccess` input.
-        :param pulumi.Input[_builtins.bool] allow_ropc: The `allowRopc` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_cors_origins: The `allowedCorsOrigins` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_grant_types: The `allowedGrantTypes` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_scopes: The `allowedScopes` input.
-        :param pulumi.Input[_builtins.str] api_version: The `apiVersion` input. One of `v2`, `v1`.
-        :param pulumi.Input[_builtins.str] base_url: The `baseUrl` input.
-        :param pulumi.Input[_builtins.str] client_name: The `clientName` input.
-        :param pulumi.Input[Mapping[str, Any]] extra_fields: The `extraFields` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] post_logout_redirect_uris: The `postLogoutRedirectUris` input.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: The `redirectUris` input.
-        :param pulumi.Input[_builtins.str] region: The `region` input. One of `eu`, `us`, `au`.
-        :param pulumi.Input[_builtins.str] requested_client_id: The `requestedClientId` input.
-        :param pulumi.Input[_builtins.bool] require_client_secret: The `requireClientSecret` input.
-        :param pulumi.Input[_builtins.bool] require_consent: The `requireConsent` input.
-        :param pulumi.Input[_builtins.str] rotate_after: Rotate this long after issue, e.g. "20h", "7d".
-        :param pulumi.Input[_builtins.str] tenant_id: The `tenantId` input.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map rotates the resource.
+        :param pulumi.Input[_builtins.str] access_token: A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
+        :param pulumi.Input[_builtins.bool] allow_no_pkce: `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] allow_offline_access: `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] allow_ropc: `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_cors_origins: `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_grant_types: `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_scopes: `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] api_version: The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
+        :param pulumi.Input[_builtins.str] base_url: The Vantage host (e.g. `https://vantage-eu.abbyy.com`, or a local test server). Set this or `region`. HTTPS is required except on loopback. Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] client_name: `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
+        :param pulumi.Input[Mapping[str, Any]] extra_fields: Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] post_logout_redirect_uris: `postLogoutRedirectUris`. Default none. Changing it creates a new client.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] region: The region whose host creates the client. Set this or `baseUrl`. Changing it creates a new client. One of `eu`, `us`, `au`.
+        :param pulumi.Input[_builtins.str] requested_client_id: The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
+        :param pulumi.Input[_builtins.bool] require_client_secret: `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
+        :param pulumi.Input[_builtins.bool] require_consent: `requireConsent`. Default false. Changing it creates a new client.
+        :param pulumi.Input[_builtins.str] rotate_after: Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
+        :param pulumi.Input[_builtins.str] tenant_id: The tenant the client belongs to. Changing it creates a new client.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         ...
     @overload
@@ -417,7 +417,7 @@ class ApiClient(pulumi.CustomResource):
                  args: ApiClientArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An ABBYY Vantage API client of a tenant.
+        An ABBYY Vantage API client, created in a tenant by the admin API. Vantage has no API to read or delete clients: delete leaves the client in the tenant and says so.
 
         ## Example Usage
 
@@ -506,10 +506,13 @@ class ApiClient(pulumi.CustomResource):
             __props__.__dict__["client_secret"] = None
             __props__.__dict__["client_secret_expires_at"] = None
             __props__.__dict__["created_at"] = None
+            __props__.__dict__["issuer"] = None
             __props__.__dict__["metadata"] = None
+            __props__.__dict__["registration_access_token"] = None
+            __props__.__dict__["registration_client_uri"] = None
             __props__.__dict__["rotation_due_at"] = None
             __props__.__dict__["token_endpoint"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "clientSecret", "registrationAccessToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(ApiClient, __self__).__init__(
             'access-tokens:vantage:ApiClient',
@@ -549,10 +552,13 @@ class ApiClient(pulumi.CustomResource):
         __props__.__dict__["client_secret_expires_at"] = None
         __props__.__dict__["created_at"] = None
         __props__.__dict__["extra_fields"] = None
+        __props__.__dict__["issuer"] = None
         __props__.__dict__["metadata"] = None
         __props__.__dict__["post_logout_redirect_uris"] = None
         __props__.__dict__["redirect_uris"] = None
         __props__.__dict__["region"] = None
+        __props__.__dict__["registration_access_token"] = None
+        __props__.__dict__["registration_client_uri"] = None
         __props__.__dict__["requested_client_id"] = None
         __props__.__dict__["require_client_secret"] = None
         __props__.__dict__["require_consent"] = None
@@ -567,7 +573,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[_builtins.str]:
         """
-        The `accessToken` input.
+        A tenant administrator's access token (Bearer), typically `admin.accessToken` of a `vantage.AccessToken` of an administrator. Secret. Used only to create the client, so a renewed token changes nothing at Vantage. A refused one (HTTP 401) has usually expired (24 h): `pulumi up` renews the vantage.AccessToken that feeds it.
         """
         return pulumi.get(self, "access_token")
 
@@ -575,7 +581,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowNoPkce")
     def allow_no_pkce(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowNoPkce` input.
+        `allowNoPkce`: authorization code without PKCE. Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "allow_no_pkce")
 
@@ -583,7 +589,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowOfflineAccess")
     def allow_offline_access(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowOfflineAccess` input.
+        `allowOfflineAccess` ("Allow issuing refresh tokens"). Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "allow_offline_access")
 
@@ -591,7 +597,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowRopc")
     def allow_ropc(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `allowRopc` input.
+        `allowRopc` ("Allow Resource Owner Password Credentials Flow"): the password grant. Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "allow_ropc")
 
@@ -599,7 +605,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowedCorsOrigins")
     def allowed_cors_origins(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `allowedCorsOrigins` input.
+        `allowedCorsOrigins`: origins such as `https://app.example.com`. Default none. Changing it creates a new client.
         """
         return pulumi.get(self, "allowed_cors_origins")
 
@@ -607,7 +613,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowedGrantTypes")
     def allowed_grant_types(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `allowedGrantTypes` input.
+        `allowedGrantTypes`, e.g. `["client_credentials"]` (default) or `["authorization_code"]` (needs `redirectUris`). Changing it creates a new client.
         """
         return pulumi.get(self, "allowed_grant_types")
 
@@ -615,7 +621,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="allowedScopes")
     def allowed_scopes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `allowedScopes` input.
+        `allowedScopes`. Default `["openid", "permissions", "publicapi.all"]` (documented). Changing it creates a new client.
         """
         return pulumi.get(self, "allowed_scopes")
 
@@ -623,7 +629,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="apiVersion")
     def api_version(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `apiVersion` input. One of `v2`, `v1`.
+        The admin API version of the create route: `v2` (default) or `v1` (older docs). Changing it later changes nothing: the client is already created. One of `v2`, `v1`.
         """
         return pulumi.get(self, "api_version")
 
@@ -631,7 +637,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The tenant's base URL.
+        The host, when given.
         """
         return pulumi.get(self, "base_url")
 
@@ -639,7 +645,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client id.
+        The client id issued by the server.
         """
         return pulumi.get(self, "client_id")
 
@@ -647,7 +653,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientIdIssuedAt")
     def client_id_issued_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client id was issued (RFC 3339).
+        When the client id was issued (RFC 3339), when the server said.
         """
         return pulumi.get(self, "client_id_issued_at")
 
@@ -655,7 +661,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientName")
     def client_name(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `clientName` input.
+        `clientName`, shown in Vantage. Default: the resource's name. Changing it creates a new client.
         """
         return pulumi.get(self, "client_name")
 
@@ -663,7 +669,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The client secret, when the client has one (secret).
+        The client secret, when the server issued one (not for public clients).
         """
         return pulumi.get(self, "client_secret")
 
@@ -671,7 +677,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="clientSecretExpiresAt")
     def client_secret_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client secret expires (RFC 3339); absent when it does not.
+        When the client secret expires (RFC 3339); undefined when it does not.
         """
         return pulumi.get(self, "client_secret_expires_at")
 
@@ -679,7 +685,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When this resource created the client (RFC 3339).
+        When this client was created by this resource (RFC 3339).
         """
         return pulumi.get(self, "created_at")
 
@@ -687,15 +693,23 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="extraFields")
     def extra_fields(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
         """
-        The `extraFields` input.
+        Other fields of the admin API's client body, by their wire name. Fields that have an input above, and `clientSecret`, are refused. Changing it creates a new client.
         """
         return pulumi.get(self, "extra_fields")
 
     @_builtins.property
     @pulumi.getter
+    def issuer(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The issuer, when given.
+        """
+        return pulumi.get(self, "issuer")
+
+    @_builtins.property
+    @pulumi.getter
     def metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
         """
-        The client's settings, as Vantage answered.
+        The client as Vantage created it (admin API field names, server defaults included, `clientSecret` left out), e.g. `metadata.allowedGrantTypes`.
         """
         return pulumi.get(self, "metadata")
 
@@ -703,7 +717,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="postLogoutRedirectUris")
     def post_logout_redirect_uris(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `postLogoutRedirectUris` input.
+        `postLogoutRedirectUris`. Default none. Changing it creates a new client.
         """
         return pulumi.get(self, "post_logout_redirect_uris")
 
@@ -711,7 +725,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="redirectUris")
     def redirect_uris(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        The `redirectUris` input.
+        `redirectUris`, for the authorization code flow. Default none. Changing it creates a new client.
         """
         return pulumi.get(self, "redirect_uris")
 
@@ -719,15 +733,31 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The Vantage region.
+        The region, when given. One of `eu`, `us`, `au`.
         """
         return pulumi.get(self, "region")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationAccessToken")
+    def registration_access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The registration access token (RFC 7592) that reads, updates and deletes this client. Undefined when the server offers no management.
+        """
+        return pulumi.get(self, "registration_access_token")
+
+    @_builtins.property
+    @pulumi.getter(name="registrationClientUri")
+    def registration_client_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The client configuration endpoint (RFC 7592), when the server offers management.
+        """
+        return pulumi.get(self, "registration_client_uri")
 
     @_builtins.property
     @pulumi.getter(name="requestedClientId")
     def requested_client_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The `requestedClientId` input.
+        The client id to ask for. Default: Vantage generates one. It must be free in the tenant (HTTP 409 otherwise), also after a replacement, because the old client stays. Changing it creates a new client. (The provider stores it as `requestedClientId`; the `clientId` output is the id Vantage created.)
         """
         return pulumi.get(self, "requested_client_id")
 
@@ -735,7 +765,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="requireClientSecret")
     def require_client_secret(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `requireClientSecret` input.
+        `requireClientSecret`. Default true; false makes a public client that gets no secret (and cannot use `client_credentials`). Changing it creates a new client.
         """
         return pulumi.get(self, "require_client_secret")
 
@@ -743,7 +773,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="requireConsent")
     def require_consent(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        The `requireConsent` input.
+        `requireConsent`. Default false. Changing it creates a new client.
         """
         return pulumi.get(self, "require_consent")
 
@@ -751,7 +781,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="rotateAfter")
     def rotate_after(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Rotate this long after issue, e.g. "20h", "7d".
+        Register a new client this long after the current one was created, e.g. `"90d"` (units s, m, h, d, w; `"1h30m"`). Changing it only reschedules (the `rotationDueAt` output), unless the new schedule is already due.
         """
         return pulumi.get(self, "rotate_after")
 
@@ -759,7 +789,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="rotationDueAt")
     def rotation_due_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the client falls due for rotation (RFC 3339), when `rotateAfter` is set.
+        When rotation falls due (RFC 3339), when `rotateAfter` is set.
         """
         return pulumi.get(self, "rotation_due_at")
 
@@ -767,7 +797,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="tenantId")
     def tenant_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The Vantage tenant.
+        The tenant the client belongs to.
         """
         return pulumi.get(self, "tenant_id")
 
@@ -775,7 +805,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token endpoint where the client obtains tokens.
+        The token endpoint: the given one, else the one discovered from `issuer`.
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -783,7 +813,7 @@ class ApiClient(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Any change to this map rotates the resource.
+        Any change to this map registers a new client (e.g. `{ quarter: "2026-Q4" }`).
         """
         return pulumi.get(self, "triggers")
 
