@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } from "../errors";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, withHints } from "../errors";
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import * as alphaus from "../protocols/alphaus";
 import type { InputIssue } from "../protocols/system";
@@ -347,8 +347,11 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
     if (found) return recordOf(found, base);
     // Only a complete list proves the client is gone.
     if (list.failure) {
-      list.failure.message = `${list.failure.message}; client "${String(state.clientId)}" was not among the clients received, so whether it still exists is unknown (state unchanged)`;
-      throw list.failure;
+      // The list's error is left as it is; this read's is the same, closed by what it means here.
+      throw withHints(list.failure, {
+        text: `client "${String(state.clientId)}" was not among the clients received, so whether it still exists is unknown (state unchanged)`,
+        separator: "; ",
+      });
     }
     return "gone";
   },

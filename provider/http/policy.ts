@@ -70,6 +70,24 @@ const CREDENTIAL_QUERY = new Set([
  * @returns The problem, phrased to follow the input's name, or undefined.
  */
 export function endpointProblem(value: string, allowInsecureHttp = false): string | undefined {
+  return urlRuleProblem(value, allowInsecureHttp ? "allowed" : "opt-in");
+}
+
+/**
+ * {@link endpointProblem} for a system with no `allowInsecureHttp` input: HTTPS, except on
+ * loopback, and the problem names no opt-out.
+ * @param value The URL.
+ * @returns The problem, phrased to follow the input's name, or undefined.
+ */
+export function strictEndpointProblem(value: string): string | undefined {
+  return urlRuleProblem(value, "refused");
+}
+
+/**
+ * The endpoint rule: `http:` on a non-loopback host is `allowed`, refused with the
+ * `allowInsecureHttp` opt-in named (`opt-in`), or `refused` outright.
+ */
+function urlRuleProblem(value: string, insecureHttp: "allowed" | "opt-in" | "refused"): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -81,8 +99,9 @@ export function endpointProblem(value: string, allowInsecureHttp = false): strin
   const carried = [...url.searchParams.keys()].filter((k) => CREDENTIAL_QUERY.has(k.toLowerCase()));
   if (carried.length) return `must not carry credentials in its query (${[...new Set(carried)].join(", ")})`;
   if (url.hash) return "must not have a fragment";
-  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    return "must use https for a non-loopback host (set allowInsecureHttp to override)";
+  if (url.protocol === "http:" && insecureHttp !== "allowed" && !isLoopbackHost(url.hostname)) {
+    const optIn = insecureHttp === "opt-in" ? " (set allowInsecureHttp to override)" : "";
+    return `must use https for a non-loopback host${optIn}`;
   }
   return undefined;
 }

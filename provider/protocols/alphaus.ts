@@ -22,18 +22,28 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
-import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { AccessTokenError, ErrorCode, type RemoteContext, hintRules, remoteError } from "../errors";
+import { RateLimiter } from "../http/rate-limit";
+import { type HttpPolicy, type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
 import { epochMsOfClaim } from "../time";
+import { oauthErrorOf, rpcCodeName, rpcStatusOf, type RpcStatus } from "../wire/dialects";
+import {
+  type Wire,
+  clip,
+  keepSecrets,
+  jwtClaims,
+  parseJson,
+  parseJsonObject,
+  send,
+  successStrings,
+  validate,
+} from "../wire/kit";
 import * as oauth2 from "./oauth2";
-import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
+import type { InputIssue, Issued, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
-import { cleanServerText } from "../http/redact";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
-export function urlProblem(url: string): string | undefined {
-  return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
-}
+export const urlProblem = strictEndpointProblem;
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Alphaus";
@@ -287,45 +297,19 @@ export function resolveAlphaus(
 // Rate limit
 
 /**
- * At most `limit` request starts in any rolling `windowMs`, in arrival order. A rolling
- * window bounds every one-second interval, so also every calendar second the server counts
- * in (a token bucket with the same rate would allow its burst plus its rate, up to twice
- * the limit, within one second).
+ * At most `limit` request starts in any rolling `windowMs`, in arrival order: the rolling
+ * window mode of the provider's one {@link RateLimiter}. A rolling window bounds every
+ * one-second interval, so also every calendar second the server counts in.
  */
-export class RequestRateLimiter {
-  private readonly starts: number[] = [];
-  private tail: Promise<void> = Promise.resolve();
-
+export class RequestRateLimiter extends RateLimiter {
   /**
    * @param limit - request starts allowed in any rolling window
    * @param windowMs - the window's length
    * @param clock - the time in milliseconds (tests pass their own)
    * @param wait - waits that many milliseconds (tests pass one that moves their clock)
    */
-  constructor(
-    readonly limit: number,
-    readonly windowMs = 1000,
-    private readonly clock: () => number = Date.now,
-    private readonly wait: (ms: number) => Promise<void> = sleep,
-  ) {}
-
-  /** Resolves when one more request may start. */
-  acquire(): Promise<void> {
-    const turn = this.tail.then(() => this.waitForSlot());
-    this.tail = turn;
-    return turn;
-  }
-
-  private async waitForSlot(): Promise<void> {
-    for (;;) {
-      const now = this.clock();
-      while (this.starts.length > 0 && (this.starts[0] as number) <= now - this.windowMs) this.starts.shift();
-      if (this.starts.length < this.limit) {
-        this.starts.push(now);
-        return;
-      }
-      await this.wait((this.starts[0] as number) + this.windowMs - now + 1);
-    }
+  constructor(limit: number, windowMs = 1000, clock?: () => number, wait?: (ms: number) => Promise<void>) {
+    super({ mode: "rolling", limit, windowMs }, clock, wait);
   }
 }
 
@@ -339,10 +323,6 @@ export function limiterFor(clientId: string): RequestRateLimiter {
     limiters.set(clientId, limiter);
   }
   return limiter;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -375,63 +355,55 @@ export function alphausTokenRequest(
   };
 }
 
-/** league/oauth2-server's error body (inferred): RFC 6749 §5.2 plus `hint` and `message`. */
-const LeagueErrorBody = z.looseObject({ error: z.string(), hint: z.string().optional() });
+/** Why a client is refused at a product's endpoint, most often. */
+const INVALID_CLIENT_HINT =
+  "check the client id and secret, and that the client belongs to this product (Ripple and Wave clients are not interchangeable)";
 
 /**
  * Judges a token response: 429 (plain text, undocumented body) as rate limiting; error
- * bodies in league/oauth2-server's shape, with its `hint`; then the RFC 6749 §5.1 fields.
+ * bodies in league/oauth2-server's shape (RFC 6749 §5.2 plus `hint` and `message`,
+ * inferred), with its `hint`; then the RFC 6749 §5.1 fields.
+ * @param res - the token endpoint's answer
+ * @param ctx - the call
+ * @returns the validated token set
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://oauth2.thephpleague.com/
  */
 export function processAlphausTokenResponse(res: HttpResponse, ctx: RemoteContext): oauth2.TokenSet {
   if (res.status === 429) {
     const attempts = res.attempts && res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
-    throw new AccessTokenError(
-      ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP 429${attempts}, rate limited (Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints)`,
-      { status: 429, endpoint: ctx.endpoint },
-    );
+    throw remoteError(ctx, ErrorCode.HTTP_STATUS, `HTTP 429${attempts}, rate limited (${RATE_LIMIT_NOTE})`, {
+      status: 429,
+    });
   }
-  try {
-    return oauth2.processTokenResponse(res, ctx);
-  } catch (error) {
-    if (isAccessTokenError(error) && error.code === ErrorCode.OAUTH_ERROR_RESPONSE) {
-      const hint = LeagueErrorBody.safeParse(parseJson(res.body)).data?.hint;
-      if (hint) error.message = `${error.message}; hint: ${cleanServerText(hint, 200)}`;
-      if (error.oauthError === "invalid_client") {
-        error.message = `${error.message}; check the client id and secret, and that the client belongs to this product (Ripple and Wave clients are not interchangeable)`;
-      }
-    }
-    throw error;
-  }
+  const hint = oauthErrorOf(res.body)?.hint;
+  const leagueHints = (f: { code: ErrorCode; oauthError?: string }) =>
+    f.code !== ErrorCode.OAUTH_ERROR_RESPONSE
+      ? undefined
+      : [
+          hint ? { text: `hint: ${clip(hint, 200, ctx.secrets)}`, separator: "; " } : undefined,
+          f.oauthError === "invalid_client" ? { text: INVALID_CLIENT_HINT, separator: "; " } : undefined,
+        ];
+  return oauth2.processTokenResponse(res, { ...ctx, hints: hintRules(leagueHints, ctx.hints) });
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
+/**
+ * The `exp` of a JWT in milliseconds, read without verification.
+ * @param token - the token
+ * @returns the expiry, or undefined if not a JWT with one
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
+ */
 export function jwtExpiryMs(token: string): number | undefined {
-  const payload = token.split(".")[1];
-  if (!payload || token.split(".").length !== 3) return undefined;
-  const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
-  const exp = (claims as { exp?: unknown } | undefined)?.exp;
   // lcobucci/jwt (under league) writes seconds with a microsecond fraction.
-  return epochMsOfClaim(exp);
+  return epochMsOfClaim(jwtClaims(token)?.exp);
 }
 
 /**
  * Runs the grant `r` resolved at its token endpoint (within the per-client rate limit) and
  * judges the answer; every token received goes into `ctx.secrets`.
  */
-export async function requestToken(
-  r: AlphausResolution,
-  ctx: Pick<SystemContext, "transport" | "secrets">,
-): Promise<oauth2.TokenSet> {
-  const rctx = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
+export async function requestToken(r: AlphausResolution, ctx: Wire): Promise<oauth2.TokenSet> {
+  const call = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
   const fields = {
     grant_type: r.grantType,
     client_id: r.clientId,
@@ -440,10 +412,10 @@ export async function requestToken(
     ...(r.grantType === "password" ? { username: r.username, password: r.password } : {}),
   };
   await limiterFor(r.clientId).acquire();
-  const res = await ctx.transport(alphausTokenRequest(r.endpoint, fields), rctx, ALPHAUS_HTTP_POLICY);
-  const tokens = processAlphausTokenResponse(res, rctx);
-  ctx.secrets.push(tokens.accessToken, ...[tokens.refreshToken, tokens.idToken].filter((t): t is string => !!t));
-  return tokens;
+  return send(ctx, call, alphausTokenRequest(r.endpoint, fields), processAlphausTokenResponse, {
+    policy: ALPHAUS_HTTP_POLICY,
+    secretsOf: (tokens) => [tokens.accessToken, tokens.refreshToken, tokens.idToken],
+  });
 }
 
 function expiryNote(token: string): string {
@@ -481,7 +453,7 @@ export const alphausSystem: TokenSystem<AlphausInputs> = {
       throw new AccessTokenError(ErrorCode.INVALID_INPUT, `${SYSTEM} token: ${resolved.problem}`);
     }
     // Secrets read from the environment are unknown to the core: redact them too.
-    ctx.secrets.push(resolved.clientSecret, ...(resolved.password ? [resolved.password] : []));
+    keepSecrets(ctx, resolved.clientSecret, resolved.password);
     const issuedAt = ctx.now().getTime();
     const tokens = await requestToken(resolved, ctx);
     const exp = jwtExpiryMs(tokens.accessToken);
@@ -525,42 +497,23 @@ export const ALPHAUS_BLUE_API: Record<AlphausEnvironment, string> = {
   beta: "https://apinext.alphaus.cloud/m/blue",
 };
 
-/** gRPC status code names, by number (google.rpc.Code). */
-const GRPC_CODES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-];
+/** A google.rpc.Status, the Blue API's error body. */
+export type { RpcStatus } from "../wire/dialects";
 
-/** A google.rpc.Status, the Blue API's error body. Loose: grpc-gateway v1 also sent `error`. */
-const RpcStatus = z.looseObject({
-  code: z.number().int(),
-  message: z.string().optional(),
-  details: z.array(z.unknown()).optional(),
-});
-/** A google.rpc.Status. */
-export type RpcStatus = z.infer<typeof RpcStatus>;
-
-/** `gRPC INTERNAL (13): "message"`: how a status is named in messages. */
-export function describeRpcStatus(status: RpcStatus): string {
-  const name = GRPC_CODES[status.code] ?? "code";
-  const message = status.message ? `: "${cleanServerText(status.message)}"` : "";
-  return `gRPC ${name} (${status.code})${message}`;
+/**
+ * How a status is named in messages: `gRPC INTERNAL (13): "message"`.
+ * @param status - the status
+ * @param secrets - the call's secrets, kept out of the quoted message
+ * @returns the description
+ * @see https://github.com/googleapis/googleapis/blob/master/google/rpc/code.proto
+ */
+export function describeRpcStatus(status: RpcStatus, secrets: readonly string[] = []): string {
+  const message = status.message ? `: "${clip(status.message, 300, secrets)}"` : "";
+  return `gRPC ${rpcCodeName(status) ?? "code"} (${status.code})${message}`;
 }
+
+/** The documented limit, as messages about a 429 name it. */
+const RATE_LIMIT_NOTE = `Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints`;
 
 const nonEmptyString = z.string({ error: "must be a string" }).min(1, "must not be empty");
 
@@ -596,22 +549,14 @@ function blueHeaders(bearer: string): Record<string, string> {
  */
 export function checkBlueStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
   if (expected.includes(res.status)) return;
-  const status = RpcStatus.safeParse(parseJson(res.body)).data;
-  const what = status ? describeRpcStatus(status) : "no google.rpc.Status body";
+  const status = rpcStatusOf(parseJson(res.body));
+  const what = status ? describeRpcStatus(status, ctx.secrets) : "no google.rpc.Status body";
   const attempts = res.attempts && res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
-  const limited =
-    res.status === 429
-      ? `; rate limited${attempts} (Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints)`
-      : "";
-  throw new AccessTokenError(
-    ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${what}${limited}`,
-    {
-      status: res.status,
-      endpoint: ctx.endpoint,
-      ...(status ? { oauthError: GRPC_CODES[status.code] ?? String(status.code) } : {}),
-    },
-  );
+  const limited = res.status === 429 ? `; rate limited${attempts} (${RATE_LIMIT_NOTE})` : "";
+  throw remoteError(ctx, ErrorCode.HTTP_STATUS, `HTTP ${res.status}, ${what}${limited}`, {
+    status: res.status,
+    ...(status ? { oauthError: rpcCodeName(status) ?? String(status.code), cause: status } : {}),
+  });
 }
 
 /** Builds a create request: `POST /iam/v1/apiclients` with JSON `{"name": ...}` and the owner's bearer. */
@@ -633,7 +578,7 @@ export function processBlueCreateClientResponse(
   ctx: RemoteContext,
 ): BlueApiClient & { clientSecret: string } {
   checkBlueStatus(res, ctx);
-  return oauth2.validate(CreatedBlueApiClientBody, oauth2.parseJsonObject(res, ctx), res, ctx);
+  return validate(CreatedBlueApiClientBody, parseJsonObject(res, ctx), res, ctx);
 }
 
 /**
@@ -642,7 +587,7 @@ export function processBlueCreateClientResponse(
  * delete it later. Undefined when the answer names none.
  */
 export function blueCreatedHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  const { clientId, clientSecret } = oauth2.successStrings(res) ?? {};
+  const { clientId, clientSecret } = successStrings(res) ?? {};
   return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
 
@@ -676,23 +621,25 @@ export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteCon
   for (const [i, line] of lines.entries()) {
     if (line === "") continue;
     const malformed = (why: string) =>
-      new AccessTokenError(
+      remoteError(
+        ctx,
         ErrorCode.INVALID_RESPONSE,
-        `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: line ${i + 1} of the stream ${why}`,
-        { status: res.status, endpoint: ctx.endpoint },
+        `HTTP ${res.status}, unexpected response: line ${i + 1} of the stream ${why}`,
+        { status: res.status },
       );
     const chunk = parseJson(line) as Record<string, unknown> | undefined;
     if (typeof chunk !== "object" || chunk === null || Array.isArray(chunk)) throw malformed("is not a JSON object");
     if (chunk.error !== undefined) {
-      const status = RpcStatus.safeParse(chunk.error).data;
+      const status = rpcStatusOf(chunk.error);
       if (!status) throw malformed('has an "error" that is not a google.rpc.Status');
+      const what = `the list stream broke off after ${clients.length} client(s) with an in-band error (under HTTP ${res.status}): ${describeRpcStatus(status, ctx.secrets)}`;
       return {
         clients,
-        failure: new AccessTokenError(
-          ErrorCode.HTTP_STATUS,
-          `${describeRemote(ctx)} failed: the list stream broke off after ${clients.length} client(s) with an in-band error (under HTTP ${res.status}): ${describeRpcStatus(status)}`,
-          { status: res.status, endpoint: ctx.endpoint, oauthError: GRPC_CODES[status.code] ?? String(status.code) },
-        ),
+        failure: remoteError(ctx, ErrorCode.HTTP_STATUS, what, {
+          status: res.status,
+          oauthError: rpcCodeName(status) ?? String(status.code),
+          cause: status,
+        }),
       };
     }
     const client = BlueApiClientBody.safeParse(chunk.result);

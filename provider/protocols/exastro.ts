@@ -15,14 +15,23 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import {
+  AccessTokenError,
+  ErrorCode,
+  type HintRule,
+  type RemoteContext,
+  describeRemote,
+  isAccessTokenError,
+  remoteError,
+} from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
 import { epochSeconds, isoAt } from "../time";
 import { runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
-import { cleanServerText } from "../http/redact";
+import { exastroEnvelopeOf, problemOf } from "../wire/dialects";
+import { clip, jwtClaims, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Exastro";
@@ -158,32 +167,14 @@ export type ExastroClaims = z.infer<typeof Claims>;
 
 /** Decodes a JWT's claims without verifying it; undefined when `token` is not a JWT. */
 export function decodeClaims(token: string): ExastroClaims | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const parsed = Claims.safeParse(JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const claims = jwtClaims(token);
+  return claims && Claims.safeParse(claims).data;
 }
 
 const isoFromEpoch = (seconds: number): string | undefined => isoAt(seconds * 1000);
 
 // -----------------------------------------------------------------------------------------
 // The API gateway: `{result, data, message, ts}` envelopes, or problem+json from connexion
-
-const Envelope = z.looseObject({
-  result: z.string(),
-  data: z.unknown().optional(),
-  message: z.string().nullable().optional(),
-});
-
-const Problem = z.looseObject({
-  title: z.string().optional(),
-  detail: z.string().optional(),
-  status: z.number().optional(),
-});
 
 const SessionRows = z.array(
   z.looseObject({
@@ -192,19 +183,6 @@ const SessionRows = z.array(
     expire_timestamp: z.string().nullable().optional(),
   }),
 );
-
-/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
-function truncate(text: string, max = 300): string {
-  return cleanServerText(text, max);
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A bearer-authenticated call to the gateway; `body` is sent as JSON. */
 export function apiRequest(
@@ -225,36 +203,39 @@ export function apiRequest(
  * envelope (problem+json from request validation, proxies' HTML) are described as such.
  */
 export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): unknown {
-  const body = parseJson(res.body);
-  const envelope = Envelope.safeParse(body);
-  if (res.status === 200 && envelope.success && envelope.data.result === SUCCESS) return envelope.data.data;
-  if (envelope.success) {
-    const { result, message } = envelope.data;
-    throw new AccessTokenError(
+  const envelope = exastroEnvelopeOf(res.body);
+  if (res.status === 200 && envelope?.result === SUCCESS) return envelope.data;
+  const clipped = (text: string, max = 300) => clip(text, max, ctx.secrets);
+  if (envelope) {
+    const { result, message } = envelope;
+    throw remoteError(
+      ctx,
       ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, result ${result}${message ? ` (${truncate(message)})` : ""}`,
-      { status: res.status, oauthError: result, endpoint: ctx.endpoint },
+      `HTTP ${res.status}, result ${result}${message ? ` (${clipped(message)})` : ""}`,
+      { status: res.status, oauthError: result, cause: envelope },
     );
   }
-  const problem = Problem.safeParse(body);
-  if (problem.success && (problem.data.title || problem.data.detail)) {
-    const { title, detail } = problem.data;
-    throw new AccessTokenError(
+  const problem = problemOf(res.body);
+  if (problem) {
+    const { title, detail } = problem;
+    throw remoteError(
+      ctx,
       ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}${title ? ` ${truncate(title, 100)}` : ""}${detail ? `: ${truncate(detail)}` : ""}`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `HTTP ${res.status}${title ? ` ${clipped(title, 100)}` : ""}${detail ? `: ${clipped(detail)}` : ""}`,
+      { status: res.status, cause: problem },
     );
   }
-  throw new AccessTokenError(
+  throw remoteError(
+    ctx,
     res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${res.status === 200 ? "not an Exastro response envelope" : "no Exastro result code"} (content-type ${res.headers["content-type"] ?? "missing"})`,
-    { status: res.status, endpoint: ctx.endpoint },
+    `HTTP ${res.status}, ${res.status === 200 ? "not an Exastro response envelope" : "no Exastro result code"} (content-type ${res.headers["content-type"] ?? "missing"})`,
+    { status: res.status },
   );
 }
 
 /** Judges a refresh-token list (`GET …/users/_current/refresh_tokens`). */
 export function processSessionListResponse(res: HttpResponse, ctx: RemoteContext): z.infer<typeof SessionRows> {
-  return oauth2.validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
+  return validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
 }
 
 // -----------------------------------------------------------------------------------------
@@ -310,13 +291,13 @@ export function serviceAccountCreateBody(username: string, type: string, descrip
 
 /** Judges `GET …/service-account-users`: the workspace's service-account users. */
 export function processServiceAccountListResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow[] {
-  return oauth2.validate(z.array(ServiceAccountRow), processEnvelopeResponse(res, ctx), res, ctx);
+  return validate(z.array(ServiceAccountRow), processEnvelopeResponse(res, ctx), res, ctx);
 }
 
 /** Judges `GET …/service-account-users/{id}`: the user, or `"gone"` (HTTP 404, result `404-25001`). */
 export function processServiceAccountResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow | "gone" {
-  if (res.status === 404 && Envelope.safeParse(parseJson(res.body)).data?.result === USER_NOT_FOUND) return "gone";
-  return oauth2.validate(ServiceAccountRow, processEnvelopeResponse(res, ctx), res, ctx);
+  if (res.status === 404 && exastroEnvelopeOf(res.body)?.result === USER_NOT_FOUND) return "gone";
+  return validate(ServiceAccountRow, processEnvelopeResponse(res, ctx), res, ctx);
 }
 
 /**
@@ -324,7 +305,7 @@ export function processServiceAccountResponse(res: HttpResponse, ctx: RemoteCont
  * longer exists (HTTP 404, result `404-25001`).
  */
 export function processServiceAccountDeleteResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
-  if (res.status === 404 && Envelope.safeParse(parseJson(res.body)).data?.result === USER_NOT_FOUND) return "gone";
+  if (res.status === 404 && exastroEnvelopeOf(res.body)?.result === USER_NOT_FOUND) return "gone";
   processEnvelopeResponse(res, ctx);
   return "deleted";
 }
@@ -345,7 +326,7 @@ const IssuedRefreshToken = z.looseObject({
 
 /** Judges `POST …/service-account-users/{id}/refresh_tokens`. */
 export function processServiceAccountTokenResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRefreshToken {
-  const data = oauth2.validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
+  const data = validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
   const claims = decodeClaims(data.refresh_token);
   const stated = data.refresh_token_expire ? Date.parse(data.refresh_token_expire) : Number.NaN;
   const expiresAt = isoAt(stated) ?? (claims?.exp !== undefined ? isoFromEpoch(claims.exp) : undefined);
@@ -406,22 +387,21 @@ async function passwordGrant(
   endpoints: ExastroEndpoints,
   ctx: SystemContext,
 ): Promise<oauth2.TokenSet> {
-  try {
-    return await runGrant(
-      SYSTEM,
-      endpoints.token,
-      "password",
-      { scope: OFFLINE_SCOPE, username: inputs.username, password: inputs.password, totp: inputs.totp },
-      oauth2.noClientAuth(endpoints.clientId),
-      ctx,
-    );
-  } catch (error) {
-    if (isAccessTokenError(error) && error.oauthError === "invalid_grant" && inputs.totp !== undefined) {
-      // Keycloak answers a stale one-time code exactly like a wrong password.
-      error.message = `${error.message}: for a two-factor user, set the current one-time code as totp right before pulumi up`;
-    }
-    throw error;
-  }
+  // Keycloak answers a stale one-time code exactly like a wrong password.
+  const staleTotp: HintRule = (f) =>
+    f.oauthError === "invalid_grant" && inputs.totp !== undefined
+      ? "for a two-factor user, set the current one-time code as totp right before pulumi up"
+      : undefined;
+  return runGrant(
+    SYSTEM,
+    endpoints.token,
+    "password",
+    { scope: OFFLINE_SCOPE, username: inputs.username, password: inputs.password, totp: inputs.totp },
+    oauth2.noClientAuth(endpoints.clientId),
+    ctx,
+    undefined,
+    staleTotp,
+  );
 }
 
 async function issuedFrom(

@@ -16,18 +16,18 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import { AccessTokenError, ErrorCode, type RemoteContext, remoteError } from "../errors";
 import {
   type HttpRequest,
   type HttpResponse,
   type Transport,
   createTransport,
-  endpointProblem,
+  strictEndpointProblem,
 } from "../http/transport";
-import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
-import { cleanServerText } from "../http/redact";
+import { type MisskeyError, misskeyErrorObjectOf } from "../wire/dialects";
+import { clip, keepSecrets, parseJson, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Misskey";
@@ -105,7 +105,7 @@ const HOSTNAME =
 
 /** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
 export function baseUrlProblem(url: string): string | undefined {
-  const problem = endpointProblem(url, false);
+  const problem = strictEndpointProblem(url);
   if (problem) return problem;
   const parsed = new URL(url);
   if (parsed.pathname !== "/" || parsed.search)
@@ -209,43 +209,17 @@ export function misskeyInputWarnings(inputs: MisskeyInputs & { rotateAfter?: unk
 // -----------------------------------------------------------------------------------------
 // API calls and errors
 
-const ErrorBody = z.looseObject({
-  error: z.looseObject({
-    message: z.string().optional(),
-    code: z.string(),
-    id: z.string().optional(),
-    kind: z.string().optional(),
-    info: z.unknown().optional(),
-  }),
-});
-
-/** Fastify's own failures (before Misskey's handler runs). */
-const FrameworkErrorBody = z.looseObject({ code: z.string(), message: z.string().optional() });
-
 /** Misskey's error, when the body is `{"error": {message, code, id, kind, info?}}` (or Fastify's). */
-export interface MisskeyError {
-  code: string;
-  message?: string;
-  id?: string;
-  kind?: string;
-  info?: unknown;
-}
+export type { MisskeyError } from "../wire/dialects";
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The Misskey error in a response body, if there is one. */
+/**
+ * The Misskey error in a response body.
+ * @param res - the answer
+ * @returns the error, or undefined when there is none
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function misskeyErrorOf(res: HttpResponse): MisskeyError | undefined {
-  const body = parseJson(res.body);
-  const parsed = ErrorBody.safeParse(body);
-  if (parsed.success) return parsed.data.error;
-  const framework = FrameworkErrorBody.safeParse(body);
-  return framework.success ? framework.data : undefined;
+  return misskeyErrorObjectOf(res.body);
 }
 
 function describeInfo(error: MisskeyError): string {
@@ -267,19 +241,23 @@ export function misskeyRequest(origin: string, endpoint: string, body: unknown =
   };
 }
 
-/** The error for an unexpected Misskey answer: endpoint, status, Misskey's code and message. */
+/**
+ * The error for an unexpected Misskey answer: endpoint, status, Misskey's code and message.
+ * @param res - the answer
+ * @param ctx - the call
+ * @param hint - what the failure means for the user, closing the message
+ * @returns the error
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function misskeyFailure(res: HttpResponse, ctx: RemoteContext, hint?: string): AccessTokenError {
   const error = misskeyErrorOf(res);
   const retryAfter =
     res.status === 429 && res.headers["retry-after"] ? `; retry after ${res.headers["retry-after"]} s` : "";
   const what = error
-    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${cleanServerText(error.message)})` : ""}${describeInfo(error)}${retryAfter}`
+    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${clip(error.message, 300, ctx.secrets)})` : ""}${describeInfo(error)}${retryAfter}`
     : `HTTP ${res.status}, no Misskey error body${retryAfter}`;
-  return new AccessTokenError(
-    error ? ErrorCode.HTTP_STATUS : res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: ${what}${hint ? `: ${hint}` : ""}`,
-    { status: res.status, oauthError: error?.code, endpoint: ctx.endpoint },
-  );
+  const code = error || res.status !== 200 ? ErrorCode.HTTP_STATUS : ErrorCode.INVALID_RESPONSE;
+  return remoteError(ctx, code, what, { status: res.status, oauthError: error?.code, cause: error, hints: [hint] });
 }
 
 /** Judges a Misskey response: the JSON body for 200, undefined for 204, else a clear error. */
@@ -310,7 +288,7 @@ function credentialOf(inputs: MisskeyInputs, ctx: SystemContext): string {
   if (inputs.token) return inputs.token;
   const i = deriveI(inputs.appAccessToken as string, inputs.appSecret as string);
   // The derived credential is itself a secret.
-  ctx.secrets.push(i);
+  keepSecrets(ctx, i);
   return i;
 }
 
@@ -330,7 +308,7 @@ export type MisskeyLiveness = Liveness & {
  */
 export function processLivenessResponse(res: HttpResponse, ctx: RemoteContext): MisskeyLiveness {
   if (res.status === 200) {
-    const me = oauth2.validate(Me, processMisskeyResponse(res, ctx), res, ctx);
+    const me = validate(Me, processMisskeyResponse(res, ctx), res, ctx);
     return { active: true, status: 200, user: { id: me.id, username: me.username } };
   }
   const error = misskeyErrorOf(res);
@@ -498,7 +476,7 @@ export function miauthCheckRequest(origin: string, session: string): HttpRequest
 
 /** Judges a MiAuth check: the token (handed out exactly once), or undefined before approval. */
 export function processMiAuthCheckResponse(res: HttpResponse, ctx: RemoteContext): MiAuthResult | undefined {
-  const body = oauth2.validate(CheckBody, processMisskeyResponse(res, ctx), res, ctx);
+  const body = validate(CheckBody, processMisskeyResponse(res, ctx), res, ctx);
   if (!body.ok) return undefined;
   const { token, user } = body as { token: string; user?: { id: string; username: string } };
   return { token, ...(user ? { user: { id: user.id, username: user.username } } : {}) };
@@ -620,13 +598,11 @@ export function normalizeAppPermission(name: string): string {
 
 /** Judges `app/create`: the app with its secret (shown only here). */
 export function processAppCreateResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp & { secret: string } {
-  const app = appOf(oauth2.validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
+  const app = appOf(validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
   if (app.secret === undefined) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: the server created app "${app.id}" but sent no secret`,
-      { status: res.status, endpoint: ctx.endpoint },
-    );
+    throw remoteError(ctx, ErrorCode.INVALID_RESPONSE, `the server created app "${app.id}" but sent no secret`, {
+      status: res.status,
+    });
   }
   return app as MisskeyApp & { secret: string };
 }
@@ -634,7 +610,7 @@ export function processAppCreateResponse(res: HttpResponse, ctx: RemoteContext):
 /** Judges `app/show`: the app, or `"gone"` when Misskey answers `NO_SUCH_APP`. */
 export function processAppShowResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp | "gone" {
   if (res.status === 400 && misskeyErrorOf(res)?.code === "NO_SUCH_APP") return "gone";
-  return appOf(oauth2.validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
+  return appOf(validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
 }
 
 /**
@@ -691,7 +667,7 @@ export async function generateSession(
     "auth session (auth/session/generate)",
     transport,
   );
-  const body = oauth2.validate(SessionBody, processMisskeyResponse(res, rctx), res, rctx);
+  const body = validate(SessionBody, processMisskeyResponse(res, rctx), res, rctx);
   return { token: body.token, url: body.url };
 }
 
@@ -714,7 +690,7 @@ export async function userKey(
     transport,
   );
   if (res.status === 400 && misskeyErrorOf(res)?.code === "PENDING_SESSION") return undefined;
-  const body = oauth2.validate(UserKeyBody, processMisskeyResponse(res, rctx), res, rctx);
+  const body = validate(UserKeyBody, processMisskeyResponse(res, rctx), res, rctx);
   return {
     accessToken: body.accessToken,
     ...(body.user ? { user: { id: body.user.id, username: body.user.username } } : {}),

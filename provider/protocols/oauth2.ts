@@ -8,10 +8,11 @@
  * injected {@link Transport}, so every judging function is testable with a plain object.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
 import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
-import { cleanServerText } from "../http/redact";
 import { epochSeconds, lifetimeSeconds } from "../time";
+import { oauthErrorOf } from "../wire/dialects";
+import { clip, parseJsonObject, successStrings, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -93,34 +94,35 @@ function formRequest(url: string, form: URLSearchParams, auth: ClientAuth): Http
 // ---------------------------------------------------------------------------------------
 // Response judging shared by every endpoint
 
-const OAuthErrorBody = z.looseObject({
-  error: z.string().min(1),
-  error_description: z.string().optional(),
-  error_uri: z.string().optional(),
-});
-
 /**
  * Throws for an RFC 6749 §5.2 error body or an unexpected status. The message names the
  * endpoint, the status and the `error` code; `error_description` is included (servers put
- * no secrets there, and callers redact the call's own secrets anyway).
+ * no secrets there, and the call's own secrets are removed from it anyway).
+ * @param res The answer.
+ * @param ctx The call (its hints join the error).
+ * @param expected The statuses of success.
+ * @throws {AccessTokenError} {@link ErrorCode.OAUTH_ERROR_RESPONSE} with the error object as cause, or {@link ErrorCode.HTTP_STATUS}.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
   if (expected.includes(res.status)) return;
-  const busy = busyNote(res);
-  const parsed = OAuthErrorBody.safeParse(parseJsonOrUndefined(res.body));
-  if (parsed.success) {
-    const { error, error_description } = parsed.data;
-    throw new AccessTokenError(
+  const busy = busyNote(res, ctx);
+  const body = oauthErrorOf(res.body);
+  if (body) {
+    const { error, error_description } = body;
+    throw remoteError(
+      ctx,
       ErrorCode.OAUTH_ERROR_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${truncate(error, 100)}"${error_description ? ` (${truncate(error_description)})` : ""}${busy}`,
-      { status: res.status, oauthError: error, endpoint: ctx.endpoint },
+      `HTTP ${res.status}, OAuth error "${clip(error, 100, ctx.secrets)}"${error_description ? ` (${clip(error_description, 300, ctx.secrets)})` : ""}${busy}`,
+      { status: res.status, oauthError: error, cause: body },
     );
   }
   const challenge = res.headers["www-authenticate"];
-  throw new AccessTokenError(
+  throw remoteError(
+    ctx,
     ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${truncate(challenge)})` : ""}, no OAuth error body${busy}`,
-    { status: res.status, endpoint: ctx.endpoint },
+    `HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${clip(challenge, 300, ctx.secrets)})` : ""}, no OAuth error body${busy}`,
+    { status: res.status },
   );
 }
 
@@ -128,77 +130,19 @@ export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expec
  * For a final 429 / 503: how many attempts were made and how long the server asked to wait
  * (RFC 9110 §10.2.3), so the user can tell a busy server from a broken one.
  */
-function busyNote(res: HttpResponse): string {
+function busyNote(res: HttpResponse, ctx: RemoteContext): string {
   if (res.status !== 429 && res.status !== 503) return "";
   const attempts = res.attempts ?? 1;
   const retryAfter = res.headers["retry-after"];
   const parts = [
     `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
     ...(retryAfter
-      ? [`the server asked to retry after ${truncate(retryAfter)}${/^\d+$/.test(retryAfter.trim()) ? " s" : ""}`]
+      ? [
+          `the server asked to retry after ${clip(retryAfter, 300, ctx.secrets)}${/^\d+$/.test(retryAfter.trim()) ? " s" : ""}`,
+        ]
       : []),
   ];
   return `; ${parts.join(", ")}`;
-}
-
-/** Parses a JSON object body or throws {@link ErrorCode.INVALID_RESPONSE}. */
-export function parseJsonObject(res: HttpResponse, ctx: RemoteContext): Record<string, unknown> {
-  const type = res.headers["content-type"] ?? "";
-  const value = parseJsonOrUndefined(res.body);
-  if (value === undefined) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, body is not JSON (content-type ${type || "missing"})`,
-      { status: res.status, endpoint: ctx.endpoint },
-    );
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, JSON body is not an object`,
-      { status: res.status, endpoint: ctx.endpoint },
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Validates `value` with `schema`, naming the failing fields (never their values). */
-export function validate<T>(schema: z.ZodType<T>, value: unknown, res: HttpResponse, ctx: RemoteContext): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `"${i.path.join(".") || "(body)"}" ${i.message}`).join("; ");
-  throw new AccessTokenError(
-    ErrorCode.INVALID_RESPONSE,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: ${fields}`,
-    { status: res.status, endpoint: ctx.endpoint },
-  );
-}
-
-/**
- * The non-empty string fields of a 2xx JSON object answer; undefined for any other answer.
- * For reading, leniently, what identifies something a server did create when its answer
- * failed full validation (so it can be recorded and deleted later, not orphaned).
- */
-export function successStrings(res: HttpResponse): Record<string, string> | undefined {
-  if (res.status < 200 || res.status > 299) return undefined;
-  const body = parseJsonOrUndefined(res.body);
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  return Object.fromEntries(
-    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
-  );
-}
-
-function parseJsonOrUndefined(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
-function truncate(text: string, max = 300): string {
-  return cleanServerText(text, max);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -239,16 +183,16 @@ export function processDiscoveryResponse(
   checkResponseStatus(res, ctx);
   const metadata = validate(AuthorizationServerMetadata, parseJsonObject(res, ctx), res, ctx);
   if (metadata.issuer.replace(/\/$/, "") !== expectedIssuer.replace(/\/$/, "")) {
-    throw new AccessTokenError(
+    throw remoteError(
+      ctx,
       ErrorCode.DISCOVERY,
-      `${describeRemote(ctx)} failed: metadata is for issuer "${metadata.issuer}", not "${expectedIssuer}"`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `metadata is for issuer "${metadata.issuer}", not "${expectedIssuer}"`,
+      { status: res.status },
     );
   }
   if (!metadata.token_endpoint) {
-    throw new AccessTokenError(ErrorCode.DISCOVERY, `${describeRemote(ctx)} failed: metadata has no token_endpoint`, {
+    throw remoteError(ctx, ErrorCode.DISCOVERY, `metadata has no token_endpoint`, {
       status: res.status,
-      endpoint: ctx.endpoint,
     });
   }
   return metadata;
@@ -266,10 +210,7 @@ export async function discover(
     try {
       const res = await transport({ method: "GET", url, headers: { accept: "application/json" } }, ctx);
       if (res.status === 404) {
-        lastError = new AccessTokenError(ErrorCode.DISCOVERY, `${describeRemote(ctx)} failed: HTTP 404`, {
-          status: 404,
-          endpoint: url,
-        });
+        lastError = remoteError(ctx, ErrorCode.DISCOVERY, "HTTP 404", { status: 404 });
         continue;
       }
       return processDiscoveryResponse(res, issuer, ctx);
@@ -375,10 +316,11 @@ export function processTokenResponse(res: HttpResponse, ctx: RemoteContext): Tok
 function judgeTokenBody(res: HttpResponse, ctx: RemoteContext): TokenSet {
   const body = validate(TokenResponseBody, parseJsonObject(res, ctx), res, ctx);
   if (body.token_type.toLowerCase() !== "bearer") {
-    throw new AccessTokenError(
+    throw remoteError(
+      ctx,
       ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: token_type "${body.token_type}" is not supported (only Bearer)`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `token_type "${body.token_type}" is not supported (only Bearer)`,
+      { status: res.status },
     );
   }
   return {

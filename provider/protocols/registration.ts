@@ -15,10 +15,11 @@
  * and the resource layer redacts every secret of the call on top).
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import { type FailureFacts, type HintRule, type RemoteContext, ErrorCode, hintRules, remoteError } from "../errors";
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import { epochSeconds } from "../time";
-import { checkResponseStatus, parseJsonObject, successStrings, validate } from "./oauth2";
+import { parseJsonObject, successStrings, validate } from "../wire/kit";
+import { checkResponseStatus } from "./oauth2";
 
 /** Name used for this protocol in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -81,28 +82,19 @@ const REGISTRATION_HINTS: Record<string, string> = {
   unapproved_software_statement: "the server does not approve the software statement",
 };
 
-/** Appends `hint` to an error's message (same object, so code and status survive). */
-function withHint(error: unknown, hint: string | undefined): unknown {
-  if (hint && error instanceof AccessTokenError) error.message = `${error.message}: ${hint}`;
-  return error;
-}
-
-/** Runs `check`, adding a hint for the user to the error it throws. */
-function judged<T>(check: () => T, hintFor: (error: AccessTokenError) => string | undefined): T {
-  try {
-    return check();
-  } catch (error) {
-    throw error instanceof AccessTokenError ? withHint(error, hintFor(error)) : error;
-  }
+/** Checks the status of an answer, the error closed by `hint`'s advice (and the call's own). */
+function checkWithHint(res: HttpResponse, ctx: RemoteContext, hint: HintRule, expected?: number[]): void {
+  checkResponseStatus(res, { ...ctx, hints: hintRules(hint, ctx.hints) }, expected);
 }
 
 function parseClient(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
   const body = validate(ClientInformationBody, parseJsonObject(res, ctx), res, ctx);
   if ((body.registration_access_token === undefined) !== (body.registration_client_uri === undefined)) {
-    throw new AccessTokenError(
+    throw remoteError(
+      ctx,
       ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: "registration_access_token" and "registration_client_uri" must come together (RFC 7592 §3)`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `HTTP ${res.status}, unexpected response: "registration_access_token" and "registration_client_uri" must come together (RFC 7592 §3)`,
+      { status: res.status },
     );
   }
   const metadata: ClientMetadata = { ...body };
@@ -195,8 +187,9 @@ export function processRegistrationResponse(
   ctx: RemoteContext,
   withInitialAccessToken = false,
 ): RegisteredClient {
-  judged(
-    () => checkResponseStatus(res, ctx, [200, 201]),
+  checkWithHint(
+    res,
+    ctx,
     (error) => {
       if (error.oauthError && REGISTRATION_HINTS[error.oauthError]) return REGISTRATION_HINTS[error.oauthError];
       if (error.status === 401 || error.oauthError === "invalid_token") {
@@ -211,6 +204,7 @@ export function processRegistrationResponse(
       }
       return undefined;
     },
+    [200, 201],
   );
   return parseClient(res, ctx);
 }
@@ -223,7 +217,7 @@ function bearer(token: string): Record<string, string> {
 }
 
 /** What a management answer says about the client itself. */
-function managementHint(error: AccessTokenError): string | undefined {
+function managementHint(error: FailureFacts): string | undefined {
   if (error.status === 403) return "the server does not let this client manage its registration";
   if (error.status === 405) return "the server does not support this operation (RFC 7592)";
   if (error.oauthError === "invalid_client_metadata" || error.oauthError === "invalid_redirect_uri") {
@@ -251,7 +245,7 @@ export function readRequest(registrationClientUri: string, registrationAccessTok
  */
 export function processReadResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient | "gone" {
   if (isGone(res)) return "gone";
-  judged(() => checkResponseStatus(res, ctx), managementHint);
+  checkWithHint(res, ctx, managementHint);
   return parseClient(res, ctx);
 }
 
@@ -283,12 +277,10 @@ export function updateRequest(
  * means the client is gone.
  */
 export function processUpdateResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
-  judged(
-    () => checkResponseStatus(res, ctx),
-    (error) =>
-      isGone(res)
-        ? "the client no longer exists at the server (or its registration access token was revoked); run pulumi refresh, then pulumi up to register it again"
-        : managementHint(error),
+  checkWithHint(res, ctx, (error) =>
+    isGone(res)
+      ? "the client no longer exists at the server (or its registration access token was revoked); run pulumi refresh, then pulumi up to register it again"
+      : managementHint(error),
   );
   return parseClient(res, ctx);
 }
@@ -312,6 +304,6 @@ export function processDeleteResponse(res: HttpResponse, ctx: RemoteContext): De
   if (res.status === 204 || res.status === 200) return "deleted";
   if (isGone(res)) return "gone";
   if (res.status === 405) return "unsupported";
-  judged(() => checkResponseStatus(res, ctx, [200, 204]), managementHint);
+  checkWithHint(res, ctx, managementHint, [200, 204]);
   return "deleted";
 }

@@ -24,19 +24,17 @@
  */
 import { z } from "zod";
 import { nowMs } from "../clock";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
-import { cleanServerText } from "../http/redact";
-import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
+import { type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
 import { epochMsOfClaim } from "../time";
+import { clip as clipText, jwtClaims, parseJson, parseJsonObject, successStrings, validate } from "../wire/kit";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
-function urlProblem(url: string): string | undefined {
-  return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
-}
+const urlProblem = strictEndpointProblem;
 
 /** Name used for this system in messages. */
 export const SYSTEM = "ABBYY Vantage";
@@ -324,14 +322,7 @@ function issuedFrom(
 
 /** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
 function jwtExpiryMs(token: string): number | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")) as { exp?: unknown }).exp;
-    return epochMsOfClaim(exp);
-  } catch {
-    return undefined;
-  }
+  return epochMsOfClaim(jwtClaims(token)?.exp);
 }
 
 function notRevocableNote(token: string): string {
@@ -540,11 +531,6 @@ const CreatedClientBody = z.looseObject({
   clientSecret: z.string({ error: "must be a string or null" }).min(1, "must not be empty").nullable().optional(),
 });
 
-/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
-function clip(text: string, max = 300): string {
-  return cleanServerText(text, max);
-}
-
 /** What a refusal of the admin API means for the user, by HTTP status. */
 function createClientHint(status: number, facts: CreateClientFacts): string | undefined {
   switch (status) {
@@ -574,13 +560,8 @@ function createClientHint(status: number, facts: CreateClientFacts): string | un
 
 /** The error for a non-2xx answer: the ProblemDetails (or whatever came), with what to do. */
 function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | undefined): AccessTokenError {
-  let json: unknown;
-  try {
-    json = JSON.parse(res.body);
-  } catch {
-    json = undefined;
-  }
-  const problem = ProblemDetails.safeParse(json);
+  const problem = ProblemDetails.safeParse(parseJson(res.body));
+  const clip = (text: string) => clipText(text, 300, ctx.secrets);
   let what: string;
   if (problem.success && (problem.data.title !== undefined || problem.data.detail !== undefined)) {
     const { title, detail, errors } = problem.data;
@@ -592,11 +573,11 @@ function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | und
     const challenge = res.headers["www-authenticate"];
     what = `no ProblemDetails body${challenge ? ` (WWW-Authenticate: ${clip(challenge)})` : ""}`;
   }
-  return new AccessTokenError(
-    ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${what}${hint ? `: ${hint}` : ""}`,
-    { status: res.status, endpoint: ctx.endpoint },
-  );
+  return remoteError(ctx, ErrorCode.HTTP_STATUS, `HTTP ${res.status}, ${what}`, {
+    status: res.status,
+    cause: problem.data,
+    hints: [hint],
+  });
 }
 
 /**
@@ -611,7 +592,7 @@ export function processCreateClientResponse(
   facts: CreateClientFacts,
 ): VantageCreatedClient {
   if (res.status !== 200 && res.status !== 201) throw adminApiError(res, ctx, createClientHint(res.status, facts));
-  const body = oauth2.validate(CreatedClientBody, oauth2.parseJsonObject(res, ctx), res, ctx);
+  const body = validate(CreatedClientBody, parseJsonObject(res, ctx), res, ctx);
   const { clientId, clientSecret, ...client } = body;
   return { clientId, ...(typeof clientSecret === "string" ? { clientSecret } : {}), client };
 }
@@ -622,6 +603,6 @@ export function processCreateClientResponse(
  * of it. Undefined when the answer names no client.
  */
 export function createdClientHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  const { clientId, clientSecret } = oauth2.successStrings(res) ?? {};
+  const { clientId, clientSecret } = successStrings(res) ?? {};
   return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
