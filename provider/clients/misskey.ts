@@ -10,6 +10,7 @@ import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
 import * as misskey from "../protocols/misskey";
 import type { InputIssue } from "../protocols/system";
 import type { ClientContext, ClientRecord, ClientSystem } from "./system";
+import { keepSecrets } from "../wire/kit";
 import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 /** Input fields of a Misskey app (lengths are Misskey's `app` table columns). */
@@ -147,7 +148,7 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
     } catch (error) {
       throw explainRefusedToken(error, inputs, "app/create");
     }
-    ctx.secrets.push(app.secret);
+    keepSecrets(ctx, app.secret);
     const requested = requestedPermissions(inputs);
     if (!sameSet(requested, app.permission)) {
       await ctx.diagnostics.warn(
@@ -173,7 +174,7 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
         { endpoint: `${origin}/api/app/show` },
       );
     }
-    if (answer.secret !== undefined) ctx.secrets.push(answer.secret);
+    keepSecrets(ctx, answer.secret);
     return recordOf(answer, origin);
   },
 

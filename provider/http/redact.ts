@@ -104,9 +104,19 @@ export function wireCredentials(req: HttpRequest): string[] {
  */
 export function collectingSecrets(transport: Transport, secrets: string[]): Transport {
   return (req, ctx, overrides) => {
-    for (const credential of wireCredentials(req)) if (!secrets.includes(credential)) secrets.push(credential);
+    keepSecrets({ secrets }, ...wireCredentials(req));
     return transport(req, ctx, overrides);
   };
+}
+
+/**
+ * Adds secrets to a call's list (empty and repeated values are skipped): the one place a
+ * secret joins the list every message of the call is redacted of.
+ * @param call The call's secret list.
+ * @param values The secrets.
+ */
+export function keepSecrets(call: { secrets: string[] }, ...values: readonly (string | undefined)[]): void {
+  for (const value of values) if (value && !call.secrets.includes(value)) call.secrets.push(value);
 }
 
 /** JSON string escaping, as `JSON.stringify` writes it and with every non-ASCII character as `\uXXXX`. */
@@ -188,8 +198,22 @@ function replaceClipped(text: string, form: string): string {
 /**
  * Replaces every form of each secret in `text` with `[secret]` (see the module comment),
  * and removes ANSI escape sequences and control characters other than newline and tab.
+ * @param text The text.
+ * @param secrets The secrets.
+ * @returns The text, fit to print.
  */
 export function redact(text: string, secrets: Iterable<string | undefined>): string {
+  return stripControls(removeSecrets(text, secrets), true);
+}
+
+/**
+ * Replaces every form of each secret in `text` with `[secret]`, and nothing else (server
+ * text is cleaned after, see `clip` in the wire kit).
+ * @param text The text.
+ * @param secrets The secrets.
+ * @returns The text without the secrets.
+ */
+export function removeSecrets(text: string, secrets: Iterable<string | undefined>): string {
   // Redacted spans are marked with NUL while secrets are removed (so a shorter secret
   // cannot match inside the replacement), then written as [secret].
   let out = text.replace(/\0/g, "");
@@ -204,7 +228,7 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
       else out = replaceClipped(out.split(form).join(MARK), form);
     }
   }
-  return stripControls(out.replace(/\0/g, REDACTED), true);
+  return out.replace(/\0/g, REDACTED);
 }
 
 /** Returns `error` with its message redacted (same object, so class and code survive). */

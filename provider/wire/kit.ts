@@ -12,7 +12,7 @@
  */
 import type { z } from "zod";
 import { ErrorCode, type RemoteContext, remoteError } from "../errors";
-import { cleanServerText, redact, wireCredentials } from "../http/redact";
+import { cleanServerText, keepSecrets, removeSecrets, wireCredentials } from "../http/redact";
 import type { HttpPolicy, HttpRequest, HttpResponse, Transport } from "../http/transport";
 
 /** One wire call: system, operation and endpoint (for messages), hints and secrets. */
@@ -32,17 +32,15 @@ export interface SendOptions<T> {
   policy?: HttpPolicy;
   /** The secrets the judged answer carries (tokens, client secrets), kept with the call's. */
   secretsOf?: (answer: T) => readonly (string | undefined)[];
+  /**
+   * Called when the judge refused an answer, with that answer and the judge's error; what
+   * it returns is thrown instead (e.g. the error marked with what the server did create,
+   * so it is recorded rather than orphaned).
+   */
+  onRefused?: (res: HttpResponse, error: unknown) => unknown;
 }
 
-/**
- * Adds secrets to the call's list (empty and repeated values are skipped). For secrets the
- * call knows without sending them: read from the environment or stack config, or derived.
- * @param wire The call's secret list.
- * @param values The secrets.
- */
-export function keepSecrets(wire: Pick<Wire, "secrets">, ...values: readonly (string | undefined)[]): void {
-  for (const value of values) if (value && !wire.secrets.includes(value)) wire.secrets.push(value);
-}
+export { keepSecrets } from "../http/redact";
 
 /**
  * Sends `request` and judges the answer with `judge`. The credentials the request carries
@@ -65,7 +63,12 @@ export async function send<T>(
   keepSecrets(wire, ...wireCredentials(request));
   const judged = { ...call, secrets: wire.secrets };
   const res = await wire.transport(request, call, options.policy);
-  const answer = judge(res, judged);
+  let answer: T;
+  try {
+    answer = judge(res, judged);
+  } catch (error) {
+    throw options.onRefused ? options.onRefused(res, error) : error;
+  }
   if (options.secretsOf) keepSecrets(wire, ...options.secretsOf(answer));
   return answer;
 }
@@ -79,7 +82,7 @@ export async function send<T>(
  * @returns The text, fit for a message.
  */
 export function clip(text: string, max = 300, secrets: readonly string[] = []): string {
-  return cleanServerText(secrets.length > 0 ? redact(text, secrets) : text, max);
+  return cleanServerText(secrets.length > 0 ? removeSecrets(text, secrets) : text, max);
 }
 
 /**
