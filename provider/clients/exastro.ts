@@ -25,13 +25,8 @@ import {
 import type { HttpResponse } from "../http/transport";
 import * as exastro from "../protocols/exastro";
 import type { InputIssue } from "../protocols/system";
-import {
-  type ClientContext,
-  type ClientRecord,
-  type ClientSystem,
-  incompleteRegistration,
-  staleOwnerCredential,
-} from "./system";
+import type { ClientContext, ClientRecord, ClientSystem } from "./system";
+import { incompleteRegistration, staleOwnerCredential } from "./system";
 import { send } from "../wire/kit";
 import { CLIENT_SECRET_INPUTS } from "../../sdk/secret-inputs";
 

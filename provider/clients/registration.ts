@@ -283,20 +283,16 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
         ["registration", endpoint, inputs.registrationEndpoint === undefined],
         ["token", discoveredTokenEndpoint, true],
       ] as const) {
-        const problem =
-          url === undefined
-            ? undefined
-            : credentialTargetProblem(url, {
-                allowInsecureHttp: inputs.allowInsecureHttp,
-                ...(discovered ? { discoveredFrom: inputs.issuer } : {}),
-                allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
-              });
-        if (problem) {
-          throw new AccessTokenError(
-            ErrorCode.DISCOVERY,
-            `${registration.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${printableUrl(url ?? "")} ${problem}`,
-          );
-        }
+        if (url === undefined) continue;
+        oauth2.checkDiscoveredEndpoint({
+          system: registration.SYSTEM,
+          issuer: inputs.issuer,
+          name,
+          url,
+          discovered,
+          allowInsecureHttp: inputs.allowInsecureHttp,
+          allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
+        });
       }
     }
     const rctx = { system: registration.SYSTEM, operation: "client registration", endpoint: endpoint as string };

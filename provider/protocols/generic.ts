@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type HintRule, hintRules, isAccessTokenError } from "../errors";
-import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
+import { endpointProblem } from "../http/transport";
 import { introspectedExpiry } from "../time";
 import { type Wire, keepSecrets, send } from "../wire/kit";
 import * as oauth2 from "./oauth2";
@@ -181,19 +181,11 @@ async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<R
         ? [inputs.introspectionEndpoint, false]
         : [metadata.introspection_endpoint, true],
     };
+    const { issuer, allowInsecureHttp, allowCrossOriginEndpoints } = inputs;
+    const checked = { system: oauth2.SYSTEM, issuer, allowInsecureHttp, allowCrossOriginEndpoints };
     for (const [name, [url, discovered]] of Object.entries(found)) {
       if (url === undefined) continue;
-      const problem = credentialTargetProblem(url, {
-        allowInsecureHttp: inputs.allowInsecureHttp,
-        ...(discovered ? { discoveredFrom: inputs.issuer } : {}),
-        allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
-      });
-      if (problem) {
-        throw new AccessTokenError(
-          ErrorCode.DISCOVERY,
-          `${oauth2.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${printableUrl(url)} ${problem}`,
-        );
-      }
+      oauth2.checkDiscoveredEndpoint({ ...checked, name, url, discovered });
       endpoints[name] = url;
     }
   } else {

@@ -9,7 +9,13 @@
  */
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
-import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
+import {
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+  credentialTargetProblem,
+  printableUrl,
+} from "../http/transport";
 import { epochSeconds, lifetimeSeconds } from "../time";
 import { oauthErrorOf } from "../wire/dialects";
 import { clip, parseJsonObject, successStrings, validate } from "../wire/kit";
@@ -109,13 +115,10 @@ export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expec
   const busy = busyNote(res, ctx);
   const body = oauthErrorOf(res.body);
   if (body) {
-    const { error, error_description } = body;
-    throw remoteError(
-      ctx,
-      ErrorCode.OAUTH_ERROR_RESPONSE,
-      `HTTP ${res.status}, OAuth error "${clip(error, 100, ctx.secrets)}"${error_description ? ` (${clip(error_description, 300, ctx.secrets)})` : ""}${busy}`,
-      { status: res.status, oauthError: error, cause: body },
-    );
+    const { error, error_description: description } = body;
+    const said = `OAuth error "${clip(error, 100, ctx.secrets)}"${description ? ` (${clip(description, 300, ctx.secrets)})` : ""}`;
+    const details = { status: res.status, oauthError: error, cause: body };
+    throw remoteError(ctx, ErrorCode.OAUTH_ERROR_RESPONSE, `HTTP ${res.status}, ${said}${busy}`, details);
   }
   const challenge = res.headers["www-authenticate"];
   throw remoteError(
@@ -220,6 +223,47 @@ export async function discover(
     }
   }
   throw lastError;
+}
+
+/** What an endpoint found by discovery (or set beside an issuer) is checked against. */
+export interface DiscoveredEndpoint {
+  /** The system's name in messages. */
+  system: string;
+  /** The issuer discovery ran for. */
+  issuer: string;
+  /** The endpoint's name in messages, e.g. "token". */
+  name: string;
+  /** The endpoint. */
+  url: string;
+  /** True when the server named it (it must then share the issuer's origin). */
+  discovered: boolean;
+  /** The user's `allowInsecureHttp`. */
+  allowInsecureHttp?: boolean;
+  /** The user's `allowCrossOriginEndpoints`. */
+  allowCrossOriginEndpoints?: boolean;
+}
+
+/**
+ * Refuses an endpoint that may not receive credentials: one the user set is theirs to
+ * choose (https, except on loopback or with `allowInsecureHttp`); one the server named
+ * must also share the issuer's origin, unless `allowCrossOriginEndpoints`.
+ * @param endpoint The endpoint and what it is checked against.
+ * @throws {AccessTokenError} {@link ErrorCode.DISCOVERY} naming the endpoint and the problem.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+ */
+export function checkDiscoveredEndpoint(endpoint: DiscoveredEndpoint): void {
+  const { system, issuer, name, url, discovered } = endpoint;
+  const problem = credentialTargetProblem(url, {
+    allowInsecureHttp: endpoint.allowInsecureHttp,
+    ...(discovered ? { discoveredFrom: issuer } : {}),
+    allowCrossOriginEndpoints: endpoint.allowCrossOriginEndpoints,
+  });
+  if (problem) {
+    throw new AccessTokenError(
+      ErrorCode.DISCOVERY,
+      `${system} discovery for ${issuer}: ${name} endpoint ${printableUrl(url)} ${problem}`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -345,14 +389,22 @@ const IntrospectionBody = z.looseObject({
 /** The fields of an introspection answer this package uses. */
 export type Introspection = z.infer<typeof IntrospectionBody>;
 
-/** Builds an introspection request for `token`. */
-export function introspectionRequest(
-  endpoint: string,
-  token: string,
-  auth: ClientAuth,
-  hint = "access_token",
-): HttpRequest {
+/** A form request about `token`, as introspection and revocation send it. */
+function aboutToken(endpoint: string, token: string, auth: ClientAuth, hint: string): HttpRequest {
   return formRequest(endpoint, new URLSearchParams({ token, token_type_hint: hint }), auth);
+}
+
+/**
+ * Builds an introspection request for `token`.
+ * @param endpoint - the introspection endpoint
+ * @param token - the token asked about
+ * @param auth - the client's authentication
+ * @param hint - `token_type_hint`
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+ */
+export function introspectionRequest(endpoint: string, token: string, auth: ClientAuth, hint = "access_token") {
+  return aboutToken(endpoint, token, auth, hint);
 }
 
 /** Judges an introspection response. */
@@ -382,14 +434,17 @@ export function isIntrospectionRefusal(error: unknown): error is AccessTokenErro
   );
 }
 
-/** Builds a revocation request for `token`. */
-export function revocationRequest(
-  endpoint: string,
-  token: string,
-  auth: ClientAuth,
-  hint = "access_token",
-): HttpRequest {
-  return formRequest(endpoint, new URLSearchParams({ token, token_type_hint: hint }), auth);
+/**
+ * Builds a revocation request for `token`.
+ * @param endpoint - the revocation endpoint
+ * @param token - the token to revoke
+ * @param auth - the client's authentication
+ * @param hint - `token_type_hint`
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export function revocationRequest(endpoint: string, token: string, auth: ClientAuth, hint = "access_token") {
+  return aboutToken(endpoint, token, auth, hint);
 }
 
 /** Judges a revocation response: 200 (even for unknown tokens, RFC 7009 §2.2) or an error. */

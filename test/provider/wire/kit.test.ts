@@ -129,15 +129,14 @@ describe("JSON and JWT", () => {
     expect(parseJsonObject(answer(200, '{"a":1}'), call)).toEqual({ a: 1 });
     expect(() => parseJsonObject(answer(200, "<html>"), call)).toThrow(/body is not JSON \(content-type missing\)/);
     expect(() => parseJsonObject(answer(200, "[1]"), call)).toThrow(/JSON body is not an object/);
-    const invalid = (() => {
-      try {
-        return validate(z.object({ a: z.string() }), { a: 1 }, answer(200, ""), call);
-      } catch (error) {
-        return error as AccessTokenError;
-      }
-    })();
-    expect(invalid.message).toMatch(/unexpected response: "a" must be a string$/);
-    expect(invalid.cause).toEqual({ a: 1 });
+    let invalid: AccessTokenError | undefined;
+    try {
+      validate(z.object({ a: z.string() }), { a: 1 }, answer(200, ""), call);
+    } catch (error) {
+      invalid = error as AccessTokenError;
+    }
+    expect(invalid?.message).toMatch(/unexpected response: "a" must be a string$/);
+    expect(invalid?.cause).toEqual({ a: 1 });
   });
 
   it("reads a JWT's claims without verifying it; anything else is undefined", () => {
