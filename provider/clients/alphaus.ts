@@ -1,6 +1,6 @@
 /**
  * The Alphaus API client system: clients created through the Blue API
- * (`/iam/v1/apiclients`, PROTOCOLS.md §2 "API clients") with the owner's bearer token. Wire
+ * (`/iam/v1/apiclients`, docs/PROTOCOLS.md, "Alphaus") with the owner's bearer token. Wire
  * calls are in `provider/protocols/alphaus.ts`; this module resolves the owner's bearer and
  * maps the Blue answers onto the client lifecycle.
  *

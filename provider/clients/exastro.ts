@@ -1,5 +1,5 @@
 /**
- * Exastro service-account users as API clients (PROTOCOLS.md §4 "API clients"): users of
+ * Exastro service-account users as API clients (docs/PROTOCOLS.md, "Exastro"): users of
  * one workspace (`ansible-execution-agent` or `oase-agent`) that a workspace administrator
  * (role `_{ws}-admin`) creates, describes and deletes through
  * `{baseUrl}/api/{org}/platform/workspaces/{ws}/service-account-users`, and for which it

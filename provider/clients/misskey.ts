@@ -1,5 +1,5 @@
 /**
- * Misskey apps as API clients (PROTOCOLS.md §5, the legacy app flow): `app/create` registers
+ * Misskey apps as API clients (docs/PROTOCOLS.md, "Misskey", the legacy app flow): `app/create` registers
  * an app and hands out its secret once; `app/show` reads it (`NO_SUCH_APP` = gone). Misskey
  * has no API to update or delete an app, so every input change registers a new app, and
  * delete (or a replacement) leaves the old app registered, with a warning saying how to get

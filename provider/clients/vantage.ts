@@ -1,5 +1,5 @@
 /**
- * ABBYY Vantage API clients (PROTOCOLS.md §3 "API clients"): created by the admin API with a
+ * ABBYY Vantage API clients (docs/PROTOCOLS.md, "ABBYY Vantage"): created by the admin API with a
  * tenant administrator's bearer token, `POST {base}/api/adminapi2/v2/tenants/{tenantId}/clients/`,
  * which answers the client with its secret (shown this once). Vantage documents nothing
  * else (no read, list, update, delete or secret rotation), so the system is create-only:

@@ -1,7 +1,7 @@
 /**
  * Alphaus (Ripple / Octo, Wave / Wave PRO): product-specific token endpoints that take a
  * `multipart/form-data` POST with the client_credentials or password grant and answer a
- * JWT access token (PROTOCOLS.md §2, seeds 000/001).
+ * JWT access token (docs/PROTOCOLS.md, "Alphaus").
  *
  * What the system offers, and so what this module does:
  * - issue: the grant, sent as documented (`multipart/form-data`, `scope=openid`), with the

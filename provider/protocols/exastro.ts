@@ -1,5 +1,5 @@
 /**
- * Exastro IT Automation / Platform (PROTOCOLS.md §4). Each organization is a Keycloak realm
+ * Exastro IT Automation / Platform (docs/PROTOCOLS.md, "Exastro"). Each organization is a Keycloak realm
  * behind the Exastro API gateway; system managers use realm `master`.
  *
  * - The token is the *access token* of an offline session. The session's refresh token

@@ -1,5 +1,5 @@
 /**
- * Misskey (PROTOCOLS.md §5). Every API call is `POST https://{host}/api/{endpoint}` with a JSON
+ * Misskey (docs/PROTOCOLS.md, "Misskey"). Every API call is `POST https://{host}/api/{endpoint}` with a JSON
  * body; the credential travels as `Authorization: Bearer`. Access tokens never expire and a new
  * one needs a person to approve it in a browser, so:
  *

@@ -1,6 +1,6 @@
 /**
  * ABBYY Vantage: an IdentityServer token service per region (`https://vantage-{eu,us,au}
- * .abbyy.com/auth2`), optionally tenant-scoped (PROTOCOLS.md §3, seed 002). Grants:
+ * .abbyy.com/auth2`), optionally tenant-scoped (docs/PROTOCOLS.md, "ABBYY Vantage"). Grants:
  * client_credentials, password (ROPC) and refresh_token, all form-urlencoded.
  *
  * What the system offers, and so what this module does:
