@@ -221,6 +221,11 @@ function productFromUrl(url: string | undefined): AlphausProduct | undefined {
  *
  * Returns a problem (naming inputs, as `inputNames` calls them, and variables, never
  * values) instead of throwing.
+ * @param inputs - the token's (or the API client owner's) inputs
+ * @param env - the environment of the pulumi process
+ * @param inputNames - how the credential inputs are called in messages
+ * @returns the endpoint, grant and credentials, or the problem
+ * @see https://docs.alphaus.cloud/projp/wave-pro-for-aws/wave-pro-for-aws/api.md
  */
 export function resolveAlphaus(
   inputs: AlphausInputs,
@@ -315,7 +320,12 @@ export class RequestRateLimiter extends RateLimiter {
 
 const limiters = new Map<string, RequestRateLimiter>();
 
-/** The limiter of one client id, shared by every Alphaus token of this provider process. */
+/**
+ * The limiter of one client id, shared by every Alphaus token of this provider process.
+ * @param clientId - the client id (the documented limit is per user)
+ * @returns the limiter (rolling window, see {@link ALPHAUS_REQUESTS_PER_SECOND})
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function limiterFor(clientId: string): RequestRateLimiter {
   let limiter = limiters.get(clientId);
   if (!limiter) {
@@ -328,7 +338,11 @@ export function limiterFor(clientId: string): RequestRateLimiter {
 // ---------------------------------------------------------------------------------------
 // Token request (multipart/form-data, as documented) and its judging
 
-/** A fresh multipart boundary: random, so no field value can contain it by accident. */
+/**
+ * A fresh multipart boundary: random, so no field value can contain it by accident.
+ * @returns the boundary
+ * @see https://www.rfc-editor.org/rfc/rfc7578#section-4.1
+ */
 export function randomBoundary(): string {
   return `----pulumi-access-tokens-${randomBytes(18).toString("hex")}`;
 }
@@ -336,6 +350,12 @@ export function randomBoundary(): string {
 /**
  * Builds the token request: `POST` with a `multipart/form-data` body (RFC 7578) of text
  * fields, as the Alphaus docs specify.
+ * @param endpoint - the product's token endpoint
+ * @param fields - the form fields (undefined ones are left out)
+ * @param boundary - the multipart boundary
+ * @returns the request
+ * @see https://docs.alphaus.cloud/projp/wave-pro-for-aws/wave-pro-for-aws/api.md
+ * @see https://www.rfc-editor.org/rfc/rfc7578
  */
 export function alphausTokenRequest(
   endpoint: string,
@@ -401,6 +421,10 @@ export function jwtExpiryMs(token: string): number | undefined {
 /**
  * Runs the grant `r` resolved at its token endpoint (within the per-client rate limit) and
  * judges the answer; every token received goes into `ctx.secrets`.
+ * @param r - the resolved endpoint, grant and credentials
+ * @param ctx - the transport and the call's secrets
+ * @returns the validated token set
+ * @see https://docs.alphaus.cloud/projp/wave-pro-for-aws/wave-pro-for-aws/api.md
  */
 export async function requestToken(r: AlphausResolution, ctx: Wire): Promise<oauth2.TokenSet> {
   const call = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
@@ -532,7 +556,13 @@ export type BlueApiClient = z.infer<typeof BlueApiClientBody>;
 /** The answer to a create: the only one that carries the secret. */
 const CreatedBlueApiClientBody = BlueApiClientBody.extend({ clientSecret: nonEmptyString });
 
-/** `<base>/iam/v1/apiclients`, or the URL of one client. */
+/**
+ * `<base>/iam/v1/apiclients`, or the URL of one client.
+ * @param base - the Blue API base
+ * @param clientId - one client's id
+ * @returns the URL
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueClientsUrl(base: string, clientId?: string): string {
   const root = `${base.replace(/\/+$/, "")}/iam/v1/apiclients`;
   return clientId === undefined ? root : `${root}/${encodeURIComponent(clientId)}`;
@@ -546,6 +576,11 @@ function blueHeaders(bearer: string): Record<string, string> {
  * Throws for a Blue answer other than `expected`: the message names the endpoint, the HTTP
  * status and the google.rpc.Status (gRPC code name, number and message); a final 429 says
  * how many attempts were made and what the documented limit is.
+ * @param res - the answer
+ * @param ctx - the call
+ * @param expected - the statuses of success
+ * @throws {AccessTokenError} {@link ErrorCode.HTTP_STATUS} with the gRPC code name as `oauthError` and the status as cause
+ * @see https://github.com/googleapis/googleapis/blob/master/google/rpc/status.proto
  */
 export function checkBlueStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
   if (expected.includes(res.status)) return;
@@ -559,7 +594,14 @@ export function checkBlueStatus(res: HttpResponse, ctx: RemoteContext, expected:
   });
 }
 
-/** Builds a create request: `POST /iam/v1/apiclients` with JSON `{"name": ...}` and the owner's bearer. */
+/**
+ * Builds a create request: `POST /iam/v1/apiclients` with JSON `{"name": ...}` and the owner's bearer.
+ * @param base - the Blue API base
+ * @param bearer - the owner's access token
+ * @param name - the client's name
+ * @returns the request
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueCreateClientRequest(base: string, bearer: string, name: string): HttpRequest {
   return {
     method: "POST",
@@ -572,6 +614,10 @@ export function blueCreateClientRequest(base: string, bearer: string, name: stri
 /**
  * Judges a create response: 200 with the new client and its secret (sent only here), or a
  * google.rpc.Status error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the client with its secret
+ * @see https://alphauslabs.github.io/blueapidocs/
  */
 export function processBlueCreateClientResponse(
   res: HttpResponse,
@@ -585,13 +631,22 @@ export function processBlueCreateClientResponse(
  * The id and secret of a client a create answer names, read leniently from a 2xx answer
  * that {@link processBlueCreateClientResponse} rejected: enough to record the client and
  * delete it later. Undefined when the answer names none.
+ * @param res - the refused answer
+ * @returns the client's id and secret, or undefined
+ * @see https://alphauslabs.github.io/blueapidocs/
  */
 export function blueCreatedHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
   const { clientId, clientSecret } = successStrings(res) ?? {};
   return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
 
-/** Builds a list request: `GET /iam/v1/apiclients` (a server stream of the caller's clients). */
+/**
+ * Builds a list request: `GET /iam/v1/apiclients` (a server stream of the caller's clients).
+ * @param base - the Blue API base
+ * @param bearer - the owner's access token
+ * @returns the request
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueListClientsRequest(base: string, bearer: string): HttpRequest {
   return { method: "GET", url: blueClientsUrl(base), headers: blueHeaders(bearer) };
 }
@@ -613,6 +668,10 @@ export interface BlueClientList {
  * google.rpc.Status}` line, the HTTP status being 200 by then. An empty body is an empty
  * list. Throws for an error status or a malformed line; an in-band error is returned as
  * `failure`, so the caller decides what an incomplete list still proves.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the clients received, and the failure that ended the stream early
+ * @see https://github.com/grpc-ecosystem/grpc-gateway
  */
 export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteContext): BlueClientList {
   checkBlueStatus(res, ctx);
@@ -652,12 +711,25 @@ export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteCon
   return { clients };
 }
 
-/** Builds a delete request: `DELETE /iam/v1/apiclients/{clientId}`. */
+/**
+ * Builds a delete request: `DELETE /iam/v1/apiclients/{clientId}`.
+ * @param base - the Blue API base
+ * @param bearer - the owner's access token
+ * @param clientId - the client to delete
+ * @returns the request
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueDeleteClientRequest(base: string, bearer: string, clientId: string): HttpRequest {
   return { method: "DELETE", url: blueClientsUrl(base, clientId), headers: blueHeaders(bearer) };
 }
 
-/** Judges a delete response: 200 `{}` → deleted; 404 → already gone; anything else throws. */
+/**
+ * Judges a delete response: 200 `{}` → deleted; 404 → already gone; anything else throws.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns whether the client was deleted now or was already gone
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function processBlueDeleteClientResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
   if (res.status === 404) return "gone";
   checkBlueStatus(res, ctx, [200, 204]);

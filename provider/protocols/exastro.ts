@@ -72,7 +72,13 @@ export const exastroInputShape = {
 /** Validated Exastro inputs. */
 export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
 
-/** Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can. */
+/**
+ * Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can.
+ * @param baseUrl - the `baseUrl` input
+ * @param allowInsecureHttp - the `allowInsecureHttp` input
+ * @returns the problem, or undefined
+ * @see https://ita-docs.exastro.org/
+ */
 export function baseUrlProblem(baseUrl: string, allowInsecureHttp: boolean): string | undefined {
   return endpointProblem(baseUrl, allowInsecureHttp) ?? (new URL(baseUrl).search ? "must not have a query" : undefined);
 }
@@ -130,7 +136,13 @@ export interface ExastroEndpoints {
   refreshTokens: string;
 }
 
-/** The endpoints for an organization user or (`organizationId` undefined) a system manager. */
+/**
+ * The endpoints for an organization user or (`organizationId` undefined) a system manager.
+ * @param baseUrl - the Exastro base URL
+ * @param organizationId - the organization (its Keycloak realm), or undefined for a system manager
+ * @returns the token endpoint, realm, public client id and the refresh-token list
+ * @see https://ita-docs.exastro.org/
+ */
 export function exastroEndpoints(baseUrl: string, organizationId: string | undefined): ExastroEndpoints {
   const base = baseUrl.replace(/\/+$/, "");
   const realm = organizationId ?? MANAGER_REALM;
@@ -165,7 +177,12 @@ const Claims = z.looseObject({
 /** The claims this module reads from Keycloak tokens. */
 export type ExastroClaims = z.infer<typeof Claims>;
 
-/** Decodes a JWT's claims without verifying it; undefined when `token` is not a JWT. */
+/**
+ * Decodes a JWT's claims without verifying it; undefined when `token` is not a JWT.
+ * @param token - a Keycloak token
+ * @returns the claims this module reads, or undefined
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-7.2
+ */
 export function decodeClaims(token: string): ExastroClaims | undefined {
   const claims = jwtClaims(token);
   return claims && Claims.safeParse(claims).data;
@@ -184,7 +201,15 @@ const SessionRows = z.array(
   }),
 );
 
-/** A bearer-authenticated call to the gateway; `body` is sent as JSON. */
+/**
+ * A bearer-authenticated call to the gateway; `body` is sent as JSON.
+ * @param method - the HTTP method
+ * @param url - the gateway URL
+ * @param accessToken - the caller's access token
+ * @param body - the JSON body
+ * @returns the request
+ * @see https://ita-docs.exastro.org/
+ */
 export function apiRequest(
   method: HttpRequest["method"],
   url: string,
@@ -201,6 +226,11 @@ export function apiRequest(
  * throws an error naming the endpoint, the HTTP status and Exastro's result code, with its
  * (localized, non-secret) message. Keyed on the HTTP status: bodies that are not the
  * envelope (problem+json from request validation, proxies' HTML) are described as such.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the envelope's data
+ * @throws {AccessTokenError} with the envelope (or problem) as cause and its result code as `oauthError`
+ * @see https://ita-docs.exastro.org/
  */
 export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): unknown {
   const envelope = exastroEnvelopeOf(res.body);
@@ -233,7 +263,13 @@ export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): 
   );
 }
 
-/** Judges a refresh-token list (`GET …/users/_current/refresh_tokens`). */
+/**
+ * Judges a refresh-token list (`GET …/users/_current/refresh_tokens`).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the user's sessions (the refresh tokens' `sid`s)
+ * @see https://ita-docs.exastro.org/
+ */
 export function processSessionListResponse(res: HttpResponse, ctx: RemoteContext): z.infer<typeof SessionRows> {
   return validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
 }
@@ -260,7 +296,14 @@ export interface ServiceAccountEndpoints {
   refreshTokens(id: string): string;
 }
 
-/** The service-account-user endpoints of workspace `workspaceId` of `organizationId`. */
+/**
+ * The service-account-user endpoints of workspace `workspaceId` of `organizationId`.
+ * @param baseUrl - the Exastro base URL
+ * @param organizationId - the organization
+ * @param workspaceId - the workspace
+ * @returns the collection, one user's and one user's refresh-token URLs
+ * @see https://ita-docs.exastro.org/
+ */
 export function serviceAccountEndpoints(
   baseUrl: string,
   organizationId: string,
@@ -280,7 +323,14 @@ const ServiceAccountRow = z.looseObject({
 /** A service-account user as the gateway lists or reads it. */
 export type ServiceAccountRow = z.infer<typeof ServiceAccountRow>;
 
-/** The body of `POST …/service-account-users`. */
+/**
+ * The body of `POST …/service-account-users`.
+ * @param username - the user's name (stored lower-cased)
+ * @param type - `ansible-execution-agent` or `oase-agent`
+ * @param description - the description
+ * @returns the body
+ * @see https://ita-docs.exastro.org/
+ */
 export function serviceAccountCreateBody(username: string, type: string, description?: string) {
   return {
     username,
@@ -289,12 +339,24 @@ export function serviceAccountCreateBody(username: string, type: string, descrip
   };
 }
 
-/** Judges `GET …/service-account-users`: the workspace's service-account users. */
+/**
+ * Judges `GET …/service-account-users`: the workspace's service-account users.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the users
+ * @see https://ita-docs.exastro.org/
+ */
 export function processServiceAccountListResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow[] {
   return validate(z.array(ServiceAccountRow), processEnvelopeResponse(res, ctx), res, ctx);
 }
 
-/** Judges `GET …/service-account-users/{id}`: the user, or `"gone"` (HTTP 404, result `404-25001`). */
+/**
+ * Judges `GET …/service-account-users/{id}`: the user, or `"gone"` (HTTP 404, result `404-25001`).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the user, or `"gone"`
+ * @see https://ita-docs.exastro.org/
+ */
 export function processServiceAccountResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow | "gone" {
   if (res.status === 404 && exastroEnvelopeOf(res.body)?.result === USER_NOT_FOUND) return "gone";
   return validate(ServiceAccountRow, processEnvelopeResponse(res, ctx), res, ctx);
@@ -303,6 +365,10 @@ export function processServiceAccountResponse(res: HttpResponse, ctx: RemoteCont
 /**
  * Judges `DELETE …/service-account-users/{id}`: `"deleted"`, or `"gone"` when the user no
  * longer exists (HTTP 404, result `404-25001`).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns whether the user was deleted now or was already gone
+ * @see https://ita-docs.exastro.org/
  */
 export function processServiceAccountDeleteResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
   if (res.status === 404 && exastroEnvelopeOf(res.body)?.result === USER_NOT_FOUND) return "gone";
@@ -324,7 +390,13 @@ const IssuedRefreshToken = z.looseObject({
   refresh_token_expire: z.string().nullable().optional(),
 });
 
-/** Judges `POST …/service-account-users/{id}/refresh_tokens`. */
+/**
+ * Judges `POST …/service-account-users/{id}/refresh_tokens`.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the refresh token, its session id and end
+ * @see https://ita-docs.exastro.org/
+ */
 export function processServiceAccountTokenResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRefreshToken {
   const data = validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
   const claims = decodeClaims(data.refresh_token);

@@ -160,7 +160,13 @@ async function clientSecretOf(inputs: GenericInputs, ctx: SystemContext): Promis
   return value;
 }
 
-/** Client authentication for the inputs (secret from inputs or stack config). */
+/**
+ * Client authentication for the inputs (secret from inputs or stack config).
+ * @param inputs - the client id, authentication method and secret (or its stack config key)
+ * @param ctx - the stack config and the call's secrets
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+ */
 export async function authOf(inputs: GenericInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
   return oauth2.clientAuth(
     inputs.clientAuthMethod ?? "client_secret_basic",

@@ -87,12 +87,22 @@ export const MISSKEY_PERMISSIONS: readonly string[] = [
 const KNOWN = new Set(MISSKEY_PERMISSIONS);
 const ADMIN_KIND = /^(read|write):admin:[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** True for a permission kind Misskey knows (including any `read:admin:*` / `write:admin:*`). */
+/**
+ * True for a permission kind Misskey knows (including any `read:admin:*` / `write:admin:*`).
+ * @param name - a permission kind
+ * @returns whether Misskey knows it
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function isKnownPermission(name: string): boolean {
   return KNOWN.has(name) || ADMIN_KIND.test(name);
 }
 
-/** The names in `permissions` Misskey does not know (it would drop them without a word). */
+/**
+ * The names in `permissions` Misskey does not know (it would drop them without a word).
+ * @param permissions - permission kinds
+ * @returns the unknown ones
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function unknownPermissions(permissions: readonly string[]): string[] {
   return permissions.filter((p) => !isKnownPermission(p));
 }
@@ -103,7 +113,12 @@ export function unknownPermissions(permissions: readonly string[]): string[] {
 const HOSTNAME =
   /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 
-/** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
+/**
+ * Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path.
+ * @param url - the `baseUrl` input (or a base URL given to the CLI)
+ * @returns the problem, or undefined
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function baseUrlProblem(url: string): string | undefined {
   const problem = strictEndpointProblem(url);
   if (problem) return problem;
@@ -116,6 +131,9 @@ export function baseUrlProblem(url: string): string | undefined {
 /**
  * The server origin (`https://{host}`, no trailing slash) for a host name (`misskey.io`,
  * `misskey.example:8443`) or a base URL (`https://misskey.io`, `http://127.0.0.1:3000`).
+ * @param hostOrBaseUrl - a host name or a base URL
+ * @returns the origin
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
 export function misskeyOrigin(hostOrBaseUrl: string): string {
   if (hostOrBaseUrl.includes("://")) {
@@ -227,7 +245,15 @@ function describeInfo(error: MisskeyError): string {
   return typeof info?.param === "string" && typeof info.reason === "string" ? `; ${info.param}: ${info.reason}` : "";
 }
 
-/** Builds `POST {origin}/api/{endpoint}` with a JSON body (and the credential as Bearer). */
+/**
+ * Builds `POST {origin}/api/{endpoint}` with a JSON body (and the credential as Bearer).
+ * @param origin - the server origin
+ * @param endpoint - the endpoint, e.g. `i` or `app/create`
+ * @param body - the JSON body
+ * @param credential - the credential, sent as Bearer
+ * @returns the request
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function misskeyRequest(origin: string, endpoint: string, body: unknown = {}, credential?: string): HttpRequest {
   return {
     method: "POST",
@@ -260,7 +286,13 @@ export function misskeyFailure(res: HttpResponse, ctx: RemoteContext, hint?: str
   return remoteError(ctx, code, what, { status: res.status, oauthError: error?.code, cause: error, hints: [hint] });
 }
 
-/** Judges a Misskey response: the JSON body for 200, undefined for 204, else a clear error. */
+/**
+ * Judges a Misskey response: the JSON body for 200, undefined for 204, else a clear error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the parsed body, or undefined for 204
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function processMisskeyResponse(res: HttpResponse, ctx: RemoteContext): unknown {
   if (res.status === 204) return undefined;
   if (res.status === 200) {
@@ -273,7 +305,13 @@ export function processMisskeyResponse(res: HttpResponse, ctx: RemoteContext): u
 // -----------------------------------------------------------------------------------------
 // Credentials and liveness
 
-/** The API credential of a legacy app token: `sha256_hex(accessToken + appSecret)`. */
+/**
+ * The API credential of a legacy app token: `sha256_hex(accessToken + appSecret)`.
+ * @param accessToken - the app's access token
+ * @param appSecret - the app's secret
+ * @returns the credential
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function deriveI(accessToken: string, appSecret: string): string {
   return createHash("sha256")
     .update(accessToken + appSecret)
@@ -305,6 +343,10 @@ export type MisskeyLiveness = Liveness & {
  * Judges `POST /api/i`: 200 alive (with the user), 403 `PERMISSION_DENIED` alive without
  * `read:account`, 401 (or `AUTHENTICATION_FAILED` at 403, servers up to 13.13) gone. Anything
  * else is an error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns alive or not, with the user when the server said
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
 export function processLivenessResponse(res: HttpResponse, ctx: RemoteContext): MisskeyLiveness {
   if (res.status === 200) {
@@ -438,7 +480,11 @@ export interface MiAuthOptions {
   permissions?: readonly string[];
 }
 
-/** A fresh MiAuth session id. Never reuse one: each authorization needs its own. */
+/**
+ * A fresh MiAuth session id. Never reuse one: each authorization needs its own.
+ * @returns a random UUID
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function newMiAuthSession(): string {
   return randomUUID();
 }
@@ -447,6 +493,11 @@ export function newMiAuthSession(): string {
  * The page where the user approves MiAuth session `session`:
  * `https://{host}/miauth/{session}?name=&icon=&callback=&permission=a,b`. Next step:
  * {@link pollMiAuth} (or {@link checkMiAuth}).
+ * @param hostOrBaseUrl - the server
+ * @param session - the session id
+ * @param options - name, icon, callback and permissions
+ * @returns the URL
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export function miauthUrl(hostOrBaseUrl: string, session: string, options: MiAuthOptions = {}): string {
   const url = new URL(`${misskeyOrigin(hostOrBaseUrl)}/miauth/${encodeURIComponent(session)}`);
@@ -468,13 +519,25 @@ export interface MiAuthResult {
   user?: { id: string; username: string };
 }
 
-/** Builds `POST /api/miauth/{session}/check`: no body and no credential. */
+/**
+ * Builds `POST /api/miauth/{session}/check`: no body and no credential.
+ * @param origin - the server origin
+ * @param session - the session id
+ * @returns the request
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function miauthCheckRequest(origin: string, session: string): HttpRequest {
   // No content-type: Misskey (Fastify) refuses an empty body declared as JSON.
   return { method: "POST", url: `${origin}/api/miauth/${encodeURIComponent(session)}/check`, headers: {} };
 }
 
-/** Judges a MiAuth check: the token (handed out exactly once), or undefined before approval. */
+/**
+ * Judges a MiAuth check: the token (handed out exactly once), or undefined before approval.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the token with its user, or undefined
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function processMiAuthCheckResponse(res: HttpResponse, ctx: RemoteContext): MiAuthResult | undefined {
   const body = validate(CheckBody, processMisskeyResponse(res, ctx), res, ctx);
   if (!body.ok) return undefined;
@@ -485,6 +548,11 @@ export function processMiAuthCheckResponse(res: HttpResponse, ctx: RemoteContext
 /**
  * Asks once whether the user approved MiAuth `session`: the token the first time after
  * approval, undefined before it (and on every later call: Misskey hands a token out once).
+ * @param hostOrBaseUrl - the server
+ * @param session - the session id
+ * @param transport - sends the request
+ * @returns the token with its user, or undefined
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export async function checkMiAuth(
   hostOrBaseUrl: string,
@@ -533,7 +601,14 @@ async function poll<T>(check: () => Promise<T | undefined>, options: PollOptions
   }
 }
 
-/** Checks MiAuth `session` until the user approves it or the deadline passes ({@link ApprovalTimeoutError}). */
+/**
+ * Checks MiAuth `session` until the user approves it or the deadline passes ({@link ApprovalTimeoutError}).
+ * @param hostOrBaseUrl - the server
+ * @param session - the session id
+ * @param options - deadline, interval, progress, transport and abort signal
+ * @returns the token with its user
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function pollMiAuth(hostOrBaseUrl: string, session: string, options: PollOptions): Promise<MiAuthResult> {
   const transport = options.transport ?? createTransport();
   return poll(() => checkMiAuth(hostOrBaseUrl, session, transport), options);
@@ -591,12 +666,21 @@ function appOf(body: z.infer<typeof AppBody>): MisskeyApp {
 /**
  * A permission name as `app/create` stores it: Misskey rewrites the legacy `account-read` and
  * `account/read` forms to `read:account`.
+ * @param name - a permission name as given
+ * @returns the name as stored
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export function normalizeAppPermission(name: string): string {
   return name.replace(/^(.+)(\/|-)(read|write)$/, "$3:$1");
 }
 
-/** Judges `app/create`: the app with its secret (shown only here). */
+/**
+ * Judges `app/create`: the app with its secret (shown only here).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the app with its secret
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function processAppCreateResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp & { secret: string } {
   const app = appOf(validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
   if (app.secret === undefined) {
@@ -607,7 +691,13 @@ export function processAppCreateResponse(res: HttpResponse, ctx: RemoteContext):
   return app as MisskeyApp & { secret: string };
 }
 
-/** Judges `app/show`: the app, or `"gone"` when Misskey answers `NO_SUCH_APP`. */
+/**
+ * Judges `app/show`: the app, or `"gone"` when Misskey answers `NO_SUCH_APP`.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the app, or `"gone"`
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function processAppShowResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp | "gone" {
   if (res.status === 400 && misskeyErrorOf(res)?.code === "NO_SUCH_APP") return "gone";
   return appOf(validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
@@ -617,6 +707,12 @@ export function processAppShowResponse(res: HttpResponse, ctx: RemoteContext): M
  * `app/create`: registers a legacy app. Its `secret` is shown only here. With `credential`
  * (a native or access token) the app records that account as its creator. There is no
  * app/delete and no update.
+ * @param hostOrBaseUrl - the server
+ * @param app - name, description, permissions and callback URL
+ * @param transport - sends the request
+ * @param credential - the creator's native or access token
+ * @returns the app with its secret
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export async function createApp(
   hostOrBaseUrl: string,
@@ -643,6 +739,12 @@ export async function createApp(
 /**
  * `app/show`: the app `appId`, or `"gone"` when the server does not know it (`NO_SUCH_APP`).
  * The secret comes back only to the creator calling with its native token.
+ * @param hostOrBaseUrl - the server
+ * @param appId - the app's id
+ * @param transport - sends the request
+ * @param credential - the creator's native token
+ * @returns the app, or `"gone"`
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
 export async function showApp(
   hostOrBaseUrl: string,
@@ -654,7 +756,14 @@ export async function showApp(
   return processAppShowResponse(res, rctx);
 }
 
-/** `auth/session/generate`: a session token and the page where the user approves it. */
+/**
+ * `auth/session/generate`: a session token and the page where the user approves it.
+ * @param hostOrBaseUrl - the server
+ * @param appSecret - the app's secret
+ * @param transport - sends the request
+ * @returns the session token and the approval page
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export async function generateSession(
   hostOrBaseUrl: string,
   appSecret: string,
@@ -675,6 +784,12 @@ export async function generateSession(
  * `auth/session/userkey`: the app access token once the user approved session `token`
  * (works once), undefined while it is pending. The API credential is then
  * {@link deriveI}`(accessToken, appSecret)`.
+ * @param hostOrBaseUrl - the server
+ * @param appSecret - the app's secret
+ * @param token - the session token
+ * @param transport - sends the request
+ * @returns the access token with its user, or undefined while pending
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export async function userKey(
   hostOrBaseUrl: string,
@@ -697,7 +812,15 @@ export async function userKey(
   };
 }
 
-/** Calls {@link userKey} until the user approves or the deadline passes ({@link ApprovalTimeoutError}). */
+/**
+ * Calls {@link userKey} until the user approves or the deadline passes ({@link ApprovalTimeoutError}).
+ * @param hostOrBaseUrl - the server
+ * @param appSecret - the app's secret
+ * @param token - the session token
+ * @param options - deadline, interval, progress, transport and abort signal
+ * @returns the access token with its user
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function pollUserKey(
   hostOrBaseUrl: string,
   appSecret: string,

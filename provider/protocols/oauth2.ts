@@ -39,7 +39,13 @@ function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
-/** RFC 6749 §2.3.1 HTTP Basic: id and secret form-urlencoded, then Base64. */
+/**
+ * RFC 6749 §2.3.1 HTTP Basic: id and secret form-urlencoded, then Base64.
+ * @param clientId - the client id
+ * @param clientSecret - the client secret
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
 export function clientSecretBasic(clientId: string, clientSecret: string): ClientAuth {
   if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
   if (!clientSecret) throw new AccessTokenError(ErrorCode.INVALID_INPUT, "client_secret_basic needs a client secret");
@@ -52,7 +58,13 @@ export function clientSecretBasic(clientId: string, clientSecret: string): Clien
   };
 }
 
-/** RFC 6749 §2.3.1 `client_id` and `client_secret` in the form body. */
+/**
+ * RFC 6749 §2.3.1 `client_id` and `client_secret` in the form body.
+ * @param clientId - the client id
+ * @param clientSecret - the client secret
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
 export function clientSecretPost(clientId: string, clientSecret: string): ClientAuth {
   if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
   if (!clientSecret) throw new AccessTokenError(ErrorCode.INVALID_INPUT, "client_secret_post needs a client secret");
@@ -65,7 +77,12 @@ export function clientSecretPost(clientId: string, clientSecret: string): Client
   };
 }
 
-/** A public client: only `client_id` in the body. */
+/**
+ * A public client: only `client_id` in the body.
+ * @param clientId - the client id
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.1
+ */
 export function noClientAuth(clientId: string): ClientAuth {
   if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
   return {
@@ -76,7 +93,14 @@ export function noClientAuth(clientId: string): ClientAuth {
   };
 }
 
-/** Builds the {@link ClientAuth} for a method name. */
+/**
+ * Builds the {@link ClientAuth} for a method name.
+ * @param method - the method
+ * @param clientId - the client id
+ * @param clientSecret - the client secret (not for `none`)
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+ */
 export function clientAuth(method: ClientAuthMethod, clientId: string, clientSecret?: string): ClientAuth {
   switch (method) {
     case "client_secret_basic":
@@ -167,6 +191,10 @@ export type AuthorizationServerMetadata = z.infer<typeof AuthorizationServerMeta
  * The discovery URLs to try for `issuer`, in order: OIDC Discovery
  * (`{issuer}/.well-known/openid-configuration`) and RFC 8414 §3.1
  * (`/.well-known/oauth-authorization-server` inserted before the issuer's path).
+ * @param issuer - the issuer
+ * @returns the URLs, in the order they are tried
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
 export function discoveryUrls(issuer: string): string[] {
   const url = new URL(issuer);
@@ -177,7 +205,14 @@ export function discoveryUrls(issuer: string): string[] {
   ];
 }
 
-/** Judges a discovery response; the returned `issuer` must equal the configured one. */
+/**
+ * Judges a discovery response; the returned `issuer` must equal the configured one.
+ * @param res - the answer
+ * @param expectedIssuer - the configured issuer
+ * @param ctx - the call
+ * @returns the metadata
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+ */
 export function processDiscoveryResponse(
   res: HttpResponse,
   expectedIssuer: string,
@@ -201,7 +236,14 @@ export function processDiscoveryResponse(
   return metadata;
 }
 
-/** Fetches the metadata of `issuer`, trying each of {@link discoveryUrls}. */
+/**
+ * Fetches the metadata of `issuer`, trying each of {@link discoveryUrls}.
+ * @param issuer - the issuer
+ * @param transport - sends the requests
+ * @param system - the system's name in messages
+ * @returns the metadata
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ */
 export async function discover(
   issuer: string,
   transport: Transport,
@@ -291,7 +333,15 @@ const TokenResponseBody = z.looseObject({
   id_token: z.string().optional(),
 });
 
-/** Builds a token request: `grant_type` plus `params`, authenticated with `auth`. */
+/**
+ * Builds a token request: `grant_type` plus `params`, authenticated with `auth`.
+ * @param endpoint - the token endpoint
+ * @param grantType - `grant_type`
+ * @param params - further parameters (undefined ones are left out; a list repeats the parameter)
+ * @param auth - the client's authentication
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ */
 export function tokenRequest(
   endpoint: string,
   grantType: string,
@@ -321,6 +371,7 @@ const STRAY = Symbol("strayTokens");
  *
  * @param error - an error thrown by {@link processTokenResponse}
  * @returns the tokens found in the refused answer, or undefined
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export function strayTokensOf(error: unknown): StrayTokens | undefined {
   return error instanceof Error ? (error as unknown as Record<symbol, StrayTokens | undefined>)[STRAY] : undefined;
@@ -407,7 +458,13 @@ export function introspectionRequest(endpoint: string, token: string, auth: Clie
   return aboutToken(endpoint, token, auth, hint);
 }
 
-/** Judges an introspection response. */
+/**
+ * Judges an introspection response.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the fields this package uses
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ */
 export function processIntrospectionResponse(res: HttpResponse, ctx: RemoteContext): Introspection {
   checkResponseStatus(res, ctx);
   return validate(IntrospectionBody, parseJsonObject(res, ctx), res, ctx);
@@ -447,7 +504,12 @@ export function revocationRequest(endpoint: string, token: string, auth: ClientA
   return aboutToken(endpoint, token, auth, hint);
 }
 
-/** Judges a revocation response: 200 (even for unknown tokens, RFC 7009 §2.2) or an error. */
+/**
+ * Judges a revocation response: 200 (even for unknown tokens, RFC 7009 §2.2) or an error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+ */
 export function processRevocationResponse(res: HttpResponse, ctx: RemoteContext): void {
   checkResponseStatus(res, ctx, [200, 204]);
 }

@@ -134,6 +134,9 @@ export interface RegistrationHandles {
  * that {@link processRegistrationResponse} rejected (e.g. a malformed field): enough to
  * record it and delete it later, so nothing is orphaned. Undefined when the answer names no
  * client (not a success, not JSON, or no `client_id`).
+ * @param res - the refused answer
+ * @returns the client's id, secret, registration access token and URI, or undefined
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
  */
 export function registrationHandles(res: HttpResponse): RegistrationHandles | undefined {
   const b = successStrings(res);
@@ -157,6 +160,10 @@ export function registrationHandles(res: HttpResponse): RegistrationHandles | un
  * access token as a Bearer token when given (RFC 7591 §3).
  *
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+ * @param endpoint - the registration endpoint
+ * @param metadata - the client metadata
+ * @param initialAccessToken - the initial access token, when the server wants one
+ * @returns the request
  */
 export function registrationRequest(
   endpoint: string,
@@ -181,6 +188,10 @@ export function registrationRequest(
  * whether one was sent, to explain a 401.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2
+ * @param res - the answer
+ * @param ctx - the call
+ * @param withInitialAccessToken - whether an initial access token was sent
+ * @returns the registered client
  */
 export function processRegistrationResponse(
   res: HttpResponse,
@@ -234,6 +245,10 @@ function isGone(res: HttpResponse): boolean {
 /**
  * Builds a read request: GET the client configuration endpoint with the registration access
  * token (RFC 7592 §2.1).
+ * @param registrationClientUri - the client configuration endpoint
+ * @param registrationAccessToken - the registration access token
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.1
  */
 export function readRequest(registrationClientUri: string, registrationAccessToken: string): HttpRequest {
   return { method: "GET", url: registrationClientUri, headers: bearer(registrationAccessToken) };
@@ -242,6 +257,10 @@ export function readRequest(registrationClientUri: string, registrationAccessTok
 /**
  * Judges a read response: the client information, or `"gone"` when the server says the
  * client no longer exists (401, as RFC 7592 §2.1 prescribes, or 404 / 410).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the client, or `"gone"`
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.1
  */
 export function processReadResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient | "gone" {
   if (isGone(res)) return "gone";
@@ -253,6 +272,13 @@ export function processReadResponse(res: HttpResponse, ctx: RemoteContext): Regi
  * Builds an update request: PUT the *full* metadata with `client_id` (RFC 7592 §2.2); fields
  * left out return to the server's defaults. `clientSecret`, when given, must be the current
  * one (the server refuses a chosen secret). Server-issued fields are never sent.
+ * @param registrationClientUri - the client configuration endpoint
+ * @param registrationAccessToken - the registration access token
+ * @param clientId - the client id
+ * @param metadata - the full metadata
+ * @param clientSecret - the current client secret
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.2
  */
 export function updateRequest(
   registrationClientUri: string,
@@ -275,6 +301,10 @@ export function updateRequest(
  * Judges an update response: 200 with the client information, which may carry a new client
  * secret and a new (rotated) registration access token (RFC 7592 §2.2). A 401 / 404 here
  * means the client is gone.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the client as the server now describes it
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.2
  */
 export function processUpdateResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
   checkWithHint(res, ctx, (error) =>
@@ -285,7 +315,13 @@ export function processUpdateResponse(res: HttpResponse, ctx: RemoteContext): Re
   return parseClient(res, ctx);
 }
 
-/** Builds a delete request: DELETE the client configuration endpoint (RFC 7592 §2.3). */
+/**
+ * Builds a delete request: DELETE the client configuration endpoint (RFC 7592 §2.3).
+ * @param registrationClientUri - the client configuration endpoint
+ * @param registrationAccessToken - the registration access token
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+ */
 export function deleteRequest(registrationClientUri: string, registrationAccessToken: string): HttpRequest {
   return { method: "DELETE", url: registrationClientUri, headers: bearer(registrationAccessToken) };
 }
@@ -299,7 +335,13 @@ export type DeleteOutcome =
   /** 405: the server does not support deleting clients (RFC 7592 §2.3); the client stays. */
   | "unsupported";
 
-/** Judges a delete response (RFC 7592 §2.3). */
+/**
+ * Judges a delete response (RFC 7592 §2.3).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns deleted, already gone, or deleting unsupported
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+ */
 export function processDeleteResponse(res: HttpResponse, ctx: RemoteContext): DeleteOutcome {
   if (res.status === 204 || res.status === 200) return "deleted";
   if (isGone(res)) return "gone";

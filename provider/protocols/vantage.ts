@@ -190,13 +190,23 @@ function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
 // ---------------------------------------------------------------------------------------
 // Endpoints
 
-/** The host of the inputs: `baseUrl`, or the documented host of `region`. */
+/**
+ * The host of the inputs: `baseUrl`, or the documented host of `region`.
+ * @param inputs - `baseUrl` or `region`
+ * @returns the base URL
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/manage-api-clients
+ */
 export function vantageBase(inputs: Pick<VantageInputs, "region" | "baseUrl">): string {
   const base = inputs.baseUrl ?? VANTAGE_REGIONS[inputs.region ?? "eu"];
   return base.replace(/\/+$/, "");
 }
 
-/** The issuer of a tenant: `{base}/auth2/{tenantId}`, or `{base}/auth2` without one. */
+/**
+ * The issuer of a tenant: `{base}/auth2/{tenantId}`, or `{base}/auth2` without one.
+ * @param inputs - `baseUrl` or `region`, and `tenantId`
+ * @returns the issuer
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#IssuerDiscovery
+ */
 export function vantageIssuer(inputs: Pick<VantageInputs, "region" | "baseUrl" | "tenantId">): string {
   return `${vantageBase(inputs)}/auth2${inputs.tenantId ? `/${inputs.tenantId}` : ""}`;
 }
@@ -205,6 +215,10 @@ export function vantageIssuer(inputs: Pick<VantageInputs, "region" | "baseUrl" |
  * The endpoints to use. With `tenantId`: from `{issuer}/.well-known/openid-configuration`
  * (whose `issuer` must match), or the documented `{issuer}/connect/token` when the document
  * does not exist (404). Without: the documented `{base}/auth2/connect/token`.
+ * @param inputs - the token's inputs
+ * @param ctx - the transport and the call's secrets
+ * @returns the token endpoint, and the revocation endpoint when discovery names one
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
 export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext): Promise<Record<string, string>> {
   const issuer = vantageIssuer(inputs);
@@ -239,6 +253,10 @@ export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext
  * The URL a user opens to sign in (authorization code + PKCE S256), as documented:
  * `{base}/auth2/connect/authorize` with `productId`. Asks for `offline_access` so the code
  * yields a refresh token (the client needs "Allow issuing refresh tokens").
+ * @param inputs - where the server is, the client id, scopes and product id
+ * @param request - state, PKCE challenge and redirect URI
+ * @returns the URL
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  */
 export function vantageAuthorizeUrl(
   inputs: Pick<VantageInputs, "region" | "baseUrl" | "clientId" | "scopes" | "productId">,
@@ -475,6 +493,11 @@ export const VANTAGE_CLIENT_DEFAULT_SCOPES = ["openid", "permissions", "publicap
 /**
  * The admin API route that creates API clients in a tenant, trailing slash as documented:
  * `{base}/api/adminapi2/{version}/tenants/{tenantId}/clients/`. Only POST is documented there.
+ * @param inputs - `baseUrl` or `region`
+ * @param tenantId - the tenant
+ * @param apiVersion - the admin API version
+ * @returns the URL
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function vantageAdminClientsUrl(
   inputs: Pick<VantageInputs, "region" | "baseUrl">,
@@ -503,6 +526,11 @@ export interface CreateClientFacts {
 /**
  * Builds the create request: POST the client (admin API field names) as JSON, with a tenant
  * administrator's access token as the Bearer token.
+ * @param url - {@link vantageAdminClientsUrl}
+ * @param accessToken - a tenant administrator's access token
+ * @param client - the client, in the admin API's field names
+ * @returns the request
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function createClientRequest(url: string, accessToken: string, client: Record<string, unknown>): HttpRequest {
   return {
@@ -585,6 +613,11 @@ function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | und
  * included once; or a ProblemDetails refusal explained for the user (400 validation with
  * `errors` per field, 401 expired or foreign token, 403 not an administrator, 404 no such
  * tenant, 409 the client id is taken).
+ * @param res - the answer
+ * @param ctx - the call
+ * @param facts - the tenant and the requested client id, for messages
+ * @returns the client with its secret (when it has one)
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function processCreateClientResponse(
   res: HttpResponse,
@@ -601,6 +634,9 @@ export function processCreateClientResponse(
  * Reads whatever identifies a client the admin API *did* create, from a success answer that
  * {@link processCreateClientResponse} rejected: enough to record it rather than lose track
  * of it. Undefined when the answer names no client.
+ * @param res - the refused answer
+ * @returns the client's id and secret, or undefined
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function createdClientHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
   const { clientId, clientSecret } = successStrings(res) ?? {};

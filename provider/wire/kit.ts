@@ -80,6 +80,7 @@ export async function send<T>(
  * @param max The longest text kept, in characters.
  * @param secrets The call's secrets.
  * @returns The text, fit for a message.
+ * @see {@link removeSecrets}, {@link cleanServerText}
  */
 export function clip(text: string, max = 300, secrets: readonly string[] = []): string {
   return cleanServerText(secrets.length > 0 ? removeSecrets(text, secrets) : text, max);
@@ -110,6 +111,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * @param call The call, for messages.
  * @returns The object.
  * @throws {AccessTokenError} {@link ErrorCode.INVALID_RESPONSE} when the body is not a JSON object.
+ * @see https://www.rfc-editor.org/rfc/rfc8259#section-4
  */
 export function parseJsonObject(res: HttpResponse, call: WireCall): Record<string, unknown> {
   const value = parseJson(res.body);
@@ -156,6 +158,7 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown, res: HttpRespo
  * deleted later, not orphaned).
  * @param res The answer.
  * @returns The string fields, or undefined for an answer that is not a 2xx JSON object.
+ * @see https://www.rfc-editor.org/rfc/rfc8259#section-4
  */
 export function successStrings(res: HttpResponse): Record<string, string> | undefined {
   if (res.status < 200 || res.status > 299) return undefined;
