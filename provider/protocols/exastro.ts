@@ -31,7 +31,7 @@ import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 import { exastroEnvelopeOf, problemOf } from "../wire/dialects";
-import { clip, jwtClaims, validate } from "../wire/kit";
+import { clip, jwtClaims, send, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Exastro";
@@ -548,10 +548,20 @@ async function workingAccessToken(
   }
 }
 
-async function listSessions(endpoint: string, accessToken: string, ctx: SystemContext) {
-  const rctx = { system: SYSTEM, operation: "refresh-token list", endpoint };
-  return { res: await ctx.transport(apiRequest("GET", endpoint, accessToken), rctx), rctx };
+/** Lists the sessions of the user behind `accessToken`, the answer judged by `judge`. */
+function listSessions<T>(
+  endpoint: string,
+  accessToken: string,
+  ctx: SystemContext,
+  judge: (res: HttpResponse, call: RemoteContext) => T,
+): Promise<T> {
+  const call = { system: SYSTEM, operation: "refresh-token list", endpoint };
+  return send(ctx, call, apiRequest("GET", endpoint, accessToken), judge);
 }
+
+/** The sessions listed, or undefined when the gateway refused the token (401: its session ended). */
+const sessionsUnlessRefused = (res: HttpResponse, call: RemoteContext) =>
+  res.status === 401 ? undefined : processSessionListResponse(res, call);
 
 async function revokeAll(
   inputs: ExastroInputs,
@@ -562,18 +572,19 @@ async function revokeAll(
 ): Promise<RevokeOutcome> {
   const who = `user "${inputs.username ?? decodeClaims(state.accessToken)?.preferred_username ?? "(unknown)"}" of ${inputs.systemManager ? "the system-manager realm" : `organization ${endpoints.realm}`}`;
   let accessToken = await workingAccessToken(endpoints, state, ctx);
-  let listed = accessToken ? await listSessions(endpoints.refreshTokens, accessToken, ctx) : undefined;
-  if (listed?.res.status === 401) {
+  const list = (token: string | undefined) =>
+    token ? listSessions(endpoints.refreshTokens, token, ctx, sessionsUnlessRefused) : undefined;
+  let rows = await list(accessToken);
+  if (accessToken && !rows) {
     accessToken = await workingAccessToken(endpoints, state, ctx, true);
-    listed = accessToken ? await listSessions(endpoints.refreshTokens, accessToken, ctx) : undefined;
+    rows = await list(accessToken);
   }
-  if (!accessToken || !listed || listed.res.status === 401) {
+  if (!accessToken || !rows) {
     return {
       revoked: false,
       note: `the session had already ended, so no access token was left to revoke the other refresh tokens of ${who} (revokeAllSessionsOnDelete); revoke them in the Exastro UI (トークン発行) if needed`,
     };
   }
-  const rows = processSessionListResponse(listed.res, listed.rctx);
   const held = [...new Set([...rows.map((r) => r.id), ...(sid ? [sid] : [])])].filter((id) =>
     heldElsewhere(endpoints, id, state.accessToken),
   );
@@ -583,8 +594,8 @@ async function revokeAll(
       note: `revokeAllSessionsOnDelete is set, but revoking all refresh tokens of ${who} would also end session(s) ${held.join(", ")}, just issued in this update (to this resource's replacement or another resource), so nothing was revoked. Session ${sid ?? "(unknown)"} stays valid until ${String(state.refreshTokenExpiresAt ?? "it expires")}; delete it in the Exastro UI (トークン発行) if needed`,
     };
   }
-  const rctx = { system: SYSTEM, operation: "revoke all refresh tokens", endpoint: endpoints.refreshTokens };
-  processEnvelopeResponse(await ctx.transport(apiRequest("DELETE", endpoints.refreshTokens, accessToken), rctx), rctx);
+  const call = { system: SYSTEM, operation: "revoke all refresh tokens", endpoint: endpoints.refreshTokens };
+  await send(ctx, call, apiRequest("DELETE", endpoints.refreshTokens, accessToken), processEnvelopeResponse);
   if (sid) sessionsEnded.add(sessionKey(endpoints, sid));
   await ctx.diagnostics.warn(
     `${labelOf(state)}: revokeAllSessionsOnDelete: revoked ALL ${rows.length} refresh token(s) of ${who} (sessions ${rows.map((r) => r.id).join(", ") || "none listed"}). Every API token of this user, including tokens used outside this stack, has stopped working.`,
@@ -651,16 +662,18 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
     const endpoints = endpointsOf(inputs);
     const sid = sessionIdOf(state);
     if (!sid) return undefined;
-    const { res, rctx } = await listSessions(endpoints.refreshTokens, state.accessToken, ctx);
     // The gateway introspects every token: 401 means this token's session is gone.
-    if (res.status === 401) return { active: false };
-    if (res.status === 498) {
+    const active = await listSessions(endpoints.refreshTokens, state.accessToken, ctx, (res, call) => {
+      if (res.status === 498) return "maintenance";
+      return sessionsUnlessRefused(res, call)?.some((row) => row.id === sid) ?? false;
+    });
+    if (active === "maintenance") {
       await ctx.diagnostics.warn(
         `${labelOf(state)}: Exastro is in maintenance (HTTP 498 from ${endpoints.refreshTokens}); the token was not checked`,
       );
       return undefined;
     }
-    return { active: processSessionListResponse(res, rctx).some((row) => row.id === sid) };
+    return { active };
   },
 
   async revoke(inputs, state, token, ctx, kind) {

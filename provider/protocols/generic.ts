@@ -240,8 +240,8 @@ export async function introspectToken(
 ): Promise<Introspected> {
   const rctx = { system, operation: "introspection", endpoint };
   try {
-    const res = await ctx.transport(oauth2.introspectionRequest(endpoint, token, auth), rctx);
-    const answer = oauth2.processIntrospectionResponse(res, rctx);
+    const request = oauth2.introspectionRequest(endpoint, token, auth);
+    const answer = await send(ctx, rctx, request, oauth2.processIntrospectionResponse);
     if (!answer.active) return { verdict: "inactive" };
     const expiresAt = introspectedExpiry(answer.active, answer.exp, ctx.now());
     return { verdict: "active", ...(expiresAt ? { expiresAt } : {}) };
@@ -381,9 +381,9 @@ export const genericSystem: TokenSystem<GenericInputs> = {
         note: "the server offers no revocation endpoint (RFC 7009); the token stays valid until it expires",
       };
     const rctx = { system: oauth2.SYSTEM, operation: `revocation (${kind})`, endpoint };
-    const res = await ctx.transport(oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx), kind), rctx);
+    const request = oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx), kind);
     try {
-      oauth2.processRevocationResponse(res, rctx);
+      await send(ctx, rctx, request, oauth2.processRevocationResponse);
     } catch (error) {
       if (isAccessTokenError(error) && error.oauthError === "invalid_client") {
         return { revoked: false, note: `${CLIENT_GONE}, so it cannot revoke; the token stays valid until it expires` };

@@ -27,7 +27,7 @@ import {
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
 import { TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 import { type MisskeyError, misskeyErrorObjectOf } from "../wire/dialects";
-import { clip, keepSecrets, parseJson, validate } from "../wire/kit";
+import { clip, keepSecrets, parseJson, send, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Misskey";
@@ -360,10 +360,14 @@ export function processLivenessResponse(res: HttpResponse, ctx: RemoteContext): 
   throw misskeyFailure(res, ctx);
 }
 
+/** What to do when the native token is refused at i/revoke-token. */
+const NATIVE_TOKEN_REFUSED =
+  "nativeToken was rejected (regenerated, or of another account?); set the current one, or remove nativeToken to delete without revoking";
+
 async function callI(origin: string, credential: string, ctx: SystemContext): Promise<MisskeyLiveness> {
   const endpoint = `${origin}/api/i`;
-  const rctx = { system: SYSTEM, operation: "token check (i)", endpoint };
-  return processLivenessResponse(await ctx.transport(misskeyRequest(origin, "i", {}, credential), rctx), rctx);
+  const call = { system: SYSTEM, operation: "token check (i)", endpoint };
+  return send(ctx, call, misskeyRequest(origin, "i", {}, credential), processLivenessResponse);
 }
 
 /**
@@ -445,15 +449,12 @@ export const misskeySystem: TokenSystem<MisskeyInputs> = {
     const raw = inputs.appAccessToken && token === state.accessToken ? inputs.appAccessToken : token;
     const endpoint = `${origin}/api/i/revoke-token`;
     const rctx = { system: SYSTEM, operation: "revocation (i/revoke-token)", endpoint };
-    const res = await ctx.transport(misskeyRequest(origin, "i/revoke-token", { token: raw }, inputs.nativeToken), rctx);
-    if (res.status === 401 || misskeyErrorOf(res)?.code === "AUTHENTICATION_FAILED") {
-      throw misskeyFailure(
-        res,
-        rctx,
-        "nativeToken was rejected (regenerated, or of another account?); set the current one, or remove nativeToken to delete without revoking",
-      );
-    }
-    processMisskeyResponse(res, rctx);
+    await send(ctx, rctx, misskeyRequest(origin, "i/revoke-token", { token: raw }, inputs.nativeToken), (res, call) => {
+      if (res.status === 401 || misskeyErrorOf(res)?.code === "AUTHENTICATION_FAILED") {
+        throw misskeyFailure(res, call, NATIVE_TOKEN_REFUSED);
+      }
+      return processMisskeyResponse(res, call);
+    });
     // Misskey answers 204 even for tokens it did not revoke (another account's): check.
     if ((await callI(origin, token, ctx)).active) {
       return {
@@ -561,8 +562,8 @@ export async function checkMiAuth(
 ): Promise<MiAuthResult | undefined> {
   const origin = misskeyOrigin(hostOrBaseUrl);
   const req = miauthCheckRequest(origin, session);
-  const rctx = { system: SYSTEM, operation: "MiAuth check", endpoint: req.url };
-  return processMiAuthCheckResponse(await transport(req, rctx), rctx);
+  const call = { system: SYSTEM, operation: "MiAuth check", endpoint: req.url };
+  return send({ transport, secrets: [] }, call, req, processMiAuthCheckResponse);
 }
 
 /** Options of {@link pollMiAuth} and {@link pollUserKey}. */
@@ -620,18 +621,21 @@ export function pollMiAuth(hostOrBaseUrl: string, session: string, options: Poll
 const SessionBody = z.looseObject({ token: z.string().min(1), url: z.string().min(1) });
 const UserKeyBody = z.looseObject({ accessToken: z.string().min(1), user: Me.optional() });
 
-async function call(
-  hostOrBaseUrl: string,
-  endpoint: string,
-  body: unknown,
-  operation: string,
-  transport: Transport,
-  credential?: string,
-): Promise<{ res: HttpResponse; rctx: RemoteContext }> {
-  const origin = misskeyOrigin(hostOrBaseUrl);
-  const req = misskeyRequest(origin, endpoint, body, credential);
-  const rctx = { system: SYSTEM, operation, endpoint: req.url };
-  return { res: await transport(req, rctx), rctx };
+/** A legacy-flow call: `POST {origin}/api/{endpoint}`, judged by `judge`. */
+interface LegacyCall<T> {
+  endpoint: string;
+  body: unknown;
+  operation: string;
+  judge: (res: HttpResponse, call: RemoteContext) => T;
+  credential?: string;
+  /** Secrets the body carries (an app secret), kept out of messages. */
+  secrets?: string[];
+}
+
+function call<T>(hostOrBaseUrl: string, transport: Transport, legacy: LegacyCall<T>): Promise<T> {
+  const req = misskeyRequest(misskeyOrigin(hostOrBaseUrl), legacy.endpoint, legacy.body, legacy.credential);
+  const wire = { transport, secrets: legacy.secrets ?? [] };
+  return send(wire, { system: SYSTEM, operation: legacy.operation, endpoint: req.url }, req, legacy.judge);
 }
 
 /** A legacy app as `app/create` and `app/show` describe it. */
@@ -720,20 +724,18 @@ export async function createApp(
   transport: Transport = createTransport(),
   credential?: string,
 ): Promise<MisskeyApp & { secret: string }> {
-  const { res, rctx } = await call(
-    hostOrBaseUrl,
-    "app/create",
-    {
+  return call(hostOrBaseUrl, transport, {
+    endpoint: "app/create",
+    body: {
       name: app.name,
       description: app.description,
       permission: [...app.permissions],
       ...(app.callbackUrl ? { callbackUrl: app.callbackUrl } : {}),
     },
-    "app creation (app/create)",
-    transport,
+    operation: "app creation (app/create)",
+    judge: processAppCreateResponse,
     credential,
-  );
-  return processAppCreateResponse(res, rctx);
+  });
 }
 
 /**
@@ -752,8 +754,14 @@ export async function showApp(
   transport: Transport = createTransport(),
   credential?: string,
 ): Promise<MisskeyApp | "gone"> {
-  const { res, rctx } = await call(hostOrBaseUrl, "app/show", { appId }, "app read (app/show)", transport, credential);
-  return processAppShowResponse(res, rctx);
+  const operation = "app read (app/show)";
+  return call(hostOrBaseUrl, transport, {
+    endpoint: "app/show",
+    body: { appId },
+    operation,
+    judge: processAppShowResponse,
+    credential,
+  });
 }
 
 /**
@@ -769,14 +777,13 @@ export async function generateSession(
   appSecret: string,
   transport: Transport = createTransport(),
 ): Promise<{ token: string; url: string }> {
-  const { res, rctx } = await call(
-    hostOrBaseUrl,
-    "auth/session/generate",
-    { appSecret },
-    "auth session (auth/session/generate)",
-    transport,
-  );
-  const body = validate(SessionBody, processMisskeyResponse(res, rctx), res, rctx);
+  const body = await call(hostOrBaseUrl, transport, {
+    endpoint: "auth/session/generate",
+    body: { appSecret },
+    operation: "auth session (auth/session/generate)",
+    judge: (res, c) => validate(SessionBody, processMisskeyResponse(res, c), res, c),
+    secrets: [appSecret],
+  });
   return { token: body.token, url: body.url };
 }
 
@@ -797,15 +804,17 @@ export async function userKey(
   token: string,
   transport: Transport = createTransport(),
 ): Promise<{ accessToken: string; user?: { id: string; username: string } } | undefined> {
-  const { res, rctx } = await call(
-    hostOrBaseUrl,
-    "auth/session/userkey",
-    { appSecret, token },
-    "user key (auth/session/userkey)",
-    transport,
-  );
-  if (res.status === 400 && misskeyErrorOf(res)?.code === "PENDING_SESSION") return undefined;
-  const body = validate(UserKeyBody, processMisskeyResponse(res, rctx), res, rctx);
+  const body = await call(hostOrBaseUrl, transport, {
+    endpoint: "auth/session/userkey",
+    body: { appSecret, token },
+    operation: "user key (auth/session/userkey)",
+    judge: (res, c) =>
+      res.status === 400 && misskeyErrorOf(res)?.code === "PENDING_SESSION"
+        ? undefined
+        : validate(UserKeyBody, processMisskeyResponse(res, c), res, c),
+    secrets: [appSecret],
+  });
+  if (!body) return undefined;
   return {
     accessToken: body.accessToken,
     ...(body.user ? { user: { id: body.user.id, username: body.user.username } } : {}),

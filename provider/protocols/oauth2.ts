@@ -18,7 +18,7 @@ import {
 } from "../http/transport";
 import { epochSeconds, lifetimeSeconds } from "../time";
 import { oauthErrorOf } from "../wire/dialects";
-import { clip, parseJsonObject, successStrings, validate } from "../wire/kit";
+import { clip, parseJsonObject, send, successStrings, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -251,14 +251,14 @@ export async function discover(
 ): Promise<AuthorizationServerMetadata> {
   let lastError: unknown;
   for (const url of discoveryUrls(issuer)) {
-    const ctx = { system, operation: "discovery", endpoint: url };
+    const call = { system, operation: "discovery", endpoint: url };
     try {
-      const res = await transport({ method: "GET", url, headers: { accept: "application/json" } }, ctx);
-      if (res.status === 404) {
-        lastError = remoteError(ctx, ErrorCode.DISCOVERY, "HTTP 404", { status: 404 });
-        continue;
-      }
-      return processDiscoveryResponse(res, issuer, ctx);
+      const request = { method: "GET", url, headers: { accept: "application/json" } } as const;
+      return await send({ transport, secrets: [] }, call, request, (res, judged) => {
+        // Not here: the next URL may have it.
+        if (res.status === 404) throw remoteError(judged, ErrorCode.DISCOVERY, "HTTP 404", { status: 404 });
+        return processDiscoveryResponse(res, issuer, judged);
+      });
     } catch (error) {
       lastError = error;
       if (error instanceof AccessTokenError && error.code === ErrorCode.TRANSPORT) break;

@@ -27,7 +27,7 @@ import { nowMs } from "../clock";
 import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
 import { type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
 import { epochMsOfClaim } from "../time";
-import { clip as clipText, jwtClaims, parseJson, parseJsonObject, successStrings, validate } from "../wire/kit";
+import { clip as clipText, jwtClaims, parseJson, parseJsonObject, send, successStrings, validate } from "../wire/kit";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
@@ -225,9 +225,13 @@ export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext
   if (!inputs.tenantId) return { token: `${issuer}/connect/token` };
   const url = `${issuer}/.well-known/openid-configuration`;
   const rctx = { system: SYSTEM, operation: "discovery", endpoint: url };
-  const res = await ctx.transport({ method: "GET", url, headers: { accept: "application/json" } }, rctx);
-  if (res.status === 404) return { token: `${issuer}/connect/token` };
-  const metadata = oauth2.processDiscoveryResponse(res, issuer, rctx);
+  const metadata = await send(
+    ctx,
+    rctx,
+    { method: "GET", url, headers: { accept: "application/json" } },
+    (res, call) => (res.status === 404 ? undefined : oauth2.processDiscoveryResponse(res, issuer, call)),
+  );
+  if (!metadata) return { token: `${issuer}/connect/token` };
   const found: Record<string, string | undefined> = {
     token: metadata.token_endpoint,
     revocation: metadata.revocation_endpoint,
@@ -460,11 +464,8 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
       };
     }
     const rctx = { system: SYSTEM, operation: "revocation", endpoint };
-    const res = await ctx.transport(
-      oauth2.revocationRequest(endpoint, token, await authFor(inputs, ctx), "refresh_token"),
-      rctx,
-    );
-    oauth2.processRevocationResponse(res, rctx);
+    const request = oauth2.revocationRequest(endpoint, token, await authFor(inputs, ctx), "refresh_token");
+    await send(ctx, rctx, request, oauth2.processRevocationResponse);
     await ctx.diagnostics.info(
       `${SYSTEM}: the refresh token was revoked, so no new token can be issued from it; ${notRevocableNote(state.accessToken)}`,
     );
