@@ -143,12 +143,20 @@ function hintOf(hint: Hint | string | undefined): Hint[] {
   return [typeof hint === "string" ? { text: hint } : hint];
 }
 
-/** True for an {@link AccessTokenError}, even one from another copy of this package. */
+/**
+ * True for an {@link AccessTokenError}, even one from another copy of this package.
+ * @param value - anything thrown
+ * @returns whether it is an {@link AccessTokenError}
+ */
 export function isAccessTokenError(value: unknown): value is AccessTokenError {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
-/** Formats `"<system> <operation> at <endpoint>"`, the prefix of every remote error. */
+/**
+ * Formats `"<system> <operation> at <endpoint>"`, the prefix of every remote error.
+ * @param ctx - the call
+ * @returns the prefix
+ */
 export function describeRemote(ctx: RemoteContext): string {
   return `${ctx.system} ${ctx.operation} at ${ctx.endpoint}`;
 }
@@ -159,6 +167,7 @@ export function describeRemote(ctx: RemoteContext): string {
  * @param error The error.
  * @param hints The further hints.
  * @returns The new error.
+ * @see {@link remoteError}, which builds an error with its hints at once
  */
 export function withHints(error: AccessTokenError, ...hints: (Hint | string | undefined)[]): AccessTokenError {
   const base =
@@ -178,6 +187,7 @@ export function withHints(error: AccessTokenError, ...hints: (Hint | string | un
  * Runs several hint rules in order (the call's own first, then its caller's).
  * @param rules The rules; undefined ones are skipped.
  * @returns One rule giving every rule's hints.
+ * @see {@link RemoteContext.hints}
  */
 export function hintRules(...rules: (HintRule | undefined)[]): HintRule | undefined {
   const present = rules.filter((r): r is HintRule => r !== undefined);
@@ -193,6 +203,7 @@ export function hintRules(...rules: (HintRule | undefined)[]): HintRule | undefi
  * @param what What went wrong (status, the server's error, ...).
  * @param details Status, error code, cause and further hints (before the call's).
  * @returns The error, complete.
+ * @see {@link Hint}
  */
 export function remoteError(
   ctx: RemoteContext,

@@ -68,6 +68,7 @@ const CREDENTIAL_QUERY = new Set([
  * @param value The URL.
  * @param allowInsecureHttp Whether `http:` is allowed on a non-loopback host.
  * @returns The problem, phrased to follow the input's name, or undefined.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
  */
 export function endpointProblem(value: string, allowInsecureHttp = false): string | undefined {
   return urlRuleProblem(value, allowInsecureHttp ? "allowed" : "opt-in");
@@ -78,6 +79,7 @@ export function endpointProblem(value: string, allowInsecureHttp = false): strin
  * loopback, and the problem names no opt-out.
  * @param value The URL.
  * @returns The problem, phrased to follow the input's name, or undefined.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
  */
 export function strictEndpointProblem(value: string): string | undefined {
   return urlRuleProblem(value, "refused");
@@ -125,6 +127,7 @@ export interface CredentialTarget {
  * @param value The URL.
  * @param target What it is checked against.
  * @returns Why it must not receive a credential, or undefined when it may.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
  */
 export function credentialTargetProblem(value: string, target: CredentialTarget = {}): string | undefined {
   const problem = endpointProblem(value, target.allowInsecureHttp === true);
@@ -146,6 +149,7 @@ export function credentialTargetProblem(value: string, target: CredentialTarget 
  * user info, query or fragment (where a refused URL may carry a credential).
  * @param value The URL.
  * @returns The printable form.
+ * @see https://www.rfc-editor.org/rfc/rfc3986#section-3
  */
 export function printableUrl(value: string): string {
   try {

@@ -117,6 +117,7 @@ const origins = new Map<string, RateLimiter>();
  * Checks a {@link RateLimit}.
  * @param limit The limit.
  * @returns Why it is unusable, or undefined.
+ * @see {@link RateLimiter}
  */
 export function rateLimitProblem(limit: RateLimit): string | undefined {
   if (!(Number.isFinite(limit.requestsPerSecond) && limit.requestsPerSecond > 0)) {
@@ -135,6 +136,7 @@ export function rateLimitProblem(limit: RateLimit): string | undefined {
  * @param limit The user's limit.
  * @param now The time of the request.
  * @returns The wait.
+ * @see {@link RateLimiter}
  */
 export function reserveSlot(origin: string, limit: RateLimit, now: number = Date.now()): number {
   const spacing = { mode: "smooth", intervalMs: 1000 / limit.requestsPerSecond, burst: limit.burst ?? 1 } as const;
@@ -148,7 +150,10 @@ export function reserveSlot(origin: string, limit: RateLimit, now: number = Date
   return limiter.reserve(now);
 }
 
-/** Forgets every origin's schedule (tests). */
+/**
+ * Forgets every origin's schedule (tests).
+ * @see {@link reserveSlot}
+ */
 export function resetRateLimits(): void {
   origins.clear();
 }

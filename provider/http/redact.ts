@@ -66,6 +66,7 @@ const SECRET_FORM_FIELDS = [
  * for Basic, the decoded pair and its secret half) and the credential fields of a form body.
  * @param req The request about to be sent.
  * @returns The credentials, to be redacted from anything the call prints.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export function wireCredentials(req: HttpRequest): string[] {
   const out: string[] = [];
@@ -101,6 +102,7 @@ export function wireCredentials(req: HttpRequest): string[] {
  * @param transport The transport to wrap.
  * @param secrets The call's secrets; grows as requests go out.
  * @returns The wrapping transport.
+ * @see {@link keepSecrets}
  */
 export function collectingSecrets(transport: Transport, secrets: string[]): Transport {
   return (req, ctx, overrides) => {
@@ -114,6 +116,7 @@ export function collectingSecrets(transport: Transport, secrets: string[]): Tran
  * secret joins the list every message of the call is redacted of.
  * @param call The call's secret list.
  * @param values The secrets.
+ * @see {@link redact}
  */
 export function keepSecrets(call: { secrets: string[] }, ...values: readonly (string | undefined)[]): void {
   for (const value of values) if (value && !call.secrets.includes(value)) call.secrets.push(value);
@@ -152,7 +155,12 @@ function base64Cores(bytes: Buffer): string[] {
   return out;
 }
 
-/** Every form of `secret` that {@link redact} removes, longest first. */
+/**
+ * Every form of `secret` that {@link redact} removes, longest first.
+ * @param secret - the secret
+ * @returns its forms: as given, URL-, form- and JSON-encoded, and their Base64 cores
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-4
+ */
 export function secretForms(secret: string): string[] {
   const wire = [secret, uriEncode(secret), formEncode(secret)];
   // What cleaning (below) makes of a secret with control characters, as it may already
@@ -201,6 +209,7 @@ function replaceClipped(text: string, form: string): string {
  * @param text The text.
  * @param secrets The secrets.
  * @returns The text, fit to print.
+ * @see {@link secretForms}
  */
 export function redact(text: string, secrets: Iterable<string | undefined>): string {
   return stripControls(removeSecrets(text, secrets), true);
@@ -212,6 +221,7 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
  * @param text The text.
  * @param secrets The secrets.
  * @returns The text without the secrets.
+ * @see {@link secretForms}
  */
 export function removeSecrets(text: string, secrets: Iterable<string | undefined>): string {
   // Redacted spans are marked with NUL while secrets are removed (so a shorter secret
@@ -265,6 +275,7 @@ function stripControls(text: string, keepLayout: boolean): string {
  * @param text What the server sent (an error description, a challenge, a message).
  * @param max The longest text kept, in characters.
  * @returns The cleaned text.
+ * @see {@link redact}
  */
 export function cleanServerText(text: string, max = 300): string {
   const clean = stripControls(text, false);
