@@ -16,7 +16,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, remoteError } from "../errors";
+import { AccessTokenError, ErrorCode, type HintRule, type RemoteContext, remoteError } from "../errors";
 import {
   type HttpRequest,
   type HttpResponse,
@@ -630,12 +630,15 @@ interface LegacyCall<T> {
   credential?: string;
   /** Secrets the body carries (an app secret), kept out of messages. */
   secrets?: string[];
+  /** The caller's advice for a failure. */
+  hints?: HintRule;
 }
 
 function call<T>(hostOrBaseUrl: string, transport: Transport, legacy: LegacyCall<T>): Promise<T> {
   const req = misskeyRequest(misskeyOrigin(hostOrBaseUrl), legacy.endpoint, legacy.body, legacy.credential);
   const wire = { transport, secrets: legacy.secrets ?? [] };
-  return send(wire, { system: SYSTEM, operation: legacy.operation, endpoint: req.url }, req, legacy.judge);
+  const ctx = { system: SYSTEM, operation: legacy.operation, endpoint: req.url, hints: legacy.hints };
+  return send(wire, ctx, req, legacy.judge);
 }
 
 /** A legacy app as `app/create` and `app/show` describe it. */
@@ -715,6 +718,7 @@ export function processAppShowResponse(res: HttpResponse, ctx: RemoteContext): M
  * @param app - name, description, permissions and callback URL
  * @param transport - sends the request
  * @param credential - the creator's native or access token
+ * @param hints - the caller's advice for a failure
  * @returns the app with its secret
  * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
@@ -723,6 +727,7 @@ export async function createApp(
   app: { name: string; description: string; permissions: readonly string[]; callbackUrl?: string },
   transport: Transport = createTransport(),
   credential?: string,
+  hints?: HintRule,
 ): Promise<MisskeyApp & { secret: string }> {
   return call(hostOrBaseUrl, transport, {
     endpoint: "app/create",
@@ -735,6 +740,7 @@ export async function createApp(
     operation: "app creation (app/create)",
     judge: processAppCreateResponse,
     credential,
+    hints,
   });
 }
 
@@ -745,6 +751,7 @@ export async function createApp(
  * @param appId - the app's id
  * @param transport - sends the request
  * @param credential - the creator's native token
+ * @param hints - the caller's advice for a failure
  * @returns the app, or `"gone"`
  * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
@@ -753,6 +760,7 @@ export async function showApp(
   appId: string,
   transport: Transport = createTransport(),
   credential?: string,
+  hints?: HintRule,
 ): Promise<MisskeyApp | "gone"> {
   const operation = "app read (app/show)";
   return call(hostOrBaseUrl, transport, {
@@ -761,6 +769,7 @@ export async function showApp(
     operation,
     judge: processAppShowResponse,
     credential,
+    hints,
   });
 }
 
