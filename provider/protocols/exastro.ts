@@ -241,7 +241,7 @@ export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): 
     throw remoteError(
       ctx,
       ErrorCode.HTTP_STATUS,
-      `HTTP ${res.status}, result ${result}${message ? ` (${clipped(message)})` : ""}`,
+      `HTTP ${res.status}, result ${clipped(result, 100)}${message ? ` (${clipped(message)})` : ""}`,
       { status: res.status, oauthError: result, cause: envelope },
     );
   }

@@ -240,9 +240,10 @@ export function misskeyErrorOf(res: HttpResponse): MisskeyError | undefined {
   return misskeyErrorObjectOf(res.body);
 }
 
-function describeInfo(error: MisskeyError): string {
+function describeInfo(error: MisskeyError, secrets: readonly string[] | undefined): string {
   const info = error.info as { param?: unknown; reason?: unknown } | undefined;
-  return typeof info?.param === "string" && typeof info.reason === "string" ? `; ${info.param}: ${info.reason}` : "";
+  if (typeof info?.param !== "string" || typeof info.reason !== "string") return "";
+  return `; ${clip(info.param, 100, secrets)}: ${clip(info.reason, 300, secrets)}`;
 }
 
 /**
@@ -278,9 +279,9 @@ export function misskeyRequest(origin: string, endpoint: string, body: unknown =
 export function misskeyFailure(res: HttpResponse, ctx: RemoteContext, hint?: string): AccessTokenError {
   const error = misskeyErrorOf(res);
   const retryAfter =
-    res.status === 429 && res.headers["retry-after"] ? `; retry after ${res.headers["retry-after"]} s` : "";
+    res.status === 429 && res.headers["retry-after"] ? `; retry after ${clip(res.headers["retry-after"], 100)} s` : "";
   const what = error
-    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${clip(error.message, 300, ctx.secrets)})` : ""}${describeInfo(error)}${retryAfter}`
+    ? `HTTP ${res.status} ${clip(error.code, 100, ctx.secrets)}${error.message ? ` (${clip(error.message, 300, ctx.secrets)})` : ""}${describeInfo(error, ctx.secrets)}${retryAfter}`
     : `HTTP ${res.status}, no Misskey error body${retryAfter}`;
   const code = error || res.status !== 200 ? ErrorCode.HTTP_STATUS : ErrorCode.INVALID_RESPONSE;
   return remoteError(ctx, code, what, { status: res.status, oauthError: error?.code, cause: error, hints: [hint] });

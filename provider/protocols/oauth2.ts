@@ -224,7 +224,7 @@ export function processDiscoveryResponse(
     throw remoteError(
       ctx,
       ErrorCode.DISCOVERY,
-      `metadata is for issuer "${metadata.issuer}", not "${expectedIssuer}"`,
+      `metadata is for issuer "${clip(metadata.issuer, 300, ctx.secrets)}", not "${expectedIssuer}"`,
       { status: res.status },
     );
   }
@@ -414,7 +414,7 @@ function judgeTokenBody(res: HttpResponse, ctx: RemoteContext): TokenSet {
     throw remoteError(
       ctx,
       ErrorCode.INVALID_RESPONSE,
-      `token_type "${body.token_type}" is not supported (only Bearer)`,
+      `token_type "${clip(body.token_type, 100, ctx.secrets)}" is not supported (only Bearer)`,
       { status: res.status },
     );
   }
