@@ -129,7 +129,7 @@ export class AccessTokenError extends Error {
     this.status = details.status;
     this.oauthError = details.oauthError;
     this.endpoint = details.endpoint;
-    this.hints = hints;
+    this.hints = Object.freeze(hints);
     Object.defineProperty(this, BRAND, { value: true });
   }
 }
