@@ -20,7 +20,7 @@ import * as oauth2 from "../provider/protocols/oauth2";
 import { VANTAGE_DEFAULT_PRODUCT_ID, VANTAGE_DEFAULT_SCOPES, VANTAGE_REGIONS } from "../provider/protocols/vantage";
 import type { CommandIO } from "./status";
 
-/** Default ABBYY Vantage authorize parameters (PROTOCOLS.md §3; the vendor says they may change). */
+/** Default ABBYY Vantage authorize parameters (docs/PROTOCOLS.md, "ABBYY Vantage"; the vendor says they may change). */
 export const VANTAGE_DEFAULTS = {
   scope: [...VANTAGE_DEFAULT_SCOPES, "offline_access"].join(" "),
   productId: VANTAGE_DEFAULT_PRODUCT_ID,

@@ -1,6 +1,6 @@
 /**
  * The Alphaus API client system: clients created through the Blue API
- * (`/iam/v1/apiclients`, PROTOCOLS.md §2 "API clients") with the owner's bearer token. Wire
+ * (`/iam/v1/apiclients`, docs/PROTOCOLS.md, "Alphaus") with the owner's bearer token. Wire
  * calls are in `provider/protocols/alphaus.ts`; this module resolves the owner's bearer and
  * maps the Blue answers onto the client lifecycle.
  *
@@ -20,7 +20,15 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } from "../errors";
+import {
+  AccessTokenError,
+  ErrorCode,
+  type HintRule,
+  type RemoteContext,
+  hintRules,
+  isAccessTokenError,
+  withHints,
+} from "../errors";
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import * as alphaus from "../protocols/alphaus";
 import type { InputIssue } from "../protocols/system";
@@ -34,6 +42,7 @@ import {
 } from "./system";
 import { clientSystemInputs } from "../core/description";
 import { alphausClientDescription, alphausClientInputShape, alphausClientInputs } from "./alphaus.description";
+import { type SendOptions, jwtClaims, keepSecrets, send } from "../wire/kit";
 
 export { alphausClientInputShape };
 
@@ -135,7 +144,7 @@ async function issuedBearer(r: alphaus.AlphausResolution, ctx: ClientContext): P
       { status: error.status, oauthError: error.oauthError, endpoint: error.endpoint, cause: error },
     );
   }
-  ctx.secrets.push(issued.token);
+  keepSecrets(ctx, issued.token);
   return {
     token: issued.token,
     source: `the bearer issued from ${source}`,
@@ -195,7 +204,7 @@ export async function ownerBearer(inputs: AlphausClientInputs, ctx: ClientContex
     // An expired accessToken input is renewed by the next pulumi up.
     throw expired ? staleOwnerCredential(error) : error;
   }
-  ctx.secrets.push(resolved.clientSecret, ...(resolved.password ? [resolved.password] : []));
+  keepSecrets(ctx, resolved.clientSecret, resolved.password);
   if (expired) {
     await ctx.diagnostics.info(
       `${alphaus.SYSTEM} Blue API: the accessToken input expired at ${expired}; using a token issued from ${describeSource(resolved)} instead`,
@@ -206,19 +215,14 @@ export async function ownerBearer(inputs: AlphausClientInputs, ctx: ClientContex
 
 /** The JWT's `aud` (league puts the client id there), to rate-limit per owner. */
 function jwtAudience(token: string): string | undefined {
-  const payload = token.split(".")[1];
-  if (!payload) return undefined;
-  try {
-    const aud = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { aud?: unknown }).aud;
-    return typeof aud === "string" ? aud : undefined;
-  } catch {
-    return undefined;
-  }
+  const aud = jwtClaims(token)?.aud;
+  return typeof aud === "string" ? aud : undefined;
 }
 
 /**
  * Sends one Blue call within the owner's share of the documented rate limit, then judges
- * it with `judge`; a 401 names the bearer's source and what to do about it.
+ * it with `judge`; a 401 names the bearer's source and what to do about it, a 403 that the
+ * owner may not manage API clients.
  */
 async function blueCall<T>(
   bearer: Bearer,
@@ -226,22 +230,28 @@ async function blueCall<T>(
   rctx: RemoteContext,
   ctx: ClientContext,
   judge: (res: HttpResponse, rctx: RemoteContext) => T,
-  maxResponseBytes?: number,
+  options: Pick<SendOptions<T>, "secretsOf" | "onRefused"> & { maxResponseBytes?: number } = {},
 ): Promise<T> {
   if (bearer.owner) await alphaus.limiterFor(bearer.owner).acquire();
-  const res = await ctx.transport(request, rctx, {
+  const refused: HintRule = (failure) => {
+    if (failure.status === 401) return `the Blue API refused ${bearer.source}; ${bearer.remedy}`;
+    if (failure.status === 403) return `the owner behind ${bearer.source} may not manage API clients`;
+    return undefined;
+  };
+  const policy = {
     ...alphaus.ALPHAUS_HTTP_POLICY,
-    ...(maxResponseBytes ? { maxResponseBytes } : {}),
-  });
+    ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),
+  };
   try {
-    return judge(res, rctx);
+    return await send(ctx, { ...rctx, hints: hintRules(refused, rctx.hints) }, request, judge, {
+      policy,
+      secretsOf: options.secretsOf,
+      onRefused: options.onRefused,
+    });
   } catch (error) {
     if (isAccessTokenError(error) && error.status === 401) {
       bearer.forget();
-      error.message = `${error.message}: the Blue API refused ${bearer.source}; ${bearer.remedy}`;
       if (bearer.renewedByUp) staleOwnerCredential(error);
-    } else if (isAccessTokenError(error) && error.status === 403) {
-      error.message = `${error.message}: the owner behind ${bearer.source} may not manage API clients`;
     }
     throw error;
   }
@@ -292,21 +302,16 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
     const bearer = await ownerBearer(inputs, ctx);
     const rctx = { system: alphaus.SYSTEM, operation: "API client create", endpoint: alphaus.blueClientsUrl(base) };
     const request = alphaus.blueCreateClientRequest(base, bearer.token, inputs.name);
-    let created: alphaus.BlueApiClient;
-    let response: HttpResponse | undefined;
-    try {
-      created = await blueCall(bearer, request, rctx, ctx, (res, c) => {
-        response = res;
-        return alphaus.processBlueCreateClientResponse(res, c);
-      });
-    } catch (error) {
-      // Created, but the answer is unusable: record it, so it is deleted later.
-      const handles = response && alphaus.blueCreatedHandles(response);
-      if (!handles) throw error;
-      if (handles.clientSecret) ctx.secrets.push(handles.clientSecret);
-      throw incompleteRegistration(error, { ...recordOf(handles, base), secrets: {} });
-    }
-    ctx.secrets.push(created.clientSecret as string);
+    const created = await blueCall(bearer, request, rctx, ctx, alphaus.processBlueCreateClientResponse, {
+      secretsOf: (client) => [client.clientSecret],
+      onRefused: (res, error) => {
+        // Created, but the answer is unusable: record it, so it is deleted later.
+        const handles = alphaus.blueCreatedHandles(res);
+        if (!handles) return error;
+        keepSecrets(ctx, handles.clientSecret);
+        return incompleteRegistration(error, { ...recordOf(handles, base), secrets: {} });
+      },
+    });
     return recordOf(created, base);
   },
 
@@ -320,14 +325,17 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
       rctx,
       ctx,
       alphaus.processBlueListClientsResponse,
-      16 << 20,
+      { maxResponseBytes: 16 << 20 },
     );
     const found = list.clients.find((c) => c.clientId === state.clientId);
     if (found) return recordOf(found, base);
     // Only a complete list proves the client is gone.
     if (list.failure) {
-      list.failure.message = `${list.failure.message}; client "${String(state.clientId)}" was not among the clients received, so whether it still exists is unknown (state unchanged)`;
-      throw list.failure;
+      // The list's error is left as it is; this read's is the same, closed by what it means here.
+      throw withHints(list.failure, {
+        text: `client "${String(state.clientId)}" was not among the clients received, so whether it still exists is unknown (state unchanged)`,
+        separator: "; ",
+      });
     }
     return "gone";
   },

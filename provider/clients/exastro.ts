@@ -1,5 +1,5 @@
 /**
- * Exastro service-account users as API clients (PROTOCOLS.md §4 "API clients"): users of
+ * Exastro service-account users as API clients (docs/PROTOCOLS.md, "Exastro"): users of
  * one workspace (`ansible-execution-agent` or `oase-agent`) that a workspace administrator
  * (role `_{ws}-admin`) creates, describes and deletes through
  * `{baseUrl}/api/{org}/platform/workspaces/{ws}/service-account-users`, and for which it
@@ -13,18 +13,23 @@
  * - Deleting the user ends its sessions: its refresh and access tokens stop working at once.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError } from "../errors";
+import {
+  AccessTokenError,
+  ErrorCode,
+  type Hint,
+  type HintRule,
+  type RemoteContext,
+  hintRules,
+  isAccessTokenError,
+} from "../errors";
+import type { HttpResponse } from "../http/transport";
 import * as exastro from "../protocols/exastro";
 import type { InputIssue } from "../protocols/system";
-import {
-  type ClientContext,
-  type ClientRecord,
-  type ClientSystem,
-  incompleteRegistration,
-  staleOwnerCredential,
-} from "./system";
+import { incompleteRegistration, staleOwnerCredential } from "./system";
 import { clientSystemInputs } from "../core/description";
 import { exastroClientDescription, exastroClientInputShape, exastroClientInputs } from "./exastro.description";
+import type { ClientContext, ClientRecord, ClientSystem } from "./system";
+import { send } from "../wire/kit";
 
 export { exastroClientInputShape };
 
@@ -62,45 +67,68 @@ function whereOf(inputs: ExastroClientInputs): string {
 const stored = (username: string) => username.toLowerCase();
 
 /**
- * Adds what to do to an error of a call made with the admin's bearer token: 401 (the token
- * was refused), 403 (the role is missing), 498 (maintenance).
+ * What to do about a failed call made with the admin's bearer token: 401 (the token was
+ * refused), 403 (the role is missing), 498 (maintenance).
  */
-function withAdvice(error: unknown, inputs: ExastroClientInputs): unknown {
-  if (!isAccessTokenError(error)) return error;
-  if (error.status === 401) {
-    error.message += `: the admin access token (accessToken) was refused, probably expired (Exastro access tokens live 24 h): run pulumi up so the exastro.AccessToken that feeds it renews, then retry`;
-    return staleOwnerCredential(error);
-  } else if (error.status === 403) {
-    error.message += `: the admin access token (accessToken) belongs to a user without the role _${inputs.workspaceId}-admin, which managing the service-account users of ${whereOf(inputs)} needs`;
-  } else if (error.status === 498) {
-    error.message += ": Exastro is in maintenance; retry when it is over";
-  }
-  return error;
+function adviceFor(inputs: ExastroClientInputs): HintRule {
+  return (failure) => {
+    switch (failure.status) {
+      case 401:
+        return "the admin access token (accessToken) was refused, probably expired (Exastro access tokens live 24 h): run pulumi up so the exastro.AccessToken that feeds it renews, then retry";
+      case 403:
+        return `the admin access token (accessToken) belongs to a user without the role _${inputs.workspaceId}-admin, which managing the service-account users of ${whereOf(inputs)} needs`;
+      case 498:
+        return "Exastro is in maintenance; retry when it is over";
+      default:
+        return undefined;
+    }
+  };
 }
 
-/** Sends one call with the admin's bearer token and judges it with `judge`, adding advice to failures. */
+/** Options of {@link call}. */
+interface CallOptions<T> {
+  /** The JSON body to send. */
+  body?: Record<string, unknown>;
+  /** The secrets the judged answer carries. */
+  secretsOf?: (answer: T) => readonly (string | undefined)[];
+  /** Further advice for a failure (after the admin token's). */
+  hints?: HintRule;
+}
+
+/**
+ * Sends one call with the admin's bearer token and judges it with `judge`; a failure's
+ * message closes with the advice of {@link adviceFor} (and `options.hints`).
+ */
 async function call<T>(
   inputs: ExastroClientInputs,
   ctx: ClientContext,
   operation: string,
   method: "GET" | "POST" | "PUT" | "DELETE",
   endpoint: string,
-  judge: (res: Awaited<ReturnType<ClientContext["transport"]>>, rctx: RemoteContext) => T,
-  body?: Record<string, unknown>,
+  judge: (res: HttpResponse, rctx: RemoteContext) => T,
+  options: CallOptions<T> = {},
 ): Promise<T> {
-  const rctx = { system: exastro.SYSTEM, operation, endpoint };
+  const rctx = { system: exastro.SYSTEM, operation, endpoint, hints: hintRules(adviceFor(inputs), options.hints) };
+  const request = exastro.apiRequest(method, endpoint, inputs.accessToken, options.body);
   try {
-    const res = await ctx.transport(exastro.apiRequest(method, endpoint, inputs.accessToken, body), rctx);
-    return judge(res, rctx);
+    return await send(ctx, rctx, request, judge, { secretsOf: options.secretsOf });
   } catch (error) {
-    throw withAdvice(error, inputs);
+    // A refused admin token is renewed by the next pulumi up.
+    throw isAccessTokenError(error) && error.status === 401 ? staleOwnerCredential(error) : error;
   }
 }
+
+/** What a failure after the user's creation means for it. */
+const AFTER_CREATION: Hint = {
+  text: "(the user was created and is recorded in the stack: the next pulumi up deletes it and creates it again, pulumi destroy deletes it)",
+  separator: " ",
+};
 
 /** Finds the user named `username` in the workspace's list; undefined when it is not there. */
 async function findByUsername(
   inputs: ExastroClientInputs,
   ctx: ClientContext,
+  hints?: HintRule,
 ): Promise<exastro.ServiceAccountRow | undefined> {
   const endpoints = endpointsOf(inputs);
   const rows = await call(
@@ -110,27 +138,27 @@ async function findByUsername(
     "GET",
     endpoints.collection,
     exastro.processServiceAccountListResponse,
+    { hints },
   );
   return rows.find((row) => stored(row.username) === stored(inputs.username));
 }
 
 /** Issues a refresh token for user `id` (`POST …/{id}/refresh_tokens`). */
-async function issueRefreshToken(
+function issueRefreshToken(
   inputs: ExastroClientInputs,
   id: string,
   ctx: ClientContext,
+  hints?: HintRule,
 ): Promise<exastro.ServiceAccountRefreshToken> {
-  const issued = await call(
+  return call(
     inputs,
     ctx,
     "service-account refresh-token issue",
     "POST",
     endpointsOf(inputs).refreshTokens(id),
     exastro.processServiceAccountTokenResponse,
-    {},
+    { body: {}, secretsOf: (issued) => [issued.refreshToken], hints },
   );
-  ctx.secrets.push(issued.refreshToken);
-  return issued;
 }
 
 /** The server's view of the user, kept as the `metadata` output. */
@@ -164,14 +192,6 @@ function recordOf(
   };
 }
 
-/** Marks `error` as thrown after the user was created, saying what happens to it. */
-function afterCreation(error: unknown, record: ClientRecord): unknown {
-  if (error instanceof Error) {
-    error.message += ` (the user was created and is recorded in the stack: the next pulumi up deletes it and creates it again, pulumi destroy deletes it)`;
-  }
-  return incompleteRegistration(error, record);
-}
-
 const nameOf = (inputs: ExastroClientInputs, id?: string) =>
   `service-account user "${stored(inputs.username)}"${id ? ` (${id})` : ""} of ${whereOf(inputs)}`;
 
@@ -200,28 +220,27 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
 
   async register(inputs, ctx) {
     const endpoints = endpointsOf(inputs);
-    try {
-      await call(
-        inputs,
-        ctx,
-        "service-account user creation",
-        "POST",
-        endpoints.collection,
-        exastro.processEnvelopeResponse,
-        exastro.serviceAccountCreateBody(inputs.username, inputs.type ?? DEFAULT_TYPE, inputs.description),
-      );
-    } catch (error) {
-      if (isAccessTokenError(error) && error.oauthError === exastro.USER_EXISTS) {
-        error.message += `: a user named "${stored(inputs.username)}" already exists in organization ${inputs.organizationId} (usernames are unique per organization, case-insensitively). This resource does not adopt an existing user: choose another username, or delete that user in Exastro first`;
-      }
-      throw error;
-    }
+    await call(
+      inputs,
+      ctx,
+      "service-account user creation",
+      "POST",
+      endpoints.collection,
+      exastro.processEnvelopeResponse,
+      {
+        body: exastro.serviceAccountCreateBody(inputs.username, inputs.type ?? DEFAULT_TYPE, inputs.description),
+        hints: (failure) =>
+          failure.oauthError === exastro.USER_EXISTS
+            ? `a user named "${stored(inputs.username)}" already exists in organization ${inputs.organizationId} (usernames are unique per organization, case-insensitively). This resource does not adopt an existing user: choose another username, or delete that user in Exastro first`
+            : undefined,
+      },
+    );
     // The answer carries no id: the new user is found by its (lower-cased) username.
     let row: exastro.ServiceAccountRow | undefined;
     try {
-      row = await findByUsername(inputs, ctx);
+      row = await findByUsername(inputs, ctx, () => AFTER_CREATION);
     } catch (error) {
-      throw afterCreation(error, recordOf(inputs, "", undefined));
+      throw incompleteRegistration(error, recordOf(inputs, "", undefined));
     }
     if (!row) {
       throw incompleteRegistration(
@@ -235,9 +254,14 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
     }
     if (inputs.issueRefreshToken === false) return recordOf(inputs, row.id, metadataOf(row));
     try {
-      return recordOf(inputs, row.id, metadataOf(row), await issueRefreshToken(inputs, row.id, ctx));
+      return recordOf(
+        inputs,
+        row.id,
+        metadataOf(row),
+        await issueRefreshToken(inputs, row.id, ctx, () => AFTER_CREATION),
+      );
     } catch (error) {
-      throw afterCreation(error, recordOf(inputs, row.id, metadataOf(row)));
+      throw incompleteRegistration(error, recordOf(inputs, row.id, metadataOf(row)));
     }
   },
 
@@ -299,7 +323,7 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
         "PUT",
         endpoints.user(id),
         exastro.processEnvelopeResponse,
-        { description: inputs.description ?? "" },
+        { body: { description: inputs.description ?? "" } },
       );
       metadata.description = inputs.description ?? "";
     }

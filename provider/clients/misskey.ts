@@ -1,17 +1,18 @@
 /**
- * Misskey apps as API clients (PROTOCOLS.md §5, the legacy app flow): `app/create` registers
+ * Misskey apps as API clients (docs/PROTOCOLS.md, "Misskey", the legacy app flow): `app/create` registers
  * an app and hands out its secret once; `app/show` reads it (`NO_SUCH_APP` = gone). Misskey
  * has no API to update or delete an app, so every input change registers a new app, and
  * delete (or a replacement) leaves the old app registered, with a warning saying how to get
  * rid of it. Wire calls are in `provider/protocols/misskey.ts`.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
+import { AccessTokenError, ErrorCode, type HintRule } from "../errors";
 import * as misskey from "../protocols/misskey";
 import type { InputIssue } from "../protocols/system";
 import type { ClientContext, ClientRecord, ClientSystem } from "./system";
 import { clientSystemInputs } from "../core/description";
 import { misskeyAppDescription, misskeyAppInputShape, misskeyAppInputs } from "./misskey.description";
+import { keepSecrets } from "../wire/kit";
 
 export { misskeyAppInputShape };
 
@@ -70,23 +71,16 @@ export function undeletableNote(appId: string, origin: string): string {
 }
 
 /**
- * Rethrows a refusal of the `token` input (the creator's credential) with what to do; other
- * errors unchanged.
+ * What to do when the `token` input (the creator's credential) is refused; nothing when
+ * the input is not set.
  */
-function explainRefusedToken(error: unknown, inputs: MisskeyAppInputs, operation: string): unknown {
-  if (
-    inputs.token === undefined ||
-    !isAccessTokenError(error) ||
-    !(error.status === 401 || error.oauthError === "AUTHENTICATION_FAILED")
-  ) {
-    return error;
-  }
-  return new AccessTokenError(
-    error.code,
-    `${error.message}: the token input (the app creator's credential) was refused: it is unknown or was revoked. ` +
-      `Set a current native token or access token of the account that should own the app, or remove token (${operation} works without it)`,
-    { status: error.status, oauthError: error.oauthError, endpoint: error.endpoint, cause: error },
-  );
+function refusedTokenAdvice(inputs: MisskeyAppInputs, operation: string): HintRule | undefined {
+  if (inputs.token === undefined) return undefined;
+  return (failure) =>
+    failure.status === 401 || failure.oauthError === "AUTHENTICATION_FAILED"
+      ? "the token input (the app creator's credential) was refused: it is unknown or was revoked. " +
+        `Set a current native token or access token of the account that should own the app, or remove token (${operation} works without it)`
+      : undefined;
 }
 
 /** The Misskey app system. */
@@ -107,23 +101,19 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
         `${misskey.SYSTEM} app "${inputs.name}": unknown Misskey permission(s) ${unknown.join(", ")}: Misskey stores them with the app, but no endpoint checks them, so its tokens gain nothing from them (known kinds: read:account, write:notes, …, read:admin:*, write:admin:*)`,
       );
     }
-    let app: misskey.MisskeyApp & { secret: string };
-    try {
-      app = await misskey.createApp(
-        origin,
-        {
-          name: inputs.name,
-          description: inputs.description ?? "",
-          permissions: inputs.permissions ?? [],
-          ...(inputs.callbackUrl ? { callbackUrl: inputs.callbackUrl } : {}),
-        },
-        ctx.transport,
-        inputs.token,
-      );
-    } catch (error) {
-      throw explainRefusedToken(error, inputs, "app/create");
-    }
-    ctx.secrets.push(app.secret);
+    const app = await misskey.createApp(
+      origin,
+      {
+        name: inputs.name,
+        description: inputs.description ?? "",
+        permissions: inputs.permissions ?? [],
+        ...(inputs.callbackUrl ? { callbackUrl: inputs.callbackUrl } : {}),
+      },
+      ctx.transport,
+      inputs.token,
+      refusedTokenAdvice(inputs, "app/create"),
+    );
+    keepSecrets(ctx, app.secret);
     const requested = requestedPermissions(inputs);
     if (!sameSet(requested, app.permission)) {
       await ctx.diagnostics.warn(
@@ -135,12 +125,8 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
 
   async read(inputs, state, ctx) {
     const origin = originOf(inputs);
-    let answer: misskey.MisskeyApp | "gone";
-    try {
-      answer = await misskey.showApp(origin, String(state.clientId), ctx.transport, inputs.token);
-    } catch (error) {
-      throw explainRefusedToken(error, inputs, "app/show");
-    }
+    const advice = refusedTokenAdvice(inputs, "app/show");
+    const answer = await misskey.showApp(origin, String(state.clientId), ctx.transport, inputs.token, advice);
     if (answer === "gone") return "gone";
     if (answer.id !== state.clientId) {
       throw new AccessTokenError(
@@ -149,7 +135,7 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
         { endpoint: `${origin}/api/app/show` },
       );
     }
-    if (answer.secret !== undefined) ctx.secrets.push(answer.secret);
+    keepSecrets(ctx, answer.secret);
     return recordOf(answer, origin);
   },
 

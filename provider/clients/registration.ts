@@ -19,6 +19,7 @@ import {
   registrationClientInputs,
   registrationInputShape,
 } from "./registration.description";
+import { keepSecrets, send } from "../wire/kit";
 
 export { METADATA_FIELDS, registrationInputShape };
 
@@ -223,50 +224,50 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
         ["registration", endpoint, inputs.registrationEndpoint === undefined],
         ["token", discoveredTokenEndpoint, true],
       ] as const) {
-        const problem =
-          url === undefined
-            ? undefined
-            : credentialTargetProblem(url, {
-                allowInsecureHttp: inputs.allowInsecureHttp,
-                ...(discovered ? { discoveredFrom: inputs.issuer } : {}),
-                allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
-              });
-        if (problem) {
-          throw new AccessTokenError(
-            ErrorCode.DISCOVERY,
-            `${registration.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${printableUrl(url ?? "")} ${problem}`,
-          );
-        }
+        if (url === undefined) continue;
+        oauth2.checkDiscoveredEndpoint({
+          system: registration.SYSTEM,
+          issuer: inputs.issuer,
+          name,
+          url,
+          discovered,
+          allowInsecureHttp: inputs.allowInsecureHttp,
+          allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
+        });
       }
     }
     const rctx = { system: registration.SYSTEM, operation: "client registration", endpoint: endpoint as string };
-    const res = await ctx.transport(
-      registration.registrationRequest(endpoint as string, metadataOf(inputs), inputs.initialAccessToken),
-      rctx,
-    );
     const base = {
       registrationEndpointUsed: endpoint,
       ...(discoveredTokenEndpoint ? { discoveredTokenEndpoint } : {}),
     };
-    let client: registration.RegisteredClient;
-    try {
-      client = registration.processRegistrationResponse(res, rctx, inputs.initialAccessToken !== undefined);
-    } catch (error) {
-      const handles = registration.registrationHandles(res);
-      if (!handles) throw error;
-      ctx.secrets.push(...[handles.clientSecret, handles.registrationAccessToken].filter((s): s is string => !!s));
-      throw incompleteRegistration(error, {
-        clientId: handles.clientId,
-        ...(handles.clientSecret ? { clientSecret: handles.clientSecret } : {}),
-        outputs: {
-          ...base,
-          ...(handles.registrationClientUri ? { registrationClientUri: handles.registrationClientUri } : {}),
+    const { status, client } = await send(
+      ctx,
+      rctx,
+      registration.registrationRequest(endpoint as string, metadataOf(inputs), inputs.initialAccessToken),
+      (res, call) => ({
+        status: res.status,
+        client: registration.processRegistrationResponse(res, call, inputs.initialAccessToken !== undefined),
+      }),
+      {
+        secretsOf: ({ client }) => [client.clientSecret, client.registrationAccessToken],
+        onRefused: (res, error) => {
+          const handles = registration.registrationHandles(res);
+          if (!handles) return error;
+          keepSecrets(ctx, handles.clientSecret, handles.registrationAccessToken);
+          return incompleteRegistration(error, {
+            clientId: handles.clientId,
+            ...(handles.clientSecret ? { clientSecret: handles.clientSecret } : {}),
+            outputs: {
+              ...base,
+              ...(handles.registrationClientUri ? { registrationClientUri: handles.registrationClientUri } : {}),
+            },
+            secrets: handles.registrationAccessToken
+              ? { registrationAccessToken: handles.registrationAccessToken }
+              : {},
+          });
         },
-        secrets: handles.registrationAccessToken ? { registrationAccessToken: handles.registrationAccessToken } : {},
-      });
-    }
-    ctx.secrets.push(
-      ...[client.clientSecret, client.registrationAccessToken].filter((s): s is string => s !== undefined),
+      },
     );
     const record = recordOf(client, base);
     const problems = registeredProblems(inputs, client);
@@ -282,7 +283,7 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
         new AccessTokenError(
           ErrorCode.INVALID_RESPONSE,
           `${registration.SYSTEM} client registration at ${endpoint as string} registered client "${client.clientId}", but ${problems.join("; ")}`,
-          { status: res.status, endpoint },
+          { status, endpoint },
         ),
         record,
       );
@@ -293,19 +294,19 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
   async read(inputs, state, ctx) {
     if (!hasManagement(state)) return undefined;
     const { uri, bearer, rctx } = managementCall(state, inputs, "read");
-    const res = await ctx.transport(registration.readRequest(uri, bearer), rctx);
-    const answer = registration.processReadResponse(res, rctx);
+    const { status, answer } = await send(ctx, rctx, registration.readRequest(uri, bearer), (res, call) => ({
+      status: res.status,
+      answer: registration.processReadResponse(res, call),
+    }));
     if (answer === "gone") return "gone";
     if (answer.clientId !== state.clientId) {
       throw new AccessTokenError(
         ErrorCode.INVALID_RESPONSE,
         `${registration.SYSTEM} client read at ${uri} failed: the server describes client "${answer.clientId}", not "${String(state.clientId)}"`,
-        { status: res.status, endpoint: uri },
+        { status, endpoint: uri },
       );
     }
-    ctx.secrets.push(
-      ...[answer.clientSecret, answer.registrationAccessToken].filter((s): s is string => s !== undefined),
-    );
+    keepSecrets(ctx, answer.clientSecret, answer.registrationAccessToken);
     return recordOf(answer);
   },
 
@@ -313,28 +314,27 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
 
   async update(inputs, state, ctx) {
     const { uri, bearer, rctx } = managementCall(state, inputs, "update");
-    const res = await ctx.transport(
-      registration.updateRequest(uri, bearer, String(state.clientId), metadataOf(inputs)),
+    const { status, client } = await send(
+      ctx,
       rctx,
-    );
-    let client: registration.RegisteredClient;
-    try {
-      client = registration.processUpdateResponse(res, rctx);
-    } catch (error) {
-      // The server may have rotated the registration access token before the answer went
-      // wrong: keep the new one, or the client could never be managed (or deleted) again.
-      const handles = registration.registrationHandles(res);
-      if (!handles?.registrationAccessToken) throw error;
-      ctx.secrets.push(...[handles.clientSecret, handles.registrationAccessToken].filter((s): s is string => !!s));
-      throw incompleteRegistration(error, {
-        clientId: String(state.clientId),
-        ...(handles.clientSecret ? { clientSecret: handles.clientSecret } : {}),
-        outputs: handles.registrationClientUri ? { registrationClientUri: handles.registrationClientUri } : {},
-        secrets: { registrationAccessToken: handles.registrationAccessToken },
-      });
-    }
-    ctx.secrets.push(
-      ...[client.clientSecret, client.registrationAccessToken].filter((s): s is string => s !== undefined),
+      registration.updateRequest(uri, bearer, String(state.clientId), metadataOf(inputs)),
+      (res, call) => ({ status: res.status, client: registration.processUpdateResponse(res, call) }),
+      {
+        secretsOf: ({ client }) => [client.clientSecret, client.registrationAccessToken],
+        onRefused: (res, error) => {
+          // The server may have rotated the registration access token before the answer went
+          // wrong: keep the new one, or the client could never be managed (or deleted) again.
+          const handles = registration.registrationHandles(res);
+          if (!handles?.registrationAccessToken) return error;
+          keepSecrets(ctx, handles.clientSecret, handles.registrationAccessToken);
+          return incompleteRegistration(error, {
+            clientId: String(state.clientId),
+            ...(handles.clientSecret ? { clientSecret: handles.clientSecret } : {}),
+            outputs: handles.registrationClientUri ? { registrationClientUri: handles.registrationClientUri } : {},
+            secrets: { registrationAccessToken: handles.registrationAccessToken },
+          });
+        },
+      },
     );
     const record = recordOf(client);
     const problems = registeredProblems(inputs, client);
@@ -343,7 +343,7 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
         new AccessTokenError(
           ErrorCode.INVALID_RESPONSE,
           `${registration.SYSTEM} client update at ${uri} updated client "${client.clientId}", but ${problems.join("; ")}`,
-          { status: res.status, endpoint: uri },
+          { status, endpoint: uri },
         ),
         record,
       );
@@ -359,8 +359,10 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
       };
     }
     const { uri, bearer, rctx } = managementCall(state, inputs, "delete");
-    const res = await ctx.transport(registration.deleteRequest(uri, bearer), rctx);
-    const outcome = registration.processDeleteResponse(res, rctx);
+    const { status, outcome } = await send(ctx, rctx, registration.deleteRequest(uri, bearer), (res, call) => ({
+      status: res.status,
+      outcome: registration.processDeleteResponse(res, call),
+    }));
     if (outcome === "unsupported") {
       return {
         removed: false,
@@ -369,7 +371,7 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
     }
     if (outcome === "gone") {
       await ctx.diagnostics.info(
-        `${registration.SYSTEM} client "${String(state.clientId)}" was already gone at the server (HTTP ${res.status} from ${uri})`,
+        `${registration.SYSTEM} client "${String(state.clientId)}" was already gone at the server (HTTP ${status} from ${uri})`,
       );
     }
     return { removed: true };

@@ -12,7 +12,10 @@ export interface ClientContext {
   transport: Transport;
   diagnostics: Diagnostics;
   now(): Date;
-  /** Secrets met during the call; every error is redacted of them. */
+  /**
+   * Secrets met during the call; every error is redacted of them. Kept by the wire kit
+   * (`send`, `keepSecrets` in `provider/wire/kit.ts`), never pushed to directly.
+   */
   secrets: string[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * ABBYY Vantage API clients (PROTOCOLS.md §3 "API clients"): created by the admin API with a
+ * ABBYY Vantage API clients (docs/PROTOCOLS.md, "ABBYY Vantage"): created by the admin API with a
  * tenant administrator's bearer token, `POST {base}/api/adminapi2/v2/tenants/{tenantId}/clients/`,
  * which answers the client with its secret (shown this once). Vantage documents nothing
  * else (no read, list, update, delete or secret rotation), so the system is create-only:
@@ -8,8 +8,8 @@
  * it. Wire calls are in `provider/protocols/vantage.ts`.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode } from "../errors";
-import { redact } from "../http/redact";
+import { AccessTokenError, ErrorCode, hintRules } from "../errors";
+import type { HttpResponse } from "../http/transport";
 import type { InputIssue } from "../protocols/system";
 import * as vantage from "../protocols/vantage";
 import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
@@ -22,6 +22,7 @@ import {
   vantageClientInputShape,
   vantageClientInputs,
 } from "./vantage.description";
+import { keepSecrets, send } from "../wire/kit";
 
 export { VANTAGE_CLIENT_FIELDS, vantageClientInputShape };
 
@@ -131,33 +132,41 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
     const url = vantage.vantageAdminClientsUrl(inputs, tenantId, inputs.apiVersion);
     const rctx = { system: vantage.SYSTEM, operation: "API client creation (admin API)", endpoint: url };
     const requested = inputs.requestedClientId;
-    const sent = await ctx.transport(vantage.createClientRequest(url, inputs.accessToken, clientBodyOf(inputs)), rctx);
-    // A refusal may echo the token: redact before judging, since messages clip the detail
-    // (a clipped token would escape the redaction of whole secrets).
-    const ok = sent.status >= 200 && sent.status <= 299;
-    const res = ok ? sent : { ...sent, body: redact(sent.body, [inputs.accessToken, ...ctx.secrets]) };
-    let created: vantage.VantageCreatedClient;
-    try {
-      created = vantage.processCreateClientResponse(res, rctx, { tenantId, clientId: requested });
-    } catch (error) {
-      if (!ok) throw error;
-      // Vantage created a client but its answer is unusable: record what identifies it.
-      const handles = vantage.createdClientHandles(res) ?? (requested ? { clientId: requested } : undefined);
-      if (!handles) {
-        if (error instanceof Error) {
-          error.message += `: Vantage answered success, so a client was probably created in tenant ${tenantId} without Pulumi learning its id; ${DELETE_IN_VANTAGE}`;
-        }
-        throw error;
-      }
-      if (handles.clientSecret) ctx.secrets.push(handles.clientSecret);
-      throw incompleteRegistration(error, {
-        clientId: handles.clientId,
-        ...(handles.clientSecret ? { clientSecret: handles.clientSecret } : {}),
-        outputs: {},
-        secrets: {},
-      });
-    }
-    if (created.clientSecret !== undefined) ctx.secrets.push(created.clientSecret);
+    const facts = { tenantId, clientId: requested };
+    /** What identifies a client Vantage said it created (success), when its answer is unusable. */
+    const handlesOf = (res: HttpResponse) =>
+      res.status >= 200 && res.status <= 299
+        ? (vantage.createdClientHandles(res) ?? (requested ? { clientId: requested } : undefined))
+        : undefined;
+    // A refusal may echo the token: the kit removes the call's secrets before clipping.
+    const { status, created } = await send(
+      ctx,
+      rctx,
+      vantage.createClientRequest(url, inputs.accessToken, clientBodyOf(inputs)),
+      (res, call) => {
+        const lost = handlesOf(res) === undefined && res.status >= 200 && res.status <= 299;
+        const hint = lost
+          ? `Vantage answered success, so a client was probably created in tenant ${tenantId} without Pulumi learning its id; ${DELETE_IN_VANTAGE}`
+          : undefined;
+        const judged = { ...call, hints: hintRules(() => hint, call.hints) };
+        return { status: res.status, created: vantage.processCreateClientResponse(res, judged, facts) };
+      },
+      {
+        secretsOf: ({ created }) => [created.clientSecret],
+        onRefused: (res, error) => {
+          // Vantage created a client but its answer is unusable: record what identifies it.
+          const handles = handlesOf(res);
+          if (!handles) return error;
+          keepSecrets(ctx, handles.clientSecret);
+          return incompleteRegistration(error, {
+            clientId: handles.clientId,
+            ...(handles.clientSecret ? { clientSecret: handles.clientSecret } : {}),
+            outputs: {},
+            secrets: {},
+          });
+        },
+      },
+    );
     const record: ClientRecord = {
       clientId: created.clientId,
       ...(created.clientSecret !== undefined ? { clientSecret: created.clientSecret } : {}),
@@ -176,7 +185,7 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
         new AccessTokenError(
           ErrorCode.INVALID_RESPONSE,
           `${vantage.SYSTEM} API client creation at ${url} created client "${created.clientId}", but ${problems.join("; ")}`,
-          { status: res.status, endpoint: url },
+          { status, endpoint: url },
         ),
         record,
       );

@@ -67,10 +67,29 @@ const CREDENTIAL_QUERY = new Set([
  * and HTTPS unless the host is loopback or `allowInsecureHttp` is set.
  * @param value The URL.
  * @param allowInsecureHttp Whether `http:` is allowed on a non-loopback host.
- * @param offersOverride Whether the resource has an `allowInsecureHttp` input to name in the problem.
  * @returns The problem, phrased to follow the input's name, or undefined.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
  */
-export function endpointProblem(value: string, allowInsecureHttp = false, offersOverride = true): string | undefined {
+export function endpointProblem(value: string, allowInsecureHttp = false): string | undefined {
+  return urlRuleProblem(value, allowInsecureHttp ? "allowed" : "opt-in");
+}
+
+/**
+ * {@link endpointProblem} for a system with no `allowInsecureHttp` input: HTTPS, except on
+ * loopback, and the problem names no opt-out.
+ * @param value The URL.
+ * @returns The problem, phrased to follow the input's name, or undefined.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
+ */
+export function strictEndpointProblem(value: string): string | undefined {
+  return urlRuleProblem(value, "refused");
+}
+
+/**
+ * The endpoint rule: `http:` on a non-loopback host is `allowed`, refused with the
+ * `allowInsecureHttp` opt-in named (`opt-in`), or `refused` outright.
+ */
+function urlRuleProblem(value: string, insecureHttp: "allowed" | "opt-in" | "refused"): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -82,8 +101,9 @@ export function endpointProblem(value: string, allowInsecureHttp = false, offers
   const carried = [...url.searchParams.keys()].filter((k) => CREDENTIAL_QUERY.has(k.toLowerCase()));
   if (carried.length) return `must not carry credentials in its query (${[...new Set(carried)].join(", ")})`;
   if (url.hash) return "must not have a fragment";
-  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    return `must use https for a non-loopback host${offersOverride ? " (set allowInsecureHttp to override)" : ""}`;
+  if (url.protocol === "http:" && insecureHttp !== "allowed" && !isLoopbackHost(url.hostname)) {
+    const optIn = insecureHttp === "opt-in" ? " (set allowInsecureHttp to override)" : "";
+    return `must use https for a non-loopback host${optIn}`;
   }
   return undefined;
 }
@@ -107,6 +127,7 @@ export interface CredentialTarget {
  * @param value The URL.
  * @param target What it is checked against.
  * @returns Why it must not receive a credential, or undefined when it may.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
  */
 export function credentialTargetProblem(value: string, target: CredentialTarget = {}): string | undefined {
   const problem = endpointProblem(value, target.allowInsecureHttp === true);
@@ -128,6 +149,7 @@ export function credentialTargetProblem(value: string, target: CredentialTarget 
  * user info, query or fragment (where a refused URL may carry a credential).
  * @param value The URL.
  * @returns The printable form.
+ * @see https://www.rfc-editor.org/rfc/rfc3986#section-3
  */
 export function printableUrl(value: string): string {
   try {

@@ -66,6 +66,7 @@ const SECRET_FORM_FIELDS = [
  * for Basic, the decoded pair and its secret half) and the credential fields of a form body.
  * @param req The request about to be sent.
  * @returns The credentials, to be redacted from anything the call prints.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export function wireCredentials(req: HttpRequest): string[] {
   const out: string[] = [];
@@ -101,12 +102,24 @@ export function wireCredentials(req: HttpRequest): string[] {
  * @param transport The transport to wrap.
  * @param secrets The call's secrets; grows as requests go out.
  * @returns The wrapping transport.
+ * @see {@link keepSecrets}
  */
 export function collectingSecrets(transport: Transport, secrets: string[]): Transport {
   return (req, ctx, overrides) => {
-    for (const credential of wireCredentials(req)) if (!secrets.includes(credential)) secrets.push(credential);
+    keepSecrets({ secrets }, ...wireCredentials(req));
     return transport(req, ctx, overrides);
   };
+}
+
+/**
+ * Adds secrets to a call's list (empty and repeated values are skipped): the one place a
+ * secret joins the list every message of the call is redacted of.
+ * @param call The call's secret list.
+ * @param values The secrets.
+ * @see {@link redact}
+ */
+export function keepSecrets(call: { secrets: string[] }, ...values: readonly (string | undefined)[]): void {
+  for (const value of values) if (value && !call.secrets.includes(value)) call.secrets.push(value);
 }
 
 /** JSON string escaping, as `JSON.stringify` writes it and with every non-ASCII character as `\uXXXX`. */
@@ -142,7 +155,12 @@ function base64Cores(bytes: Buffer): string[] {
   return out;
 }
 
-/** Every form of `secret` that {@link redact} removes, longest first. */
+/**
+ * Every form of `secret` that {@link redact} removes, longest first.
+ * @param secret - the secret
+ * @returns its forms: as given, URL-, form- and JSON-encoded, and their Base64 cores
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-4
+ */
 export function secretForms(secret: string): string[] {
   const wire = [secret, uriEncode(secret), formEncode(secret)];
   // What cleaning (below) makes of a secret with control characters, as it may already
@@ -188,8 +206,24 @@ function replaceClipped(text: string, form: string): string {
 /**
  * Replaces every form of each secret in `text` with `[secret]` (see the module comment),
  * and removes ANSI escape sequences and control characters other than newline and tab.
+ * @param text The text.
+ * @param secrets The secrets.
+ * @returns The text, fit to print.
+ * @see {@link secretForms}
  */
 export function redact(text: string, secrets: Iterable<string | undefined>): string {
+  return stripControls(removeSecrets(text, secrets), true);
+}
+
+/**
+ * Replaces every form of each secret in `text` with `[secret]`, and nothing else (server
+ * text is cleaned after, see `clip` in the wire kit).
+ * @param text The text.
+ * @param secrets The secrets.
+ * @returns The text without the secrets.
+ * @see {@link secretForms}
+ */
+export function removeSecrets(text: string, secrets: Iterable<string | undefined>): string {
   // Redacted spans are marked with NUL while secrets are removed (so a shorter secret
   // cannot match inside the replacement), then written as [secret].
   let out = text.replace(/\0/g, "");
@@ -204,7 +238,7 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
       else out = replaceClipped(out.split(form).join(MARK), form);
     }
   }
-  return stripControls(out.replace(/\0/g, REDACTED), true);
+  return out.replace(/\0/g, REDACTED);
 }
 
 /** Returns `error` with its message redacted (same object, so class and code survive). */
@@ -241,6 +275,7 @@ function stripControls(text: string, keepLayout: boolean): string {
  * @param text What the server sent (an error description, a challenge, a message).
  * @param max The longest text kept, in characters.
  * @returns The cleaned text.
+ * @see {@link redact}
  */
 export function cleanServerText(text: string, max = 300): string {
   const clean = stripControls(text, false);

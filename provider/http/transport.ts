@@ -11,7 +11,7 @@
  * no connection, a timeout, a broken or oversized body, or a redirect.
  */
 import type { Dispatcher } from "undici";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, remoteError } from "../errors";
 import { dispatcherFor } from "./dispatcher";
 import { endpointProblem, isLoopbackHost, printableUrl } from "./policy";
 import { backoffOf, gate, noteBusy, noteHealthy } from "./backoff";
@@ -30,7 +30,13 @@ import {
 } from "./retry";
 
 export { MAX_ATTEMPTS, type RetryPolicy } from "./retry";
-export { credentialTargetProblem, endpointProblem, isLoopbackHost, printableUrl } from "./policy";
+export {
+  credentialTargetProblem,
+  endpointProblem,
+  isLoopbackHost,
+  printableUrl,
+  strictEndpointProblem,
+} from "./policy";
 export type { RateLimit } from "./rate-limit";
 
 /** A request as the protocol layer builds it. */
@@ -201,8 +207,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     try {
       url = new URL(req.url);
     } catch (cause) {
-      throw new AccessTokenError(ErrorCode.INVALID_INPUT, `${describeRemote(ctx)} failed: not an absolute URL`, {
-        endpoint: ctx.endpoint,
+      throw remoteError(ctx, ErrorCode.INVALID_INPUT, `not an absolute URL`, {
         cause,
       });
     }
@@ -218,9 +223,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     }
     const limitProblem = policy.rateLimit && rateLimitProblem(policy.rateLimit);
     if (limitProblem) {
-      throw new AccessTokenError(ErrorCode.INVALID_INPUT, `${describeRemote(ctx)} failed: rateLimit: ${limitProblem}`, {
-        endpoint: ctx.endpoint,
-      });
+      throw remoteError(ctx, ErrorCode.INVALID_INPUT, `rateLimit: ${limitProblem}`);
     }
     let dispatcher: Dispatcher;
     try {
@@ -231,8 +234,12 @@ export function createTransport(options: TransportOptions = {}): Transport {
           isLoopbackHost(url.hostname),
         );
     } catch (error) {
-      if (error instanceof AccessTokenError) error.message = `${describeRemote(ctx)} failed: ${error.message}`;
-      throw error;
+      if (!(error instanceof AccessTokenError)) throw error;
+      // The CA bundle's own error, told as this call's.
+      throw new AccessTokenError(error.code, `${describeRemote(ctx)} failed: ${error.message}`, {
+        endpoint: error.endpoint,
+        cause: error.cause,
+      });
     }
     const max = policy.retry.maxAttempts;
     const budget = policy.budget;
@@ -332,11 +339,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
           await new Promise((resolve) => setImmediate(resolve));
           if (result.body === undefined) {
             // Replacement characters would be stored as if the server had sent them.
-            throw new AccessTokenError(
-              ErrorCode.INVALID_RESPONSE,
-              `${describeRemote(ctx)} failed: HTTP ${result.status}, body is not valid UTF-8`,
-              { status: result.status, endpoint: ctx.endpoint },
-            );
+            throw remoteError(ctx, ErrorCode.INVALID_RESPONSE, `HTTP ${result.status}, body is not valid UTF-8`, {
+              status: result.status,
+            });
           }
           return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
         }
@@ -349,10 +354,11 @@ export function createTransport(options: TransportOptions = {}): Transport {
             errorCode: "RESPONSE_TOO_LARGE",
             requestStarted: true,
           });
-          throw new AccessTokenError(
+          throw remoteError(
+            ctx,
             ErrorCode.INVALID_RESPONSE,
-            `${describeRemote(ctx)} failed: HTTP ${result.status}, response larger than ${policy.maxResponseBytes} bytes${attemptsNote(attempt)}`,
-            { endpoint: ctx.endpoint, status: result.status },
+            `HTTP ${result.status}, response larger than ${policy.maxResponseBytes} bytes${attemptsNote(attempt)}`,
+            { status: result.status },
           );
         }
         const unsent = requestNotSent(result.error, result.started);
@@ -410,17 +416,15 @@ function sharedGiveUp(
   onAttempt?.({ attempt: attempts, maxAttempts: max, ctx, outcome: "error", requestStarted: false, why });
   const last = backoffOf(origin)?.last;
   if (last) return { status: last.status, headers: { ...last.headers }, body: last.body, attempts };
-  throw new AccessTokenError(
+  throw remoteError(
+    ctx,
     ErrorCode.TRANSPORT,
-    `${describeRemote(ctx)} failed: ${url.host} is failing (connections refused or reset) and backed off; ${why}${attemptsNote(attempts)}`,
-    { endpoint: ctx.endpoint },
+    `${url.host} is failing (connections refused or reset) and backed off; ${why}${attemptsNote(attempts)}`,
   );
 }
 
 function budgetError(ctx: RemoteContext, why: string, attempts: number): AccessTokenError {
-  return new AccessTokenError(ErrorCode.TRANSPORT, `${describeRemote(ctx)} failed: ${why}${attemptsNote(attempts)}`, {
-    endpoint: ctx.endpoint,
-  });
+  return remoteError(ctx, ErrorCode.TRANSPORT, `${why}${attemptsNote(attempts)}`);
 }
 
 // -----------------------------------------------------------------------------------------
@@ -573,10 +577,11 @@ function redirectError(
       target = "an invalid Location";
     }
   }
-  return new AccessTokenError(
+  return remoteError(
+    ctx,
     ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status} redirect to ${target}; redirects are not followed (credentials must not be replayed elsewhere): set the endpoint to the final URL${attemptsNote(attempts)}`,
-    { endpoint: ctx.endpoint, status: res.status },
+    `HTTP ${res.status} redirect to ${target}; redirects are not followed (credentials must not be replayed elsewhere): set the endpoint to the final URL${attemptsNote(attempts)}`,
+    { status: res.status },
   );
 }
 
@@ -638,9 +643,10 @@ function transportError(
   const status = result.status !== undefined ? `HTTP ${result.status}, ` : "";
   const mayHaveArrived = unsent ? "" : "; not retried, as the server may have processed the request";
   const budget = overBudget ? `; not retried: ${overBudget}` : "";
-  return new AccessTokenError(
+  return remoteError(
+    ctx,
     ErrorCode.TRANSPORT,
-    `${describeRemote(ctx)} failed: ${status}${describeFailure(result.error, url, policy)}${mayHaveArrived}${budget}${attemptsNote(attempts)}`,
-    { endpoint: ctx.endpoint, ...(result.status !== undefined ? { status: result.status } : {}), cause: result.error },
+    `${status}${describeFailure(result.error, url, policy)}${mayHaveArrived}${budget}${attemptsNote(attempts)}`,
+    { ...(result.status !== undefined ? { status: result.status } : {}), cause: result.error },
   );
 }

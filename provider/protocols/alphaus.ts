@@ -1,7 +1,7 @@
 /**
  * Alphaus (Ripple / Octo, Wave / Wave PRO): product-specific token endpoints that take a
  * `multipart/form-data` POST with the client_credentials or password grant and answer a
- * JWT access token (PROTOCOLS.md §2, seeds 000/001).
+ * JWT access token (docs/PROTOCOLS.md, "Alphaus").
  *
  * What the system offers, and so what this module does:
  * - issue: the grant, sent as documented (`multipart/form-data`, `scope=openid`), with the
@@ -22,20 +22,30 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
-import { type HttpPolicy, type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { AccessTokenError, ErrorCode, type RemoteContext, hintRules, remoteError } from "../errors";
+import { RateLimiter } from "../http/rate-limit";
+import { type HttpPolicy, type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
 import { epochMsOfClaim } from "../time";
+import { oauthErrorOf, rpcCodeName, rpcStatusOf, type RpcStatus } from "../wire/dialects";
+import {
+  type Wire,
+  clip,
+  keepSecrets,
+  jwtClaims,
+  parseJson,
+  parseJsonObject,
+  send,
+  successStrings,
+  validate,
+} from "../wire/kit";
 import * as oauth2 from "./oauth2";
-import type { InputIssue, Issued, SystemContext, TokenSystem } from "./system";
+import type { InputIssue, Issued, TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
 import { onlyWithGrants } from "../core/rules";
 import { alphausInputShape, alphausTokenInputs } from "./alphaus.description";
-import { cleanServerText } from "../http/redact";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
-export function urlProblem(url: string): string | undefined {
-  return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
-}
+export const urlProblem = strictEndpointProblem;
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Alphaus";
@@ -194,6 +204,11 @@ function productFromUrl(url: string | undefined): AlphausProduct | undefined {
  *
  * Returns a problem (naming inputs, as `inputNames` calls them, and variables, never
  * values) instead of throwing.
+ * @param inputs - the token's (or the API client owner's) inputs
+ * @param env - the environment of the pulumi process
+ * @param inputNames - how the credential inputs are called in messages
+ * @returns the endpoint, grant and credentials, or the problem
+ * @see https://docs.alphaus.cloud/projp/wave-pro-for-aws/wave-pro-for-aws/api.md
  */
 export function resolveAlphaus(
   inputs: AlphausInputs,
@@ -270,51 +285,30 @@ export function resolveAlphaus(
 // Rate limit
 
 /**
- * At most `limit` request starts in any rolling `windowMs`, in arrival order. A rolling
- * window bounds every one-second interval, so also every calendar second the server counts
- * in (a token bucket with the same rate would allow its burst plus its rate, up to twice
- * the limit, within one second).
+ * At most `limit` request starts in any rolling `windowMs`, in arrival order: the rolling
+ * window mode of the provider's one {@link RateLimiter}. A rolling window bounds every
+ * one-second interval, so also every calendar second the server counts in.
  */
-export class RequestRateLimiter {
-  private readonly starts: number[] = [];
-  private tail: Promise<void> = Promise.resolve();
-
+export class RequestRateLimiter extends RateLimiter {
   /**
    * @param limit - request starts allowed in any rolling window
    * @param windowMs - the window's length
    * @param clock - the time in milliseconds (tests pass their own)
    * @param wait - waits that many milliseconds (tests pass one that moves their clock)
    */
-  constructor(
-    readonly limit: number,
-    readonly windowMs = 1000,
-    private readonly clock: () => number = Date.now,
-    private readonly wait: (ms: number) => Promise<void> = sleep,
-  ) {}
-
-  /** Resolves when one more request may start. */
-  acquire(): Promise<void> {
-    const turn = this.tail.then(() => this.waitForSlot());
-    this.tail = turn;
-    return turn;
-  }
-
-  private async waitForSlot(): Promise<void> {
-    for (;;) {
-      const now = this.clock();
-      while (this.starts.length > 0 && (this.starts[0] as number) <= now - this.windowMs) this.starts.shift();
-      if (this.starts.length < this.limit) {
-        this.starts.push(now);
-        return;
-      }
-      await this.wait((this.starts[0] as number) + this.windowMs - now + 1);
-    }
+  constructor(limit: number, windowMs = 1000, clock?: () => number, wait?: (ms: number) => Promise<void>) {
+    super({ mode: "rolling", limit, windowMs }, clock, wait);
   }
 }
 
 const limiters = new Map<string, RequestRateLimiter>();
 
-/** The limiter of one client id, shared by every Alphaus token of this provider process. */
+/**
+ * The limiter of one client id, shared by every Alphaus token of this provider process.
+ * @param clientId - the client id (the documented limit is per user)
+ * @returns the limiter (rolling window, see {@link ALPHAUS_REQUESTS_PER_SECOND})
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function limiterFor(clientId: string): RequestRateLimiter {
   let limiter = limiters.get(clientId);
   if (!limiter) {
@@ -324,14 +318,14 @@ export function limiterFor(clientId: string): RequestRateLimiter {
   return limiter;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
 // ---------------------------------------------------------------------------------------
 // Token request (multipart/form-data, as documented) and its judging
 
-/** A fresh multipart boundary: random, so no field value can contain it by accident. */
+/**
+ * A fresh multipart boundary: random, so no field value can contain it by accident.
+ * @returns the boundary
+ * @see https://www.rfc-editor.org/rfc/rfc7578#section-4.1
+ */
 export function randomBoundary(): string {
   return `----pulumi-access-tokens-${randomBytes(18).toString("hex")}`;
 }
@@ -339,6 +333,12 @@ export function randomBoundary(): string {
 /**
  * Builds the token request: `POST` with a `multipart/form-data` body (RFC 7578) of text
  * fields, as the Alphaus docs specify.
+ * @param endpoint - the product's token endpoint
+ * @param fields - the form fields (undefined ones are left out)
+ * @param boundary - the multipart boundary
+ * @returns the request
+ * @see https://docs.alphaus.cloud/projp/wave-pro-for-aws/wave-pro-for-aws/api.md
+ * @see https://www.rfc-editor.org/rfc/rfc7578
  */
 export function alphausTokenRequest(
   endpoint: string,
@@ -358,63 +358,59 @@ export function alphausTokenRequest(
   };
 }
 
-/** league/oauth2-server's error body (inferred): RFC 6749 §5.2 plus `hint` and `message`. */
-const LeagueErrorBody = z.looseObject({ error: z.string(), hint: z.string().optional() });
+/** Why a client is refused at a product's endpoint, most often. */
+const INVALID_CLIENT_HINT =
+  "check the client id and secret, and that the client belongs to this product (Ripple and Wave clients are not interchangeable)";
 
 /**
  * Judges a token response: 429 (plain text, undocumented body) as rate limiting; error
- * bodies in league/oauth2-server's shape, with its `hint`; then the RFC 6749 §5.1 fields.
+ * bodies in league/oauth2-server's shape (RFC 6749 §5.2 plus `hint` and `message`,
+ * inferred), with its `hint`; then the RFC 6749 §5.1 fields.
+ * @param res - the token endpoint's answer
+ * @param ctx - the call
+ * @returns the validated token set
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://oauth2.thephpleague.com/
  */
 export function processAlphausTokenResponse(res: HttpResponse, ctx: RemoteContext): oauth2.TokenSet {
   if (res.status === 429) {
     const attempts = res.attempts && res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
-    throw new AccessTokenError(
-      ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP 429${attempts}, rate limited (Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints)`,
-      { status: 429, endpoint: ctx.endpoint },
-    );
+    throw remoteError(ctx, ErrorCode.HTTP_STATUS, `HTTP 429${attempts}, rate limited (${RATE_LIMIT_NOTE})`, {
+      status: 429,
+    });
   }
-  try {
-    return oauth2.processTokenResponse(res, ctx);
-  } catch (error) {
-    if (isAccessTokenError(error) && error.code === ErrorCode.OAUTH_ERROR_RESPONSE) {
-      const hint = LeagueErrorBody.safeParse(parseJson(res.body)).data?.hint;
-      if (hint) error.message = `${error.message}; hint: ${cleanServerText(hint, 200)}`;
-      if (error.oauthError === "invalid_client") {
-        error.message = `${error.message}; check the client id and secret, and that the client belongs to this product (Ripple and Wave clients are not interchangeable)`;
-      }
-    }
-    throw error;
-  }
+  const hint = oauthErrorOf(res.body)?.hint;
+  const leagueHints = (f: { code: ErrorCode; oauthError?: string }) =>
+    f.code !== ErrorCode.OAUTH_ERROR_RESPONSE
+      ? undefined
+      : [
+          hint ? { text: `hint: ${clip(hint, 200, ctx.secrets)}`, separator: "; " } : undefined,
+          f.oauthError === "invalid_client" ? { text: INVALID_CLIENT_HINT, separator: "; " } : undefined,
+        ];
+  return oauth2.processTokenResponse(res, { ...ctx, hints: hintRules(leagueHints, ctx.hints) });
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
+/**
+ * The `exp` of a JWT in milliseconds, read without verification.
+ * @param token - the token
+ * @returns the expiry, or undefined if not a JWT with one
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
+ */
 export function jwtExpiryMs(token: string): number | undefined {
-  const payload = token.split(".")[1];
-  if (!payload || token.split(".").length !== 3) return undefined;
-  const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
-  const exp = (claims as { exp?: unknown } | undefined)?.exp;
   // lcobucci/jwt (under league) writes seconds with a microsecond fraction.
-  return epochMsOfClaim(exp);
+  return epochMsOfClaim(jwtClaims(token)?.exp);
 }
 
 /**
  * Runs the grant `r` resolved at its token endpoint (within the per-client rate limit) and
  * judges the answer; every token received goes into `ctx.secrets`.
+ * @param r - the resolved endpoint, grant and credentials
+ * @param ctx - the transport and the call's secrets
+ * @returns the validated token set
+ * @see https://docs.alphaus.cloud/projp/wave-pro-for-aws/wave-pro-for-aws/api.md
  */
-export async function requestToken(
-  r: AlphausResolution,
-  ctx: Pick<SystemContext, "transport" | "secrets">,
-): Promise<oauth2.TokenSet> {
-  const rctx = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
+export async function requestToken(r: AlphausResolution, ctx: Wire): Promise<oauth2.TokenSet> {
+  const call = { system: SYSTEM, operation: `token request (${r.grantType})`, endpoint: r.endpoint };
   const fields = {
     grant_type: r.grantType,
     client_id: r.clientId,
@@ -423,10 +419,10 @@ export async function requestToken(
     ...(r.grantType === "password" ? { username: r.username, password: r.password } : {}),
   };
   await limiterFor(r.clientId).acquire();
-  const res = await ctx.transport(alphausTokenRequest(r.endpoint, fields), rctx, ALPHAUS_HTTP_POLICY);
-  const tokens = processAlphausTokenResponse(res, rctx);
-  ctx.secrets.push(tokens.accessToken, ...[tokens.refreshToken, tokens.idToken].filter((t): t is string => !!t));
-  return tokens;
+  return send(ctx, call, alphausTokenRequest(r.endpoint, fields), processAlphausTokenResponse, {
+    policy: ALPHAUS_HTTP_POLICY,
+    secretsOf: (tokens) => [tokens.accessToken, tokens.refreshToken, tokens.idToken],
+  });
 }
 
 function expiryNote(token: string): string {
@@ -462,7 +458,7 @@ export const alphausSystem: TokenSystem<AlphausInputs> = {
       throw new AccessTokenError(ErrorCode.INVALID_INPUT, `${SYSTEM} token: ${resolved.problem}`);
     }
     // Secrets read from the environment are unknown to the core: redact them too.
-    ctx.secrets.push(resolved.clientSecret, ...(resolved.password ? [resolved.password] : []));
+    keepSecrets(ctx, resolved.clientSecret, resolved.password);
     const issuedAt = ctx.now().getTime();
     const tokens = await requestToken(resolved, ctx);
     const exp = jwtExpiryMs(tokens.accessToken);
@@ -506,42 +502,23 @@ export const ALPHAUS_BLUE_API: Record<AlphausEnvironment, string> = {
   beta: "https://apinext.alphaus.cloud/m/blue",
 };
 
-/** gRPC status code names, by number (google.rpc.Code). */
-const GRPC_CODES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-];
+/** A google.rpc.Status, the Blue API's error body. */
+export type { RpcStatus } from "../wire/dialects";
 
-/** A google.rpc.Status, the Blue API's error body. Loose: grpc-gateway v1 also sent `error`. */
-const RpcStatus = z.looseObject({
-  code: z.number().int(),
-  message: z.string().optional(),
-  details: z.array(z.unknown()).optional(),
-});
-/** A google.rpc.Status. */
-export type RpcStatus = z.infer<typeof RpcStatus>;
-
-/** `gRPC INTERNAL (13): "message"`: how a status is named in messages. */
-export function describeRpcStatus(status: RpcStatus): string {
-  const name = GRPC_CODES[status.code] ?? "code";
-  const message = status.message ? `: "${cleanServerText(status.message)}"` : "";
-  return `gRPC ${name} (${status.code})${message}`;
+/**
+ * How a status is named in messages: `gRPC INTERNAL (13): "message"`.
+ * @param status - the status
+ * @param secrets - the call's secrets, kept out of the quoted message
+ * @returns the description
+ * @see https://github.com/googleapis/googleapis/blob/master/google/rpc/code.proto
+ */
+export function describeRpcStatus(status: RpcStatus, secrets: readonly string[] = []): string {
+  const message = status.message ? `: "${clip(status.message, 300, secrets)}"` : "";
+  return `gRPC ${rpcCodeName(status) ?? "code"} (${status.code})${message}`;
 }
+
+/** The documented limit, as messages about a 429 name it. */
+const RATE_LIMIT_NOTE = `Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints`;
 
 const nonEmptyString = z.string({ error: "must be a string" }).min(1, "must not be empty");
 
@@ -560,7 +537,13 @@ export type BlueApiClient = z.infer<typeof BlueApiClientBody>;
 /** The answer to a create: the only one that carries the secret. */
 const CreatedBlueApiClientBody = BlueApiClientBody.extend({ clientSecret: nonEmptyString });
 
-/** `<base>/iam/v1/apiclients`, or the URL of one client. */
+/**
+ * `<base>/iam/v1/apiclients`, or the URL of one client.
+ * @param base - the Blue API base
+ * @param clientId - one client's id
+ * @returns the URL
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueClientsUrl(base: string, clientId?: string): string {
   const root = `${base.replace(/\/+$/, "")}/iam/v1/apiclients`;
   return clientId === undefined ? root : `${root}/${encodeURIComponent(clientId)}`;
@@ -574,28 +557,32 @@ function blueHeaders(bearer: string): Record<string, string> {
  * Throws for a Blue answer other than `expected`: the message names the endpoint, the HTTP
  * status and the google.rpc.Status (gRPC code name, number and message); a final 429 says
  * how many attempts were made and what the documented limit is.
+ * @param res - the answer
+ * @param ctx - the call
+ * @param expected - the statuses of success
+ * @throws {AccessTokenError} {@link ErrorCode.HTTP_STATUS} with the gRPC code name as `oauthError` and the status as cause
+ * @see https://github.com/googleapis/googleapis/blob/master/google/rpc/status.proto
  */
 export function checkBlueStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
   if (expected.includes(res.status)) return;
-  const status = RpcStatus.safeParse(parseJson(res.body)).data;
-  const what = status ? describeRpcStatus(status) : "no google.rpc.Status body";
+  const status = rpcStatusOf(parseJson(res.body));
+  const what = status ? describeRpcStatus(status, ctx.secrets) : "no google.rpc.Status body";
   const attempts = res.attempts && res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
-  const limited =
-    res.status === 429
-      ? `; rate limited${attempts} (Alphaus allows ${ALPHAUS_DOCUMENTED_RATE_LIMIT} requests per second per user, across all its endpoints)`
-      : "";
-  throw new AccessTokenError(
-    ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${what}${limited}`,
-    {
-      status: res.status,
-      endpoint: ctx.endpoint,
-      ...(status ? { oauthError: GRPC_CODES[status.code] ?? String(status.code) } : {}),
-    },
-  );
+  const limited = res.status === 429 ? `; rate limited${attempts} (${RATE_LIMIT_NOTE})` : "";
+  throw remoteError(ctx, ErrorCode.HTTP_STATUS, `HTTP ${res.status}, ${what}${limited}`, {
+    status: res.status,
+    ...(status ? { oauthError: rpcCodeName(status) ?? String(status.code), cause: status } : {}),
+  });
 }
 
-/** Builds a create request: `POST /iam/v1/apiclients` with JSON `{"name": ...}` and the owner's bearer. */
+/**
+ * Builds a create request: `POST /iam/v1/apiclients` with JSON `{"name": ...}` and the owner's bearer.
+ * @param base - the Blue API base
+ * @param bearer - the owner's access token
+ * @param name - the client's name
+ * @returns the request
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueCreateClientRequest(base: string, bearer: string, name: string): HttpRequest {
   return {
     method: "POST",
@@ -608,26 +595,39 @@ export function blueCreateClientRequest(base: string, bearer: string, name: stri
 /**
  * Judges a create response: 200 with the new client and its secret (sent only here), or a
  * google.rpc.Status error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the client with its secret
+ * @see https://alphauslabs.github.io/blueapidocs/
  */
 export function processBlueCreateClientResponse(
   res: HttpResponse,
   ctx: RemoteContext,
 ): BlueApiClient & { clientSecret: string } {
   checkBlueStatus(res, ctx);
-  return oauth2.validate(CreatedBlueApiClientBody, oauth2.parseJsonObject(res, ctx), res, ctx);
+  return validate(CreatedBlueApiClientBody, parseJsonObject(res, ctx), res, ctx);
 }
 
 /**
  * The id and secret of a client a create answer names, read leniently from a 2xx answer
  * that {@link processBlueCreateClientResponse} rejected: enough to record the client and
  * delete it later. Undefined when the answer names none.
+ * @param res - the refused answer
+ * @returns the client's id and secret, or undefined
+ * @see https://alphauslabs.github.io/blueapidocs/
  */
 export function blueCreatedHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  const { clientId, clientSecret } = oauth2.successStrings(res) ?? {};
+  const { clientId, clientSecret } = successStrings(res) ?? {};
   return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
 
-/** Builds a list request: `GET /iam/v1/apiclients` (a server stream of the caller's clients). */
+/**
+ * Builds a list request: `GET /iam/v1/apiclients` (a server stream of the caller's clients).
+ * @param base - the Blue API base
+ * @param bearer - the owner's access token
+ * @returns the request
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueListClientsRequest(base: string, bearer: string): HttpRequest {
   return { method: "GET", url: blueClientsUrl(base), headers: blueHeaders(bearer) };
 }
@@ -649,6 +649,10 @@ export interface BlueClientList {
  * google.rpc.Status}` line, the HTTP status being 200 by then. An empty body is an empty
  * list. Throws for an error status or a malformed line; an in-band error is returned as
  * `failure`, so the caller decides what an incomplete list still proves.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the clients received, and the failure that ended the stream early
+ * @see https://github.com/grpc-ecosystem/grpc-gateway
  */
 export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteContext): BlueClientList {
   checkBlueStatus(res, ctx);
@@ -657,23 +661,25 @@ export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteCon
   for (const [i, line] of lines.entries()) {
     if (line === "") continue;
     const malformed = (why: string) =>
-      new AccessTokenError(
+      remoteError(
+        ctx,
         ErrorCode.INVALID_RESPONSE,
-        `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: line ${i + 1} of the stream ${why}`,
-        { status: res.status, endpoint: ctx.endpoint },
+        `HTTP ${res.status}, unexpected response: line ${i + 1} of the stream ${why}`,
+        { status: res.status },
       );
     const chunk = parseJson(line) as Record<string, unknown> | undefined;
     if (typeof chunk !== "object" || chunk === null || Array.isArray(chunk)) throw malformed("is not a JSON object");
     if (chunk.error !== undefined) {
-      const status = RpcStatus.safeParse(chunk.error).data;
+      const status = rpcStatusOf(chunk.error);
       if (!status) throw malformed('has an "error" that is not a google.rpc.Status');
+      const what = `the list stream broke off after ${clients.length} client(s) with an in-band error (under HTTP ${res.status}): ${describeRpcStatus(status, ctx.secrets)}`;
       return {
         clients,
-        failure: new AccessTokenError(
-          ErrorCode.HTTP_STATUS,
-          `${describeRemote(ctx)} failed: the list stream broke off after ${clients.length} client(s) with an in-band error (under HTTP ${res.status}): ${describeRpcStatus(status)}`,
-          { status: res.status, endpoint: ctx.endpoint, oauthError: GRPC_CODES[status.code] ?? String(status.code) },
-        ),
+        failure: remoteError(ctx, ErrorCode.HTTP_STATUS, what, {
+          status: res.status,
+          oauthError: rpcCodeName(status) ?? String(status.code),
+          cause: status,
+        }),
       };
     }
     const client = BlueApiClientBody.safeParse(chunk.result);
@@ -686,12 +692,25 @@ export function processBlueListClientsResponse(res: HttpResponse, ctx: RemoteCon
   return { clients };
 }
 
-/** Builds a delete request: `DELETE /iam/v1/apiclients/{clientId}`. */
+/**
+ * Builds a delete request: `DELETE /iam/v1/apiclients/{clientId}`.
+ * @param base - the Blue API base
+ * @param bearer - the owner's access token
+ * @param clientId - the client to delete
+ * @returns the request
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function blueDeleteClientRequest(base: string, bearer: string, clientId: string): HttpRequest {
   return { method: "DELETE", url: blueClientsUrl(base, clientId), headers: blueHeaders(bearer) };
 }
 
-/** Judges a delete response: 200 `{}` → deleted; 404 → already gone; anything else throws. */
+/**
+ * Judges a delete response: 200 `{}` → deleted; 404 → already gone; anything else throws.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns whether the client was deleted now or was already gone
+ * @see https://alphauslabs.github.io/blueapidocs/
+ */
 export function processBlueDeleteClientResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
   if (res.status === 404) return "gone";
   checkBlueStatus(res, ctx, [200, 204]);

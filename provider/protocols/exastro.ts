@@ -1,5 +1,5 @@
 /**
- * Exastro IT Automation / Platform (PROTOCOLS.md §4). Each organization is a Keycloak realm
+ * Exastro IT Automation / Platform (docs/PROTOCOLS.md, "Exastro"). Each organization is a Keycloak realm
  * behind the Exastro API gateway; system managers use realm `master`.
  *
  * - The token is the *access token* of an offline session. The session's refresh token
@@ -15,7 +15,15 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
+import {
+  AccessTokenError,
+  ErrorCode,
+  type HintRule,
+  type RemoteContext,
+  describeRemote,
+  isAccessTokenError,
+  remoteError,
+} from "../errors";
 import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
 import { epochSeconds, isoAt } from "../time";
 import { runGrant } from "./generic";
@@ -24,7 +32,8 @@ import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, Toke
 import { tokenSystemInputs } from "../core/description";
 import { exastroInputShape, exastroTokenInputs } from "./exastro.description";
 import { SERVICE_ACCOUNT_TYPES } from "../clients/exastro.description";
-import { cleanServerText } from "../http/redact";
+import { exastroEnvelopeOf, problemOf } from "../wire/dialects";
+import { clip, jwtClaims, send, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Exastro";
@@ -47,7 +56,13 @@ export { exastroInputShape };
 /** Validated Exastro inputs. */
 export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
 
-/** Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can. */
+/**
+ * Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can.
+ * @param baseUrl - the `baseUrl` input
+ * @param allowInsecureHttp - the `allowInsecureHttp` input
+ * @returns the problem, or undefined
+ * @see https://ita-docs.exastro.org/
+ */
 export function baseUrlProblem(baseUrl: string, allowInsecureHttp: boolean): string | undefined {
   return endpointProblem(baseUrl, allowInsecureHttp) ?? (new URL(baseUrl).search ? "must not have a query" : undefined);
 }
@@ -105,7 +120,13 @@ export interface ExastroEndpoints {
   refreshTokens: string;
 }
 
-/** The endpoints for an organization user or (`organizationId` undefined) a system manager. */
+/**
+ * The endpoints for an organization user or (`organizationId` undefined) a system manager.
+ * @param baseUrl - the Exastro base URL
+ * @param organizationId - the organization (its Keycloak realm), or undefined for a system manager
+ * @returns the token endpoint, realm, public client id and the refresh-token list
+ * @see https://ita-docs.exastro.org/
+ */
 export function exastroEndpoints(baseUrl: string, organizationId: string | undefined): ExastroEndpoints {
   const base = baseUrl.replace(/\/+$/, "");
   const realm = organizationId ?? MANAGER_REALM;
@@ -140,34 +161,21 @@ const Claims = z.looseObject({
 /** The claims this module reads from Keycloak tokens. */
 export type ExastroClaims = z.infer<typeof Claims>;
 
-/** Decodes a JWT's claims without verifying it; undefined when `token` is not a JWT. */
+/**
+ * Decodes a JWT's claims without verifying it; undefined when `token` is not a JWT.
+ * @param token - a Keycloak token
+ * @returns the claims this module reads, or undefined
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-7.2
+ */
 export function decodeClaims(token: string): ExastroClaims | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const parsed = Claims.safeParse(JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const claims = jwtClaims(token);
+  return claims && Claims.safeParse(claims).data;
 }
 
 const isoFromEpoch = (seconds: number): string | undefined => isoAt(seconds * 1000);
 
 // -----------------------------------------------------------------------------------------
 // The API gateway: `{result, data, message, ts}` envelopes, or problem+json from connexion
-
-const Envelope = z.looseObject({
-  result: z.string(),
-  data: z.unknown().optional(),
-  message: z.string().nullable().optional(),
-});
-
-const Problem = z.looseObject({
-  title: z.string().optional(),
-  detail: z.string().optional(),
-  status: z.number().optional(),
-});
 
 const SessionRows = z.array(
   z.looseObject({
@@ -177,20 +185,15 @@ const SessionRows = z.array(
   }),
 );
 
-/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
-function truncate(text: string, max = 300): string {
-  return cleanServerText(text, max);
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A bearer-authenticated call to the gateway; `body` is sent as JSON. */
+/**
+ * A bearer-authenticated call to the gateway; `body` is sent as JSON.
+ * @param method - the HTTP method
+ * @param url - the gateway URL
+ * @param accessToken - the caller's access token
+ * @param body - the JSON body
+ * @returns the request
+ * @see https://ita-docs.exastro.org/
+ */
 export function apiRequest(
   method: HttpRequest["method"],
   url: string,
@@ -207,38 +210,52 @@ export function apiRequest(
  * throws an error naming the endpoint, the HTTP status and Exastro's result code, with its
  * (localized, non-secret) message. Keyed on the HTTP status: bodies that are not the
  * envelope (problem+json from request validation, proxies' HTML) are described as such.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the envelope's data
+ * @throws {AccessTokenError} with the envelope (or problem) as cause and its result code as `oauthError`
+ * @see https://ita-docs.exastro.org/
  */
 export function processEnvelopeResponse(res: HttpResponse, ctx: RemoteContext): unknown {
-  const body = parseJson(res.body);
-  const envelope = Envelope.safeParse(body);
-  if (res.status === 200 && envelope.success && envelope.data.result === SUCCESS) return envelope.data.data;
-  if (envelope.success) {
-    const { result, message } = envelope.data;
-    throw new AccessTokenError(
+  const envelope = exastroEnvelopeOf(res.body);
+  if (res.status === 200 && envelope?.result === SUCCESS) return envelope.data;
+  const clipped = (text: string, max = 300) => clip(text, max, ctx.secrets);
+  if (envelope) {
+    const { result, message } = envelope;
+    throw remoteError(
+      ctx,
       ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, result ${result}${message ? ` (${truncate(message)})` : ""}`,
-      { status: res.status, oauthError: result, endpoint: ctx.endpoint },
+      `HTTP ${res.status}, result ${clipped(result, 100)}${message ? ` (${clipped(message)})` : ""}`,
+      { status: res.status, oauthError: result, cause: envelope },
     );
   }
-  const problem = Problem.safeParse(body);
-  if (problem.success && (problem.data.title || problem.data.detail)) {
-    const { title, detail } = problem.data;
-    throw new AccessTokenError(
+  const problem = problemOf(res.body);
+  if (problem) {
+    const { title, detail } = problem;
+    throw remoteError(
+      ctx,
       ErrorCode.HTTP_STATUS,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}${title ? ` ${truncate(title, 100)}` : ""}${detail ? `: ${truncate(detail)}` : ""}`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `HTTP ${res.status}${title ? ` ${clipped(title, 100)}` : ""}${detail ? `: ${clipped(detail)}` : ""}`,
+      { status: res.status, cause: problem },
     );
   }
-  throw new AccessTokenError(
+  throw remoteError(
+    ctx,
     res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${res.status === 200 ? "not an Exastro response envelope" : "no Exastro result code"} (content-type ${res.headers["content-type"] ?? "missing"})`,
-    { status: res.status, endpoint: ctx.endpoint },
+    `HTTP ${res.status}, ${res.status === 200 ? "not an Exastro response envelope" : "no Exastro result code"} (content-type ${res.headers["content-type"] ?? "missing"})`,
+    { status: res.status },
   );
 }
 
-/** Judges a refresh-token list (`GET …/users/_current/refresh_tokens`). */
+/**
+ * Judges a refresh-token list (`GET …/users/_current/refresh_tokens`).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the user's sessions (the refresh tokens' `sid`s)
+ * @see https://ita-docs.exastro.org/
+ */
 export function processSessionListResponse(res: HttpResponse, ctx: RemoteContext): z.infer<typeof SessionRows> {
-  return oauth2.validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
+  return validate(SessionRows, processEnvelopeResponse(res, ctx), res, ctx);
 }
 
 // -----------------------------------------------------------------------------------------
@@ -262,7 +279,14 @@ export interface ServiceAccountEndpoints {
   refreshTokens(id: string): string;
 }
 
-/** The service-account-user endpoints of workspace `workspaceId` of `organizationId`. */
+/**
+ * The service-account-user endpoints of workspace `workspaceId` of `organizationId`.
+ * @param baseUrl - the Exastro base URL
+ * @param organizationId - the organization
+ * @param workspaceId - the workspace
+ * @returns the collection, one user's and one user's refresh-token URLs
+ * @see https://ita-docs.exastro.org/
+ */
 export function serviceAccountEndpoints(
   baseUrl: string,
   organizationId: string,
@@ -282,7 +306,14 @@ const ServiceAccountRow = z.looseObject({
 /** A service-account user as the gateway lists or reads it. */
 export type ServiceAccountRow = z.infer<typeof ServiceAccountRow>;
 
-/** The body of `POST …/service-account-users`. */
+/**
+ * The body of `POST …/service-account-users`.
+ * @param username - the user's name (stored lower-cased)
+ * @param type - `ansible-execution-agent` or `oase-agent`
+ * @param description - the description
+ * @returns the body
+ * @see https://ita-docs.exastro.org/
+ */
 export function serviceAccountCreateBody(username: string, type: string, description?: string) {
   return {
     username,
@@ -291,23 +322,39 @@ export function serviceAccountCreateBody(username: string, type: string, descrip
   };
 }
 
-/** Judges `GET …/service-account-users`: the workspace's service-account users. */
+/**
+ * Judges `GET …/service-account-users`: the workspace's service-account users.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the users
+ * @see https://ita-docs.exastro.org/
+ */
 export function processServiceAccountListResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow[] {
-  return oauth2.validate(z.array(ServiceAccountRow), processEnvelopeResponse(res, ctx), res, ctx);
+  return validate(z.array(ServiceAccountRow), processEnvelopeResponse(res, ctx), res, ctx);
 }
 
-/** Judges `GET …/service-account-users/{id}`: the user, or `"gone"` (HTTP 404, result `404-25001`). */
+/**
+ * Judges `GET …/service-account-users/{id}`: the user, or `"gone"` (HTTP 404, result `404-25001`).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the user, or `"gone"`
+ * @see https://ita-docs.exastro.org/
+ */
 export function processServiceAccountResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRow | "gone" {
-  if (res.status === 404 && Envelope.safeParse(parseJson(res.body)).data?.result === USER_NOT_FOUND) return "gone";
-  return oauth2.validate(ServiceAccountRow, processEnvelopeResponse(res, ctx), res, ctx);
+  if (res.status === 404 && exastroEnvelopeOf(res.body)?.result === USER_NOT_FOUND) return "gone";
+  return validate(ServiceAccountRow, processEnvelopeResponse(res, ctx), res, ctx);
 }
 
 /**
  * Judges `DELETE …/service-account-users/{id}`: `"deleted"`, or `"gone"` when the user no
  * longer exists (HTTP 404, result `404-25001`).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns whether the user was deleted now or was already gone
+ * @see https://ita-docs.exastro.org/
  */
 export function processServiceAccountDeleteResponse(res: HttpResponse, ctx: RemoteContext): "deleted" | "gone" {
-  if (res.status === 404 && Envelope.safeParse(parseJson(res.body)).data?.result === USER_NOT_FOUND) return "gone";
+  if (res.status === 404 && exastroEnvelopeOf(res.body)?.result === USER_NOT_FOUND) return "gone";
   processEnvelopeResponse(res, ctx);
   return "deleted";
 }
@@ -326,9 +373,15 @@ const IssuedRefreshToken = z.looseObject({
   refresh_token_expire: z.string().nullable().optional(),
 });
 
-/** Judges `POST …/service-account-users/{id}/refresh_tokens`. */
+/**
+ * Judges `POST …/service-account-users/{id}/refresh_tokens`.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the refresh token, its session id and end
+ * @see https://ita-docs.exastro.org/
+ */
 export function processServiceAccountTokenResponse(res: HttpResponse, ctx: RemoteContext): ServiceAccountRefreshToken {
-  const data = oauth2.validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
+  const data = validate(IssuedRefreshToken, processEnvelopeResponse(res, ctx), res, ctx);
   const claims = decodeClaims(data.refresh_token);
   const stated = data.refresh_token_expire ? Date.parse(data.refresh_token_expire) : Number.NaN;
   const expiresAt = isoAt(stated) ?? (claims?.exp !== undefined ? isoFromEpoch(claims.exp) : undefined);
@@ -389,22 +442,21 @@ async function passwordGrant(
   endpoints: ExastroEndpoints,
   ctx: SystemContext,
 ): Promise<oauth2.TokenSet> {
-  try {
-    return await runGrant(
-      SYSTEM,
-      endpoints.token,
-      "password",
-      { scope: OFFLINE_SCOPE, username: inputs.username, password: inputs.password, totp: inputs.totp },
-      oauth2.noClientAuth(endpoints.clientId),
-      ctx,
-    );
-  } catch (error) {
-    if (isAccessTokenError(error) && error.oauthError === "invalid_grant" && inputs.totp !== undefined) {
-      // Keycloak answers a stale one-time code exactly like a wrong password.
-      error.message = `${error.message}: for a two-factor user, set the current one-time code as totp right before pulumi up`;
-    }
-    throw error;
-  }
+  // Keycloak answers a stale one-time code exactly like a wrong password.
+  const staleTotp: HintRule = (f) =>
+    f.oauthError === "invalid_grant" && inputs.totp !== undefined
+      ? "for a two-factor user, set the current one-time code as totp right before pulumi up"
+      : undefined;
+  return runGrant(
+    SYSTEM,
+    endpoints.token,
+    "password",
+    { scope: OFFLINE_SCOPE, username: inputs.username, password: inputs.password, totp: inputs.totp },
+    oauth2.noClientAuth(endpoints.clientId),
+    ctx,
+    undefined,
+    staleTotp,
+  );
 }
 
 async function issuedFrom(
@@ -479,10 +531,20 @@ async function workingAccessToken(
   }
 }
 
-async function listSessions(endpoint: string, accessToken: string, ctx: SystemContext) {
-  const rctx = { system: SYSTEM, operation: "refresh-token list", endpoint };
-  return { res: await ctx.transport(apiRequest("GET", endpoint, accessToken), rctx), rctx };
+/** Lists the sessions of the user behind `accessToken`, the answer judged by `judge`. */
+function listSessions<T>(
+  endpoint: string,
+  accessToken: string,
+  ctx: SystemContext,
+  judge: (res: HttpResponse, call: RemoteContext) => T,
+): Promise<T> {
+  const call = { system: SYSTEM, operation: "refresh-token list", endpoint };
+  return send(ctx, call, apiRequest("GET", endpoint, accessToken), judge);
 }
+
+/** The sessions listed, or undefined when the gateway refused the token (401: its session ended). */
+const sessionsUnlessRefused = (res: HttpResponse, call: RemoteContext) =>
+  res.status === 401 ? undefined : processSessionListResponse(res, call);
 
 async function revokeAll(
   inputs: ExastroInputs,
@@ -493,18 +555,19 @@ async function revokeAll(
 ): Promise<RevokeOutcome> {
   const who = `user "${inputs.username ?? decodeClaims(state.accessToken)?.preferred_username ?? "(unknown)"}" of ${inputs.systemManager ? "the system-manager realm" : `organization ${endpoints.realm}`}`;
   let accessToken = await workingAccessToken(endpoints, state, ctx);
-  let listed = accessToken ? await listSessions(endpoints.refreshTokens, accessToken, ctx) : undefined;
-  if (listed?.res.status === 401) {
+  const list = (token: string | undefined) =>
+    token ? listSessions(endpoints.refreshTokens, token, ctx, sessionsUnlessRefused) : undefined;
+  let rows = await list(accessToken);
+  if (accessToken && !rows) {
     accessToken = await workingAccessToken(endpoints, state, ctx, true);
-    listed = accessToken ? await listSessions(endpoints.refreshTokens, accessToken, ctx) : undefined;
+    rows = await list(accessToken);
   }
-  if (!accessToken || !listed || listed.res.status === 401) {
+  if (!accessToken || !rows) {
     return {
       revoked: false,
       note: `the session had already ended, so no access token was left to revoke the other refresh tokens of ${who} (revokeAllSessionsOnDelete); revoke them in the Exastro UI (トークン発行) if needed`,
     };
   }
-  const rows = processSessionListResponse(listed.res, listed.rctx);
   const held = [...new Set([...rows.map((r) => r.id), ...(sid ? [sid] : [])])].filter((id) =>
     heldElsewhere(endpoints, id, state.accessToken),
   );
@@ -514,8 +577,8 @@ async function revokeAll(
       note: `revokeAllSessionsOnDelete is set, but revoking all refresh tokens of ${who} would also end session(s) ${held.join(", ")}, just issued in this update (to this resource's replacement or another resource), so nothing was revoked. Session ${sid ?? "(unknown)"} stays valid until ${String(state.refreshTokenExpiresAt ?? "it expires")}; delete it in the Exastro UI (トークン発行) if needed`,
     };
   }
-  const rctx = { system: SYSTEM, operation: "revoke all refresh tokens", endpoint: endpoints.refreshTokens };
-  processEnvelopeResponse(await ctx.transport(apiRequest("DELETE", endpoints.refreshTokens, accessToken), rctx), rctx);
+  const call = { system: SYSTEM, operation: "revoke all refresh tokens", endpoint: endpoints.refreshTokens };
+  await send(ctx, call, apiRequest("DELETE", endpoints.refreshTokens, accessToken), processEnvelopeResponse);
   if (sid) sessionsEnded.add(sessionKey(endpoints, sid));
   await ctx.diagnostics.warn(
     `${labelOf(state)}: revokeAllSessionsOnDelete: revoked ALL ${rows.length} refresh token(s) of ${who} (sessions ${rows.map((r) => r.id).join(", ") || "none listed"}). Every API token of this user, including tokens used outside this stack, has stopped working.`,
@@ -580,16 +643,18 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
     const endpoints = endpointsOf(inputs);
     const sid = sessionIdOf(state);
     if (!sid) return undefined;
-    const { res, rctx } = await listSessions(endpoints.refreshTokens, state.accessToken, ctx);
     // The gateway introspects every token: 401 means this token's session is gone.
-    if (res.status === 401) return { active: false };
-    if (res.status === 498) {
+    const active = await listSessions(endpoints.refreshTokens, state.accessToken, ctx, (res, call) => {
+      if (res.status === 498) return "maintenance";
+      return sessionsUnlessRefused(res, call)?.some((row) => row.id === sid) ?? false;
+    });
+    if (active === "maintenance") {
       await ctx.diagnostics.warn(
         `${labelOf(state)}: Exastro is in maintenance (HTTP 498 from ${endpoints.refreshTokens}); the token was not checked`,
       );
       return undefined;
     }
-    return { active: processSessionListResponse(res, rctx).some((row) => row.id === sid) };
+    return { active };
   },
 
   async revoke(inputs, state, token, ctx, kind) {

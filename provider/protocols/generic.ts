@@ -5,9 +5,10 @@
  * replaces it); read is RFC 7662 introspection; delete is RFC 7009 revocation.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, isAccessTokenError } from "../errors";
-import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
+import { AccessTokenError, ErrorCode, type HintRule, hintRules, isAccessTokenError } from "../errors";
+import { endpointProblem } from "../http/transport";
 import { introspectedExpiry } from "../time";
+import { type Wire, keepSecrets, send } from "../wire/kit";
 import * as oauth2 from "./oauth2";
 import { type InputIssue, type Introspected, type Issued, type SystemContext, type TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
@@ -64,11 +65,17 @@ async function clientSecretOf(inputs: GenericInputs, ctx: SystemContext): Promis
       `clientSecretConfigKey: stack config "${key}" is not set (pulumi config set --secret ${key} ...)`,
     );
   }
-  ctx.secrets.push(value);
+  keepSecrets(ctx, value);
   return value;
 }
 
-/** Client authentication for the inputs (secret from inputs or stack config). */
+/**
+ * Client authentication for the inputs (secret from inputs or stack config).
+ * @param inputs - the client id, authentication method and secret (or its stack config key)
+ * @param ctx - the stack config and the call's secrets
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+ */
 export async function authOf(inputs: GenericInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
   return oauth2.clientAuth(
     inputs.clientAuthMethod ?? "client_secret_basic",
@@ -89,19 +96,11 @@ async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<R
         ? [inputs.introspectionEndpoint, false]
         : [metadata.introspection_endpoint, true],
     };
+    const { issuer, allowInsecureHttp, allowCrossOriginEndpoints } = inputs;
+    const checked = { system: oauth2.SYSTEM, issuer, allowInsecureHttp, allowCrossOriginEndpoints };
     for (const [name, [url, discovered]] of Object.entries(found)) {
       if (url === undefined) continue;
-      const problem = credentialTargetProblem(url, {
-        allowInsecureHttp: inputs.allowInsecureHttp,
-        ...(discovered ? { discoveredFrom: inputs.issuer } : {}),
-        allowCrossOriginEndpoints: inputs.allowCrossOriginEndpoints,
-      });
-      if (problem) {
-        throw new AccessTokenError(
-          ErrorCode.DISCOVERY,
-          `${oauth2.SYSTEM} discovery for ${inputs.issuer}: ${name} endpoint ${printableUrl(url)} ${problem}`,
-        );
-      }
+      oauth2.checkDiscoveredEndpoint({ ...checked, name, url, discovered });
       endpoints[name] = url;
     }
   } else {
@@ -150,8 +149,8 @@ export async function introspectToken(
 ): Promise<Introspected> {
   const rctx = { system, operation: "introspection", endpoint };
   try {
-    const res = await ctx.transport(oauth2.introspectionRequest(endpoint, token, auth), rctx);
-    const answer = oauth2.processIntrospectionResponse(res, rctx);
+    const request = oauth2.introspectionRequest(endpoint, token, auth);
+    const answer = await send(ctx, rctx, request, oauth2.processIntrospectionResponse);
     if (!answer.active) return { verdict: "inactive" };
     const expiresAt = introspectedExpiry(answer.active, answer.exp, ctx.now());
     return { verdict: "active", ...(expiresAt ? { expiresAt } : {}) };
@@ -168,8 +167,21 @@ export const REAUTHORIZE_HINT =
   "the refresh token was rejected (expired, revoked, or already used): obtain a new one (npx pulumi-access-tokens authorize ...) and set it as the resource's refreshToken, then run pulumi up";
 
 /**
- * Runs a grant at `endpoint` and judges the answer. A refresh token refused with
- * `invalid_grant` gets `reauthorizeHint` (the system's own words on what to do) appended.
+ * Runs a grant at `endpoint` and judges the answer; the tokens received join the call's
+ * secrets. A refresh token refused with `invalid_grant` gets `reauthorizeHint` (the
+ * system's own words on what to do); `hints` adds the caller's own.
+ *
+ * @param system - the system's name in messages
+ * @param endpoint - the token endpoint
+ * @param grantType - the grant, e.g. `client_credentials`, `refresh_token`
+ * @param params - the grant's parameters (undefined ones are left out)
+ * @param auth - the client's authentication at the endpoint
+ * @param ctx - the transport and the call's secrets
+ * @param reauthorizeHint - what to do when a refresh token is refused
+ * @param hints - the caller's hints for a failure
+ * @returns the validated token set
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
 export async function runGrant(
   system: string,
@@ -177,23 +189,16 @@ export async function runGrant(
   grantType: string,
   params: Record<string, string | string[] | undefined>,
   auth: oauth2.ClientAuth,
-  ctx: SystemContext,
+  ctx: Wire,
   reauthorizeHint: string = REAUTHORIZE_HINT,
+  hints?: HintRule,
 ): Promise<oauth2.TokenSet> {
-  const rctx = { system, operation: `token request (${grantType})`, endpoint };
-  try {
-    const tokens = oauth2.processTokenResponse(
-      await ctx.transport(oauth2.tokenRequest(endpoint, grantType, params, auth), rctx),
-      rctx,
-    );
-    ctx.secrets.push(tokens.accessToken, ...(tokens.refreshToken ? [tokens.refreshToken] : []));
-    return tokens;
-  } catch (error) {
-    if (grantType === "refresh_token" && isAccessTokenError(error) && error.oauthError === "invalid_grant") {
-      error.message = `${error.message}: ${reauthorizeHint}`;
-    }
-    throw error;
-  }
+  const refused: HintRule | undefined =
+    grantType === "refresh_token" ? (f) => (f.oauthError === "invalid_grant" ? reauthorizeHint : undefined) : undefined;
+  const call = { system, operation: `token request (${grantType})`, endpoint, hints: hintRules(refused, hints) };
+  return send(ctx, call, oauth2.tokenRequest(endpoint, grantType, params, auth), oauth2.processTokenResponse, {
+    secretsOf: (tokens) => [tokens.accessToken, tokens.refreshToken],
+  });
 }
 
 function issuedFrom(tokens: oauth2.TokenSet, endpoints: Record<string, string>, previousRefresh?: string): Issued {
@@ -271,9 +276,9 @@ export const genericSystem: TokenSystem<GenericInputs> = {
         note: "the server offers no revocation endpoint (RFC 7009); the token stays valid until it expires",
       };
     const rctx = { system: oauth2.SYSTEM, operation: `revocation (${kind})`, endpoint };
-    const res = await ctx.transport(oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx), kind), rctx);
+    const request = oauth2.revocationRequest(endpoint, token, await authOf(inputs, ctx), kind);
     try {
-      oauth2.processRevocationResponse(res, rctx);
+      await send(ctx, rctx, request, oauth2.processRevocationResponse);
     } catch (error) {
       if (isAccessTokenError(error) && error.oauthError === "invalid_client") {
         return { revoked: false, note: `${CLIENT_GONE}, so it cannot revoke; the token stays valid until it expires` };

@@ -1,5 +1,5 @@
 /**
- * Misskey (PROTOCOLS.md §5). Every API call is `POST https://{host}/api/{endpoint}` with a JSON
+ * Misskey (docs/PROTOCOLS.md, "Misskey"). Every API call is `POST https://{host}/api/{endpoint}` with a JSON
  * body; the credential travels as `Authorization: Bearer`. Access tokens never expire and a new
  * one needs a person to approve it in a browser, so:
  *
@@ -16,20 +16,20 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import { AccessTokenError, ErrorCode, type HintRule, type RemoteContext, remoteError } from "../errors";
 import {
   type HttpRequest,
   type HttpResponse,
   type Transport,
   createTransport,
-  endpointProblem,
+  strictEndpointProblem,
 } from "../http/transport";
-import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
 import { tokenSystemInputs } from "../core/description";
 import { exactlyOne } from "../core/rules";
 import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./misskey.description";
-import { cleanServerText } from "../http/redact";
+import { type MisskeyError, misskeyErrorObjectOf } from "../wire/dialects";
+import { clip, keepSecrets, parseJson, send, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Misskey";
@@ -89,12 +89,22 @@ export const MISSKEY_PERMISSIONS: readonly string[] = [
 const KNOWN = new Set(MISSKEY_PERMISSIONS);
 const ADMIN_KIND = /^(read|write):admin:[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** True for a permission kind Misskey knows (including any `read:admin:*` / `write:admin:*`). */
+/**
+ * True for a permission kind Misskey knows (including any `read:admin:*` / `write:admin:*`).
+ * @param name - a permission kind
+ * @returns whether Misskey knows it
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function isKnownPermission(name: string): boolean {
   return KNOWN.has(name) || ADMIN_KIND.test(name);
 }
 
-/** The names in `permissions` Misskey does not know (it would drop them without a word). */
+/**
+ * The names in `permissions` Misskey does not know (it would drop them without a word).
+ * @param permissions - permission kinds
+ * @returns the unknown ones
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function unknownPermissions(permissions: readonly string[]): string[] {
   return permissions.filter((p) => !isKnownPermission(p));
 }
@@ -102,10 +112,14 @@ export function unknownPermissions(permissions: readonly string[]): string[] {
 // -----------------------------------------------------------------------------------------
 // Where the server is
 
-/** Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path. */
+/**
+ * Why `url` cannot be a Misskey server origin, or undefined: https (http only on loopback), no path.
+ * @param url - the `baseUrl` input (or a base URL given to the CLI)
+ * @returns the problem, or undefined
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function baseUrlProblem(url: string): string | undefined {
-  // Misskey resources have no allowInsecureHttp input: the problem must not offer one.
-  const problem = endpointProblem(url, false, false);
+  const problem = strictEndpointProblem(url);
   if (problem) return problem;
   const parsed = new URL(url);
   if (parsed.pathname !== "/" || parsed.search)
@@ -116,6 +130,9 @@ export function baseUrlProblem(url: string): string | undefined {
 /**
  * The server origin (`https://{host}`, no trailing slash) for a host name (`misskey.io`,
  * `misskey.example:8443`) or a base URL (`https://misskey.io`, `http://127.0.0.1:3000`).
+ * @param hostOrBaseUrl - a host name or a base URL
+ * @returns the origin
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
 export function misskeyOrigin(hostOrBaseUrl: string): string {
   if (hostOrBaseUrl.includes("://")) {
@@ -203,51 +220,34 @@ export function misskeyInputWarnings(inputs: MisskeyInputs & { rotateAfter?: unk
 // -----------------------------------------------------------------------------------------
 // API calls and errors
 
-const ErrorBody = z.looseObject({
-  error: z.looseObject({
-    message: z.string().optional(),
-    code: z.string(),
-    id: z.string().optional(),
-    kind: z.string().optional(),
-    info: z.unknown().optional(),
-  }),
-});
-
-/** Fastify's own failures (before Misskey's handler runs). */
-const FrameworkErrorBody = z.looseObject({ code: z.string(), message: z.string().optional() });
-
 /** Misskey's error, when the body is `{"error": {message, code, id, kind, info?}}` (or Fastify's). */
-export interface MisskeyError {
-  code: string;
-  message?: string;
-  id?: string;
-  kind?: string;
-  info?: unknown;
-}
+export type { MisskeyError } from "../wire/dialects";
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The Misskey error in a response body, if there is one. */
+/**
+ * The Misskey error in a response body.
+ * @param res - the answer
+ * @returns the error, or undefined when there is none
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function misskeyErrorOf(res: HttpResponse): MisskeyError | undefined {
-  const body = parseJson(res.body);
-  const parsed = ErrorBody.safeParse(body);
-  if (parsed.success) return parsed.data.error;
-  const framework = FrameworkErrorBody.safeParse(body);
-  return framework.success ? framework.data : undefined;
+  return misskeyErrorObjectOf(res.body);
 }
 
-function describeInfo(error: MisskeyError): string {
+function describeInfo(error: MisskeyError, secrets: readonly string[] | undefined): string {
   const info = error.info as { param?: unknown; reason?: unknown } | undefined;
-  return typeof info?.param === "string" && typeof info.reason === "string" ? `; ${info.param}: ${info.reason}` : "";
+  if (typeof info?.param !== "string" || typeof info.reason !== "string") return "";
+  return `; ${clip(info.param, 100, secrets)}: ${clip(info.reason, 300, secrets)}`;
 }
 
-/** Builds `POST {origin}/api/{endpoint}` with a JSON body (and the credential as Bearer). */
+/**
+ * Builds `POST {origin}/api/{endpoint}` with a JSON body (and the credential as Bearer).
+ * @param origin - the server origin
+ * @param endpoint - the endpoint, e.g. `i` or `app/create`
+ * @param body - the JSON body
+ * @param credential - the credential, sent as Bearer
+ * @returns the request
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function misskeyRequest(origin: string, endpoint: string, body: unknown = {}, credential?: string): HttpRequest {
   return {
     method: "POST",
@@ -261,22 +261,32 @@ export function misskeyRequest(origin: string, endpoint: string, body: unknown =
   };
 }
 
-/** The error for an unexpected Misskey answer: endpoint, status, Misskey's code and message. */
+/**
+ * The error for an unexpected Misskey answer: endpoint, status, Misskey's code and message.
+ * @param res - the answer
+ * @param ctx - the call
+ * @param hint - what the failure means for the user, closing the message
+ * @returns the error
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function misskeyFailure(res: HttpResponse, ctx: RemoteContext, hint?: string): AccessTokenError {
   const error = misskeyErrorOf(res);
   const retryAfter =
-    res.status === 429 && res.headers["retry-after"] ? `; retry after ${res.headers["retry-after"]} s` : "";
+    res.status === 429 && res.headers["retry-after"] ? `; retry after ${clip(res.headers["retry-after"], 100)} s` : "";
   const what = error
-    ? `HTTP ${res.status} ${error.code}${error.message ? ` (${cleanServerText(error.message)})` : ""}${describeInfo(error)}${retryAfter}`
+    ? `HTTP ${res.status} ${clip(error.code, 100, ctx.secrets)}${error.message ? ` (${clip(error.message, 300, ctx.secrets)})` : ""}${describeInfo(error, ctx.secrets)}${retryAfter}`
     : `HTTP ${res.status}, no Misskey error body${retryAfter}`;
-  return new AccessTokenError(
-    error ? ErrorCode.HTTP_STATUS : res.status === 200 ? ErrorCode.INVALID_RESPONSE : ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: ${what}${hint ? `: ${hint}` : ""}`,
-    { status: res.status, oauthError: error?.code, endpoint: ctx.endpoint },
-  );
+  const code = error || res.status !== 200 ? ErrorCode.HTTP_STATUS : ErrorCode.INVALID_RESPONSE;
+  return remoteError(ctx, code, what, { status: res.status, oauthError: error?.code, cause: error, hints: [hint] });
 }
 
-/** Judges a Misskey response: the JSON body for 200, undefined for 204, else a clear error. */
+/**
+ * Judges a Misskey response: the JSON body for 200, undefined for 204, else a clear error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the parsed body, or undefined for 204
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function processMisskeyResponse(res: HttpResponse, ctx: RemoteContext): unknown {
   if (res.status === 204) return undefined;
   if (res.status === 200) {
@@ -289,7 +299,13 @@ export function processMisskeyResponse(res: HttpResponse, ctx: RemoteContext): u
 // -----------------------------------------------------------------------------------------
 // Credentials and liveness
 
-/** The API credential of a legacy app token: `sha256_hex(accessToken + appSecret)`. */
+/**
+ * The API credential of a legacy app token: `sha256_hex(accessToken + appSecret)`.
+ * @param accessToken - the app's access token
+ * @param appSecret - the app's secret
+ * @returns the credential
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function deriveI(accessToken: string, appSecret: string): string {
   return createHash("sha256")
     .update(accessToken + appSecret)
@@ -304,7 +320,7 @@ function credentialOf(inputs: MisskeyInputs, ctx: SystemContext): string {
   if (inputs.token) return inputs.token;
   const i = deriveI(inputs.appAccessToken as string, inputs.appSecret as string);
   // The derived credential is itself a secret.
-  ctx.secrets.push(i);
+  keepSecrets(ctx, i);
   return i;
 }
 
@@ -321,10 +337,14 @@ export type MisskeyLiveness = Liveness & {
  * Judges `POST /api/i`: 200 alive (with the user), 403 `PERMISSION_DENIED` alive without
  * `read:account`, 401 (or `AUTHENTICATION_FAILED` at 403, servers up to 13.13) gone. Anything
  * else is an error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns alive or not, with the user when the server said
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
 export function processLivenessResponse(res: HttpResponse, ctx: RemoteContext): MisskeyLiveness {
   if (res.status === 200) {
-    const me = oauth2.validate(Me, processMisskeyResponse(res, ctx), res, ctx);
+    const me = validate(Me, processMisskeyResponse(res, ctx), res, ctx);
     return { active: true, status: 200, user: { id: me.id, username: me.username } };
   }
   const error = misskeyErrorOf(res);
@@ -334,10 +354,14 @@ export function processLivenessResponse(res: HttpResponse, ctx: RemoteContext): 
   throw misskeyFailure(res, ctx);
 }
 
+/** What to do when the native token is refused at i/revoke-token. */
+const NATIVE_TOKEN_REFUSED =
+  "nativeToken was rejected (regenerated, or of another account?); set the current one, or remove nativeToken to delete without revoking";
+
 async function callI(origin: string, credential: string, ctx: SystemContext): Promise<MisskeyLiveness> {
   const endpoint = `${origin}/api/i`;
-  const rctx = { system: SYSTEM, operation: "token check (i)", endpoint };
-  return processLivenessResponse(await ctx.transport(misskeyRequest(origin, "i", {}, credential), rctx), rctx);
+  const call = { system: SYSTEM, operation: "token check (i)", endpoint };
+  return send(ctx, call, misskeyRequest(origin, "i", {}, credential), processLivenessResponse);
 }
 
 /**
@@ -417,15 +441,12 @@ export const misskeySystem: TokenSystem<MisskeyInputs> = {
     const raw = inputs.appAccessToken && token === state.accessToken ? inputs.appAccessToken : token;
     const endpoint = `${origin}/api/i/revoke-token`;
     const rctx = { system: SYSTEM, operation: "revocation (i/revoke-token)", endpoint };
-    const res = await ctx.transport(misskeyRequest(origin, "i/revoke-token", { token: raw }, inputs.nativeToken), rctx);
-    if (res.status === 401 || misskeyErrorOf(res)?.code === "AUTHENTICATION_FAILED") {
-      throw misskeyFailure(
-        res,
-        rctx,
-        "nativeToken was rejected (regenerated, or of another account?); set the current one, or remove nativeToken to delete without revoking",
-      );
-    }
-    processMisskeyResponse(res, rctx);
+    await send(ctx, rctx, misskeyRequest(origin, "i/revoke-token", { token: raw }, inputs.nativeToken), (res, call) => {
+      if (res.status === 401 || misskeyErrorOf(res)?.code === "AUTHENTICATION_FAILED") {
+        throw misskeyFailure(res, call, NATIVE_TOKEN_REFUSED);
+      }
+      return processMisskeyResponse(res, call);
+    });
     // Misskey answers 204 even for tokens it did not revoke (another account's): check.
     if ((await callI(origin, token, ctx)).active) {
       return {
@@ -452,7 +473,11 @@ export interface MiAuthOptions {
   permissions?: readonly string[];
 }
 
-/** A fresh MiAuth session id. Never reuse one: each authorization needs its own. */
+/**
+ * A fresh MiAuth session id. Never reuse one: each authorization needs its own.
+ * @returns a random UUID
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function newMiAuthSession(): string {
   return randomUUID();
 }
@@ -461,6 +486,11 @@ export function newMiAuthSession(): string {
  * The page where the user approves MiAuth session `session`:
  * `https://{host}/miauth/{session}?name=&icon=&callback=&permission=a,b`. Next step:
  * {@link pollMiAuth} (or {@link checkMiAuth}).
+ * @param hostOrBaseUrl - the server
+ * @param session - the session id
+ * @param options - name, icon, callback and permissions
+ * @returns the URL
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export function miauthUrl(hostOrBaseUrl: string, session: string, options: MiAuthOptions = {}): string {
   const url = new URL(`${misskeyOrigin(hostOrBaseUrl)}/miauth/${encodeURIComponent(session)}`);
@@ -482,15 +512,27 @@ export interface MiAuthResult {
   user?: { id: string; username: string };
 }
 
-/** Builds `POST /api/miauth/{session}/check`: no body and no credential. */
+/**
+ * Builds `POST /api/miauth/{session}/check`: no body and no credential.
+ * @param origin - the server origin
+ * @param session - the session id
+ * @returns the request
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function miauthCheckRequest(origin: string, session: string): HttpRequest {
   // No content-type: Misskey (Fastify) refuses an empty body declared as JSON.
   return { method: "POST", url: `${origin}/api/miauth/${encodeURIComponent(session)}/check`, headers: {} };
 }
 
-/** Judges a MiAuth check: the token (handed out exactly once), or undefined before approval. */
+/**
+ * Judges a MiAuth check: the token (handed out exactly once), or undefined before approval.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the token with its user, or undefined
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function processMiAuthCheckResponse(res: HttpResponse, ctx: RemoteContext): MiAuthResult | undefined {
-  const body = oauth2.validate(CheckBody, processMisskeyResponse(res, ctx), res, ctx);
+  const body = validate(CheckBody, processMisskeyResponse(res, ctx), res, ctx);
   if (!body.ok) return undefined;
   const { token, user } = body as { token: string; user?: { id: string; username: string } };
   return { token, ...(user ? { user: { id: user.id, username: user.username } } : {}) };
@@ -499,6 +541,11 @@ export function processMiAuthCheckResponse(res: HttpResponse, ctx: RemoteContext
 /**
  * Asks once whether the user approved MiAuth `session`: the token the first time after
  * approval, undefined before it (and on every later call: Misskey hands a token out once).
+ * @param hostOrBaseUrl - the server
+ * @param session - the session id
+ * @param transport - sends the request
+ * @returns the token with its user, or undefined
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export async function checkMiAuth(
   hostOrBaseUrl: string,
@@ -507,8 +554,8 @@ export async function checkMiAuth(
 ): Promise<MiAuthResult | undefined> {
   const origin = misskeyOrigin(hostOrBaseUrl);
   const req = miauthCheckRequest(origin, session);
-  const rctx = { system: SYSTEM, operation: "MiAuth check", endpoint: req.url };
-  return processMiAuthCheckResponse(await transport(req, rctx), rctx);
+  const call = { system: SYSTEM, operation: "MiAuth check", endpoint: req.url };
+  return send({ transport, secrets: [] }, call, req, processMiAuthCheckResponse);
 }
 
 /** Options of {@link pollMiAuth} and {@link pollUserKey}. */
@@ -547,7 +594,14 @@ async function poll<T>(check: () => Promise<T | undefined>, options: PollOptions
   }
 }
 
-/** Checks MiAuth `session` until the user approves it or the deadline passes ({@link ApprovalTimeoutError}). */
+/**
+ * Checks MiAuth `session` until the user approves it or the deadline passes ({@link ApprovalTimeoutError}).
+ * @param hostOrBaseUrl - the server
+ * @param session - the session id
+ * @param options - deadline, interval, progress, transport and abort signal
+ * @returns the token with its user
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function pollMiAuth(hostOrBaseUrl: string, session: string, options: PollOptions): Promise<MiAuthResult> {
   const transport = options.transport ?? createTransport();
   return poll(() => checkMiAuth(hostOrBaseUrl, session, transport), options);
@@ -559,18 +613,24 @@ export function pollMiAuth(hostOrBaseUrl: string, session: string, options: Poll
 const SessionBody = z.looseObject({ token: z.string().min(1), url: z.string().min(1) });
 const UserKeyBody = z.looseObject({ accessToken: z.string().min(1), user: Me.optional() });
 
-async function call(
-  hostOrBaseUrl: string,
-  endpoint: string,
-  body: unknown,
-  operation: string,
-  transport: Transport,
-  credential?: string,
-): Promise<{ res: HttpResponse; rctx: RemoteContext }> {
-  const origin = misskeyOrigin(hostOrBaseUrl);
-  const req = misskeyRequest(origin, endpoint, body, credential);
-  const rctx = { system: SYSTEM, operation, endpoint: req.url };
-  return { res: await transport(req, rctx), rctx };
+/** A legacy-flow call: `POST {origin}/api/{endpoint}`, judged by `judge`. */
+interface LegacyCall<T> {
+  endpoint: string;
+  body: unknown;
+  operation: string;
+  judge: (res: HttpResponse, call: RemoteContext) => T;
+  credential?: string;
+  /** Secrets the body carries (an app secret), kept out of messages. */
+  secrets?: string[];
+  /** The caller's advice for a failure. */
+  hints?: HintRule;
+}
+
+function call<T>(hostOrBaseUrl: string, transport: Transport, legacy: LegacyCall<T>): Promise<T> {
+  const req = misskeyRequest(misskeyOrigin(hostOrBaseUrl), legacy.endpoint, legacy.body, legacy.credential);
+  const wire = { transport, secrets: legacy.secrets ?? [] };
+  const ctx = { system: SYSTEM, operation: legacy.operation, endpoint: req.url, hints: legacy.hints };
+  return send(wire, ctx, req, legacy.judge);
 }
 
 /** A legacy app as `app/create` and `app/show` describe it. */
@@ -605,85 +665,126 @@ function appOf(body: z.infer<typeof AppBody>): MisskeyApp {
 /**
  * A permission name as `app/create` stores it: Misskey rewrites the legacy `account-read` and
  * `account/read` forms to `read:account`.
+ * @param name - a permission name as given
+ * @returns the name as stored
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export function normalizeAppPermission(name: string): string {
   return name.replace(/^(.+)(\/|-)(read|write)$/, "$3:$1");
 }
 
-/** Judges `app/create`: the app with its secret (shown only here). */
+/**
+ * Judges `app/create`: the app with its secret (shown only here).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the app with its secret
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function processAppCreateResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp & { secret: string } {
-  const app = appOf(oauth2.validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
+  const app = appOf(validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
   if (app.secret === undefined) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: the server created app "${app.id}" but sent no secret`,
-      { status: res.status, endpoint: ctx.endpoint },
-    );
+    throw remoteError(ctx, ErrorCode.INVALID_RESPONSE, `the server created app "${app.id}" but sent no secret`, {
+      status: res.status,
+    });
   }
   return app as MisskeyApp & { secret: string };
 }
 
-/** Judges `app/show`: the app, or `"gone"` when Misskey answers `NO_SUCH_APP`. */
+/**
+ * Judges `app/show`: the app, or `"gone"` when Misskey answers `NO_SUCH_APP`.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the app, or `"gone"`
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
+ */
 export function processAppShowResponse(res: HttpResponse, ctx: RemoteContext): MisskeyApp | "gone" {
   if (res.status === 400 && misskeyErrorOf(res)?.code === "NO_SUCH_APP") return "gone";
-  return appOf(oauth2.validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
+  return appOf(validate(AppBody, processMisskeyResponse(res, ctx), res, ctx));
 }
 
 /**
  * `app/create`: registers a legacy app. Its `secret` is shown only here. With `credential`
  * (a native or access token) the app records that account as its creator. There is no
  * app/delete and no update.
+ * @param hostOrBaseUrl - the server
+ * @param app - name, description, permissions and callback URL
+ * @param transport - sends the request
+ * @param credential - the creator's native or access token
+ * @param hints - the caller's advice for a failure
+ * @returns the app with its secret
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export async function createApp(
   hostOrBaseUrl: string,
   app: { name: string; description: string; permissions: readonly string[]; callbackUrl?: string },
   transport: Transport = createTransport(),
   credential?: string,
+  hints?: HintRule,
 ): Promise<MisskeyApp & { secret: string }> {
-  const { res, rctx } = await call(
-    hostOrBaseUrl,
-    "app/create",
-    {
+  return call(hostOrBaseUrl, transport, {
+    endpoint: "app/create",
+    body: {
       name: app.name,
       description: app.description,
       permission: [...app.permissions],
       ...(app.callbackUrl ? { callbackUrl: app.callbackUrl } : {}),
     },
-    "app creation (app/create)",
-    transport,
+    operation: "app creation (app/create)",
+    judge: processAppCreateResponse,
     credential,
-  );
-  return processAppCreateResponse(res, rctx);
+    hints,
+  });
 }
 
 /**
  * `app/show`: the app `appId`, or `"gone"` when the server does not know it (`NO_SUCH_APP`).
  * The secret comes back only to the creator calling with its native token.
+ * @param hostOrBaseUrl - the server
+ * @param appId - the app's id
+ * @param transport - sends the request
+ * @param credential - the creator's native token
+ * @param hints - the caller's advice for a failure
+ * @returns the app, or `"gone"`
+ * @see https://misskey-hub.net/en/docs/for-developers/api/
  */
 export async function showApp(
   hostOrBaseUrl: string,
   appId: string,
   transport: Transport = createTransport(),
   credential?: string,
+  hints?: HintRule,
 ): Promise<MisskeyApp | "gone"> {
-  const { res, rctx } = await call(hostOrBaseUrl, "app/show", { appId }, "app read (app/show)", transport, credential);
-  return processAppShowResponse(res, rctx);
+  const operation = "app read (app/show)";
+  return call(hostOrBaseUrl, transport, {
+    endpoint: "app/show",
+    body: { appId },
+    operation,
+    judge: processAppShowResponse,
+    credential,
+    hints,
+  });
 }
 
-/** `auth/session/generate`: a session token and the page where the user approves it. */
+/**
+ * `auth/session/generate`: a session token and the page where the user approves it.
+ * @param hostOrBaseUrl - the server
+ * @param appSecret - the app's secret
+ * @param transport - sends the request
+ * @returns the session token and the approval page
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export async function generateSession(
   hostOrBaseUrl: string,
   appSecret: string,
   transport: Transport = createTransport(),
 ): Promise<{ token: string; url: string }> {
-  const { res, rctx } = await call(
-    hostOrBaseUrl,
-    "auth/session/generate",
-    { appSecret },
-    "auth session (auth/session/generate)",
-    transport,
-  );
-  const body = oauth2.validate(SessionBody, processMisskeyResponse(res, rctx), res, rctx);
+  const body = await call(hostOrBaseUrl, transport, {
+    endpoint: "auth/session/generate",
+    body: { appSecret },
+    operation: "auth session (auth/session/generate)",
+    judge: (res, c) => validate(SessionBody, processMisskeyResponse(res, c), res, c),
+    secrets: [appSecret],
+  });
   return { token: body.token, url: body.url };
 }
 
@@ -691,6 +792,12 @@ export async function generateSession(
  * `auth/session/userkey`: the app access token once the user approved session `token`
  * (works once), undefined while it is pending. The API credential is then
  * {@link deriveI}`(accessToken, appSecret)`.
+ * @param hostOrBaseUrl - the server
+ * @param appSecret - the app's secret
+ * @param token - the session token
+ * @param transport - sends the request
+ * @returns the access token with its user, or undefined while pending
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
  */
 export async function userKey(
   hostOrBaseUrl: string,
@@ -698,22 +805,32 @@ export async function userKey(
   token: string,
   transport: Transport = createTransport(),
 ): Promise<{ accessToken: string; user?: { id: string; username: string } } | undefined> {
-  const { res, rctx } = await call(
-    hostOrBaseUrl,
-    "auth/session/userkey",
-    { appSecret, token },
-    "user key (auth/session/userkey)",
-    transport,
-  );
-  if (res.status === 400 && misskeyErrorOf(res)?.code === "PENDING_SESSION") return undefined;
-  const body = oauth2.validate(UserKeyBody, processMisskeyResponse(res, rctx), res, rctx);
+  const body = await call(hostOrBaseUrl, transport, {
+    endpoint: "auth/session/userkey",
+    body: { appSecret, token },
+    operation: "user key (auth/session/userkey)",
+    judge: (res, c) =>
+      res.status === 400 && misskeyErrorOf(res)?.code === "PENDING_SESSION"
+        ? undefined
+        : validate(UserKeyBody, processMisskeyResponse(res, c), res, c),
+    secrets: [appSecret],
+  });
+  if (!body) return undefined;
   return {
     accessToken: body.accessToken,
     ...(body.user ? { user: { id: body.user.id, username: body.user.username } } : {}),
   };
 }
 
-/** Calls {@link userKey} until the user approves or the deadline passes ({@link ApprovalTimeoutError}). */
+/**
+ * Calls {@link userKey} until the user approves or the deadline passes ({@link ApprovalTimeoutError}).
+ * @param hostOrBaseUrl - the server
+ * @param appSecret - the app's secret
+ * @param token - the session token
+ * @param options - deadline, interval, progress, transport and abort signal
+ * @returns the access token with its user
+ * @see https://misskey-hub.net/en/docs/for-developers/api/token/
+ */
 export function pollUserKey(
   hostOrBaseUrl: string,
   appSecret: string,

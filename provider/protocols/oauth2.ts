@@ -8,10 +8,17 @@
  * injected {@link Transport}, so every judging function is testable with a plain object.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
-import type { HttpRequest, HttpResponse, Transport } from "../http/transport";
-import { cleanServerText } from "../http/redact";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
+import {
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+  credentialTargetProblem,
+  printableUrl,
+} from "../http/transport";
 import { epochSeconds, lifetimeSeconds } from "../time";
+import { oauthErrorOf } from "../wire/dialects";
+import { clip, parseJsonObject, send, successStrings, validate } from "../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -32,7 +39,13 @@ function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
-/** RFC 6749 §2.3.1 HTTP Basic: id and secret form-urlencoded, then Base64. */
+/**
+ * RFC 6749 §2.3.1 HTTP Basic: id and secret form-urlencoded, then Base64.
+ * @param clientId - the client id
+ * @param clientSecret - the client secret
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
 export function clientSecretBasic(clientId: string, clientSecret: string): ClientAuth {
   if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
   if (!clientSecret) throw new AccessTokenError(ErrorCode.INVALID_INPUT, "client_secret_basic needs a client secret");
@@ -45,7 +58,13 @@ export function clientSecretBasic(clientId: string, clientSecret: string): Clien
   };
 }
 
-/** RFC 6749 §2.3.1 `client_id` and `client_secret` in the form body. */
+/**
+ * RFC 6749 §2.3.1 `client_id` and `client_secret` in the form body.
+ * @param clientId - the client id
+ * @param clientSecret - the client secret
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
 export function clientSecretPost(clientId: string, clientSecret: string): ClientAuth {
   if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
   if (!clientSecret) throw new AccessTokenError(ErrorCode.INVALID_INPUT, "client_secret_post needs a client secret");
@@ -58,7 +77,12 @@ export function clientSecretPost(clientId: string, clientSecret: string): Client
   };
 }
 
-/** A public client: only `client_id` in the body. */
+/**
+ * A public client: only `client_id` in the body.
+ * @param clientId - the client id
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.1
+ */
 export function noClientAuth(clientId: string): ClientAuth {
   if (!clientId) throw new AccessTokenError(ErrorCode.INVALID_INPUT, '"clientId" must be a non-empty string');
   return {
@@ -69,7 +93,14 @@ export function noClientAuth(clientId: string): ClientAuth {
   };
 }
 
-/** Builds the {@link ClientAuth} for a method name. */
+/**
+ * Builds the {@link ClientAuth} for a method name.
+ * @param method - the method
+ * @param clientId - the client id
+ * @param clientSecret - the client secret (not for `none`)
+ * @returns the client authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+ */
 export function clientAuth(method: ClientAuthMethod, clientId: string, clientSecret?: string): ClientAuth {
   switch (method) {
     case "client_secret_basic":
@@ -93,34 +124,32 @@ function formRequest(url: string, form: URLSearchParams, auth: ClientAuth): Http
 // ---------------------------------------------------------------------------------------
 // Response judging shared by every endpoint
 
-const OAuthErrorBody = z.looseObject({
-  error: z.string().min(1),
-  error_description: z.string().optional(),
-  error_uri: z.string().optional(),
-});
-
 /**
  * Throws for an RFC 6749 §5.2 error body or an unexpected status. The message names the
  * endpoint, the status and the `error` code; `error_description` is included (servers put
- * no secrets there, and callers redact the call's own secrets anyway).
+ * no secrets there, and the call's own secrets are removed from it anyway).
+ * @param res The answer.
+ * @param ctx The call (its hints join the error).
+ * @param expected The statuses of success.
+ * @throws {AccessTokenError} {@link ErrorCode.OAUTH_ERROR_RESPONSE} with the error object as cause, or {@link ErrorCode.HTTP_STATUS}.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expected: number[] = [200]): void {
   if (expected.includes(res.status)) return;
-  const busy = busyNote(res);
-  const parsed = OAuthErrorBody.safeParse(parseJsonOrUndefined(res.body));
-  if (parsed.success) {
-    const { error, error_description } = parsed.data;
-    throw new AccessTokenError(
-      ErrorCode.OAUTH_ERROR_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, OAuth error "${truncate(error, 100)}"${error_description ? ` (${truncate(error_description)})` : ""}${busy}`,
-      { status: res.status, oauthError: error, endpoint: ctx.endpoint },
-    );
+  const busy = busyNote(res, ctx);
+  const body = oauthErrorOf(res.body);
+  if (body) {
+    const { error, error_description: description } = body;
+    const said = `OAuth error "${clip(error, 100, ctx.secrets)}"${description ? ` (${clip(description, 300, ctx.secrets)})` : ""}`;
+    const details = { status: res.status, oauthError: error, cause: body };
+    throw remoteError(ctx, ErrorCode.OAUTH_ERROR_RESPONSE, `HTTP ${res.status}, ${said}${busy}`, details);
   }
   const challenge = res.headers["www-authenticate"];
-  throw new AccessTokenError(
+  throw remoteError(
+    ctx,
     ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${truncate(challenge)})` : ""}, no OAuth error body${busy}`,
-    { status: res.status, endpoint: ctx.endpoint },
+    `HTTP ${res.status}${challenge ? ` (WWW-Authenticate: ${clip(challenge, 300, ctx.secrets)})` : ""}, no OAuth error body${busy}`,
+    { status: res.status },
   );
 }
 
@@ -128,77 +157,19 @@ export function checkResponseStatus(res: HttpResponse, ctx: RemoteContext, expec
  * For a final 429 / 503: how many attempts were made and how long the server asked to wait
  * (RFC 9110 §10.2.3), so the user can tell a busy server from a broken one.
  */
-function busyNote(res: HttpResponse): string {
+function busyNote(res: HttpResponse, ctx: RemoteContext): string {
   if (res.status !== 429 && res.status !== 503) return "";
   const attempts = res.attempts ?? 1;
   const retryAfter = res.headers["retry-after"];
   const parts = [
     `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
     ...(retryAfter
-      ? [`the server asked to retry after ${truncate(retryAfter)}${/^\d+$/.test(retryAfter.trim()) ? " s" : ""}`]
+      ? [
+          `the server asked to retry after ${clip(retryAfter, 300, ctx.secrets)}${/^\d+$/.test(retryAfter.trim()) ? " s" : ""}`,
+        ]
       : []),
   ];
   return `; ${parts.join(", ")}`;
-}
-
-/** Parses a JSON object body or throws {@link ErrorCode.INVALID_RESPONSE}. */
-export function parseJsonObject(res: HttpResponse, ctx: RemoteContext): Record<string, unknown> {
-  const type = res.headers["content-type"] ?? "";
-  const value = parseJsonOrUndefined(res.body);
-  if (value === undefined) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, body is not JSON (content-type ${type || "missing"})`,
-      { status: res.status, endpoint: ctx.endpoint },
-    );
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AccessTokenError(
-      ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, JSON body is not an object`,
-      { status: res.status, endpoint: ctx.endpoint },
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Validates `value` with `schema`, naming the failing fields (never their values). */
-export function validate<T>(schema: z.ZodType<T>, value: unknown, res: HttpResponse, ctx: RemoteContext): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `"${i.path.join(".") || "(body)"}" ${i.message}`).join("; ");
-  throw new AccessTokenError(
-    ErrorCode.INVALID_RESPONSE,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: ${fields}`,
-    { status: res.status, endpoint: ctx.endpoint },
-  );
-}
-
-/**
- * The non-empty string fields of a 2xx JSON object answer; undefined for any other answer.
- * For reading, leniently, what identifies something a server did create when its answer
- * failed full validation (so it can be recorded and deleted later, not orphaned).
- */
-export function successStrings(res: HttpResponse): Record<string, string> | undefined {
-  if (res.status < 200 || res.status > 299) return undefined;
-  const body = parseJsonOrUndefined(res.body);
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  return Object.fromEntries(
-    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
-  );
-}
-
-function parseJsonOrUndefined(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
-function truncate(text: string, max = 300): string {
-  return cleanServerText(text, max);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,6 +191,10 @@ export type AuthorizationServerMetadata = z.infer<typeof AuthorizationServerMeta
  * The discovery URLs to try for `issuer`, in order: OIDC Discovery
  * (`{issuer}/.well-known/openid-configuration`) and RFC 8414 §3.1
  * (`/.well-known/oauth-authorization-server` inserted before the issuer's path).
+ * @param issuer - the issuer
+ * @returns the URLs, in the order they are tried
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
 export function discoveryUrls(issuer: string): string[] {
   const url = new URL(issuer);
@@ -230,7 +205,14 @@ export function discoveryUrls(issuer: string): string[] {
   ];
 }
 
-/** Judges a discovery response; the returned `issuer` must equal the configured one. */
+/**
+ * Judges a discovery response; the returned `issuer` must equal the configured one.
+ * @param res - the answer
+ * @param expectedIssuer - the configured issuer
+ * @param ctx - the call
+ * @returns the metadata
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+ */
 export function processDiscoveryResponse(
   res: HttpResponse,
   expectedIssuer: string,
@@ -239,22 +221,29 @@ export function processDiscoveryResponse(
   checkResponseStatus(res, ctx);
   const metadata = validate(AuthorizationServerMetadata, parseJsonObject(res, ctx), res, ctx);
   if (metadata.issuer.replace(/\/$/, "") !== expectedIssuer.replace(/\/$/, "")) {
-    throw new AccessTokenError(
+    throw remoteError(
+      ctx,
       ErrorCode.DISCOVERY,
-      `${describeRemote(ctx)} failed: metadata is for issuer "${metadata.issuer}", not "${expectedIssuer}"`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `metadata is for issuer "${clip(metadata.issuer, 300, ctx.secrets)}", not "${expectedIssuer}"`,
+      { status: res.status },
     );
   }
   if (!metadata.token_endpoint) {
-    throw new AccessTokenError(ErrorCode.DISCOVERY, `${describeRemote(ctx)} failed: metadata has no token_endpoint`, {
+    throw remoteError(ctx, ErrorCode.DISCOVERY, `metadata has no token_endpoint`, {
       status: res.status,
-      endpoint: ctx.endpoint,
     });
   }
   return metadata;
 }
 
-/** Fetches the metadata of `issuer`, trying each of {@link discoveryUrls}. */
+/**
+ * Fetches the metadata of `issuer`, trying each of {@link discoveryUrls}.
+ * @param issuer - the issuer
+ * @param transport - sends the requests
+ * @param system - the system's name in messages
+ * @returns the metadata
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ */
 export async function discover(
   issuer: string,
   transport: Transport,
@@ -262,23 +251,61 @@ export async function discover(
 ): Promise<AuthorizationServerMetadata> {
   let lastError: unknown;
   for (const url of discoveryUrls(issuer)) {
-    const ctx = { system, operation: "discovery", endpoint: url };
+    const call = { system, operation: "discovery", endpoint: url };
     try {
-      const res = await transport({ method: "GET", url, headers: { accept: "application/json" } }, ctx);
-      if (res.status === 404) {
-        lastError = new AccessTokenError(ErrorCode.DISCOVERY, `${describeRemote(ctx)} failed: HTTP 404`, {
-          status: 404,
-          endpoint: url,
-        });
-        continue;
-      }
-      return processDiscoveryResponse(res, issuer, ctx);
+      const request = { method: "GET", url, headers: { accept: "application/json" } } as const;
+      return await send({ transport, secrets: [] }, call, request, (res, judged) => {
+        // Not here: the next URL may have it.
+        if (res.status === 404) throw remoteError(judged, ErrorCode.DISCOVERY, "HTTP 404", { status: 404 });
+        return processDiscoveryResponse(res, issuer, judged);
+      });
     } catch (error) {
       lastError = error;
       if (error instanceof AccessTokenError && error.code === ErrorCode.TRANSPORT) break;
     }
   }
   throw lastError;
+}
+
+/** What an endpoint found by discovery (or set beside an issuer) is checked against. */
+export interface DiscoveredEndpoint {
+  /** The system's name in messages. */
+  system: string;
+  /** The issuer discovery ran for. */
+  issuer: string;
+  /** The endpoint's name in messages, e.g. "token". */
+  name: string;
+  /** The endpoint. */
+  url: string;
+  /** True when the server named it (it must then share the issuer's origin). */
+  discovered: boolean;
+  /** The user's `allowInsecureHttp`. */
+  allowInsecureHttp?: boolean;
+  /** The user's `allowCrossOriginEndpoints`. */
+  allowCrossOriginEndpoints?: boolean;
+}
+
+/**
+ * Refuses an endpoint that may not receive credentials: one the user set is theirs to
+ * choose (https, except on loopback or with `allowInsecureHttp`); one the server named
+ * must also share the issuer's origin, unless `allowCrossOriginEndpoints`.
+ * @param endpoint The endpoint and what it is checked against.
+ * @throws {AccessTokenError} {@link ErrorCode.DISCOVERY} naming the endpoint and the problem.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+ */
+export function checkDiscoveredEndpoint(endpoint: DiscoveredEndpoint): void {
+  const { system, issuer, name, url, discovered } = endpoint;
+  const problem = credentialTargetProblem(url, {
+    allowInsecureHttp: endpoint.allowInsecureHttp,
+    ...(discovered ? { discoveredFrom: issuer } : {}),
+    allowCrossOriginEndpoints: endpoint.allowCrossOriginEndpoints,
+  });
+  if (problem) {
+    throw new AccessTokenError(
+      ErrorCode.DISCOVERY,
+      `${system} discovery for ${issuer}: ${name} endpoint ${printableUrl(url)} ${problem}`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -306,7 +333,15 @@ const TokenResponseBody = z.looseObject({
   id_token: z.string().optional(),
 });
 
-/** Builds a token request: `grant_type` plus `params`, authenticated with `auth`. */
+/**
+ * Builds a token request: `grant_type` plus `params`, authenticated with `auth`.
+ * @param endpoint - the token endpoint
+ * @param grantType - `grant_type`
+ * @param params - further parameters (undefined ones are left out; a list repeats the parameter)
+ * @param auth - the client's authentication
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ */
 export function tokenRequest(
   endpoint: string,
   grantType: string,
@@ -336,6 +371,7 @@ const STRAY = Symbol("strayTokens");
  *
  * @param error - an error thrown by {@link processTokenResponse}
  * @returns the tokens found in the refused answer, or undefined
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export function strayTokensOf(error: unknown): StrayTokens | undefined {
   return error instanceof Error ? (error as unknown as Record<symbol, StrayTokens | undefined>)[STRAY] : undefined;
@@ -375,10 +411,11 @@ export function processTokenResponse(res: HttpResponse, ctx: RemoteContext): Tok
 function judgeTokenBody(res: HttpResponse, ctx: RemoteContext): TokenSet {
   const body = validate(TokenResponseBody, parseJsonObject(res, ctx), res, ctx);
   if (body.token_type.toLowerCase() !== "bearer") {
-    throw new AccessTokenError(
+    throw remoteError(
+      ctx,
       ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: token_type "${body.token_type}" is not supported (only Bearer)`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `token_type "${clip(body.token_type, 100, ctx.secrets)}" is not supported (only Bearer)`,
+      { status: res.status },
     );
   }
   return {
@@ -403,17 +440,31 @@ const IntrospectionBody = z.looseObject({
 /** The fields of an introspection answer this package uses. */
 export type Introspection = z.infer<typeof IntrospectionBody>;
 
-/** Builds an introspection request for `token`. */
-export function introspectionRequest(
-  endpoint: string,
-  token: string,
-  auth: ClientAuth,
-  hint = "access_token",
-): HttpRequest {
+/** A form request about `token`, as introspection and revocation send it. */
+function aboutToken(endpoint: string, token: string, auth: ClientAuth, hint: string): HttpRequest {
   return formRequest(endpoint, new URLSearchParams({ token, token_type_hint: hint }), auth);
 }
 
-/** Judges an introspection response. */
+/**
+ * Builds an introspection request for `token`.
+ * @param endpoint - the introspection endpoint
+ * @param token - the token asked about
+ * @param auth - the client's authentication
+ * @param hint - `token_type_hint`
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+ */
+export function introspectionRequest(endpoint: string, token: string, auth: ClientAuth, hint = "access_token") {
+  return aboutToken(endpoint, token, auth, hint);
+}
+
+/**
+ * Judges an introspection response.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the fields this package uses
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ */
 export function processIntrospectionResponse(res: HttpResponse, ctx: RemoteContext): Introspection {
   checkResponseStatus(res, ctx);
   return validate(IntrospectionBody, parseJsonObject(res, ctx), res, ctx);
@@ -440,17 +491,25 @@ export function isIntrospectionRefusal(error: unknown): error is AccessTokenErro
   );
 }
 
-/** Builds a revocation request for `token`. */
-export function revocationRequest(
-  endpoint: string,
-  token: string,
-  auth: ClientAuth,
-  hint = "access_token",
-): HttpRequest {
-  return formRequest(endpoint, new URLSearchParams({ token, token_type_hint: hint }), auth);
+/**
+ * Builds a revocation request for `token`.
+ * @param endpoint - the revocation endpoint
+ * @param token - the token to revoke
+ * @param auth - the client's authentication
+ * @param hint - `token_type_hint`
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export function revocationRequest(endpoint: string, token: string, auth: ClientAuth, hint = "access_token") {
+  return aboutToken(endpoint, token, auth, hint);
 }
 
-/** Judges a revocation response: 200 (even for unknown tokens, RFC 7009 §2.2) or an error. */
+/**
+ * Judges a revocation response: 200 (even for unknown tokens, RFC 7009 §2.2) or an error.
+ * @param res - the answer
+ * @param ctx - the call
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+ */
 export function processRevocationResponse(res: HttpResponse, ctx: RemoteContext): void {
   checkResponseStatus(res, ctx, [200, 204]);
 }

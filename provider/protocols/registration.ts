@@ -15,11 +15,12 @@
  * and the resource layer redacts every secret of the call on top).
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote } from "../errors";
+import { type FailureFacts, type HintRule, type RemoteContext, ErrorCode, hintRules, remoteError } from "../errors";
 import type { HttpRequest, HttpResponse } from "../http/transport";
 import { epochSeconds } from "../time";
-import { checkResponseStatus, parseJsonObject, successStrings, validate } from "./oauth2";
+import { checkResponseStatus } from "./oauth2";
 import { SERVER_ISSUED_FIELDS } from "../clients/registration.description";
+import { parseJsonObject, successStrings, validate } from "../wire/kit";
 
 /** Name used for this protocol in messages. */
 export const SYSTEM = "OAuth 2.0";
@@ -71,28 +72,19 @@ const REGISTRATION_HINTS: Record<string, string> = {
   unapproved_software_statement: "the server does not approve the software statement",
 };
 
-/** Appends `hint` to an error's message (same object, so code and status survive). */
-function withHint(error: unknown, hint: string | undefined): unknown {
-  if (hint && error instanceof AccessTokenError) error.message = `${error.message}: ${hint}`;
-  return error;
-}
-
-/** Runs `check`, adding a hint for the user to the error it throws. */
-function judged<T>(check: () => T, hintFor: (error: AccessTokenError) => string | undefined): T {
-  try {
-    return check();
-  } catch (error) {
-    throw error instanceof AccessTokenError ? withHint(error, hintFor(error)) : error;
-  }
+/** Checks the status of an answer, the error closed by `hint`'s advice (and the call's own). */
+function checkWithHint(res: HttpResponse, ctx: RemoteContext, hint: HintRule, expected?: number[]): void {
+  checkResponseStatus(res, { ...ctx, hints: hintRules(hint, ctx.hints) }, expected);
 }
 
 function parseClient(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
   const body = validate(ClientInformationBody, parseJsonObject(res, ctx), res, ctx);
   if ((body.registration_access_token === undefined) !== (body.registration_client_uri === undefined)) {
-    throw new AccessTokenError(
+    throw remoteError(
+      ctx,
       ErrorCode.INVALID_RESPONSE,
-      `${describeRemote(ctx)} failed: HTTP ${res.status}, unexpected response: "registration_access_token" and "registration_client_uri" must come together (RFC 7592 §3)`,
-      { status: res.status, endpoint: ctx.endpoint },
+      `HTTP ${res.status}, unexpected response: "registration_access_token" and "registration_client_uri" must come together (RFC 7592 §3)`,
+      { status: res.status },
     );
   }
   const metadata: ClientMetadata = { ...body };
@@ -132,6 +124,9 @@ export interface RegistrationHandles {
  * that {@link processRegistrationResponse} rejected (e.g. a malformed field): enough to
  * record it and delete it later, so nothing is orphaned. Undefined when the answer names no
  * client (not a success, not JSON, or no `client_id`).
+ * @param res - the refused answer
+ * @returns the client's id, secret, registration access token and URI, or undefined
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
  */
 export function registrationHandles(res: HttpResponse): RegistrationHandles | undefined {
   const b = successStrings(res);
@@ -155,6 +150,10 @@ export function registrationHandles(res: HttpResponse): RegistrationHandles | un
  * access token as a Bearer token when given (RFC 7591 §3).
  *
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+ * @param endpoint - the registration endpoint
+ * @param metadata - the client metadata
+ * @param initialAccessToken - the initial access token, when the server wants one
+ * @returns the request
  */
 export function registrationRequest(
   endpoint: string,
@@ -179,14 +178,19 @@ export function registrationRequest(
  * whether one was sent, to explain a 401.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2
+ * @param res - the answer
+ * @param ctx - the call
+ * @param withInitialAccessToken - whether an initial access token was sent
+ * @returns the registered client
  */
 export function processRegistrationResponse(
   res: HttpResponse,
   ctx: RemoteContext,
   withInitialAccessToken = false,
 ): RegisteredClient {
-  judged(
-    () => checkResponseStatus(res, ctx, [200, 201]),
+  checkWithHint(
+    res,
+    ctx,
     (error) => {
       if (error.oauthError && REGISTRATION_HINTS[error.oauthError]) return REGISTRATION_HINTS[error.oauthError];
       if (error.status === 401 || error.oauthError === "invalid_token") {
@@ -201,6 +205,7 @@ export function processRegistrationResponse(
       }
       return undefined;
     },
+    [200, 201],
   );
   return parseClient(res, ctx);
 }
@@ -213,7 +218,7 @@ function bearer(token: string): Record<string, string> {
 }
 
 /** What a management answer says about the client itself. */
-function managementHint(error: AccessTokenError): string | undefined {
+function managementHint(error: FailureFacts): string | undefined {
   if (error.status === 403) return "the server does not let this client manage its registration";
   if (error.status === 405) return "the server does not support this operation (RFC 7592)";
   if (error.oauthError === "invalid_client_metadata" || error.oauthError === "invalid_redirect_uri") {
@@ -230,6 +235,10 @@ function isGone(res: HttpResponse): boolean {
 /**
  * Builds a read request: GET the client configuration endpoint with the registration access
  * token (RFC 7592 §2.1).
+ * @param registrationClientUri - the client configuration endpoint
+ * @param registrationAccessToken - the registration access token
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.1
  */
 export function readRequest(registrationClientUri: string, registrationAccessToken: string): HttpRequest {
   return { method: "GET", url: registrationClientUri, headers: bearer(registrationAccessToken) };
@@ -238,10 +247,14 @@ export function readRequest(registrationClientUri: string, registrationAccessTok
 /**
  * Judges a read response: the client information, or `"gone"` when the server says the
  * client no longer exists (401, as RFC 7592 §2.1 prescribes, or 404 / 410).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the client, or `"gone"`
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.1
  */
 export function processReadResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient | "gone" {
   if (isGone(res)) return "gone";
-  judged(() => checkResponseStatus(res, ctx), managementHint);
+  checkWithHint(res, ctx, managementHint);
   return parseClient(res, ctx);
 }
 
@@ -249,6 +262,13 @@ export function processReadResponse(res: HttpResponse, ctx: RemoteContext): Regi
  * Builds an update request: PUT the *full* metadata with `client_id` (RFC 7592 §2.2); fields
  * left out return to the server's defaults. `clientSecret`, when given, must be the current
  * one (the server refuses a chosen secret). Server-issued fields are never sent.
+ * @param registrationClientUri - the client configuration endpoint
+ * @param registrationAccessToken - the registration access token
+ * @param clientId - the client id
+ * @param metadata - the full metadata
+ * @param clientSecret - the current client secret
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.2
  */
 export function updateRequest(
   registrationClientUri: string,
@@ -271,19 +291,27 @@ export function updateRequest(
  * Judges an update response: 200 with the client information, which may carry a new client
  * secret and a new (rotated) registration access token (RFC 7592 §2.2). A 401 / 404 here
  * means the client is gone.
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns the client as the server now describes it
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.2
  */
 export function processUpdateResponse(res: HttpResponse, ctx: RemoteContext): RegisteredClient {
-  judged(
-    () => checkResponseStatus(res, ctx),
-    (error) =>
-      isGone(res)
-        ? "the client no longer exists at the server (or its registration access token was revoked); run pulumi refresh, then pulumi up to register it again"
-        : managementHint(error),
+  checkWithHint(res, ctx, (error) =>
+    isGone(res)
+      ? "the client no longer exists at the server (or its registration access token was revoked); run pulumi refresh, then pulumi up to register it again"
+      : managementHint(error),
   );
   return parseClient(res, ctx);
 }
 
-/** Builds a delete request: DELETE the client configuration endpoint (RFC 7592 §2.3). */
+/**
+ * Builds a delete request: DELETE the client configuration endpoint (RFC 7592 §2.3).
+ * @param registrationClientUri - the client configuration endpoint
+ * @param registrationAccessToken - the registration access token
+ * @returns the request
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+ */
 export function deleteRequest(registrationClientUri: string, registrationAccessToken: string): HttpRequest {
   return { method: "DELETE", url: registrationClientUri, headers: bearer(registrationAccessToken) };
 }
@@ -297,11 +325,17 @@ export type DeleteOutcome =
   /** 405: the server does not support deleting clients (RFC 7592 §2.3); the client stays. */
   | "unsupported";
 
-/** Judges a delete response (RFC 7592 §2.3). */
+/**
+ * Judges a delete response (RFC 7592 §2.3).
+ * @param res - the answer
+ * @param ctx - the call
+ * @returns deleted, already gone, or deleting unsupported
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+ */
 export function processDeleteResponse(res: HttpResponse, ctx: RemoteContext): DeleteOutcome {
   if (res.status === 204 || res.status === 200) return "deleted";
   if (isGone(res)) return "gone";
   if (res.status === 405) return "unsupported";
-  judged(() => checkResponseStatus(res, ctx, [200, 204]), managementHint);
+  checkWithHint(res, ctx, managementHint, [200, 204]);
   return "deleted";
 }

@@ -1,6 +1,6 @@
 /**
  * ABBYY Vantage: an IdentityServer token service per region (`https://vantage-{eu,us,au}
- * .abbyy.com/auth2`), optionally tenant-scoped (PROTOCOLS.md §3, seed 002). Grants:
+ * .abbyy.com/auth2`), optionally tenant-scoped (docs/PROTOCOLS.md, "ABBYY Vantage"). Grants:
  * client_credentials, password (ROPC) and refresh_token, all form-urlencoded.
  *
  * What the system offers, and so what this module does:
@@ -24,10 +24,10 @@
  */
 import { z } from "zod";
 import { nowMs } from "../clock";
-import { AccessTokenError, ErrorCode, type RemoteContext, describeRemote, isAccessTokenError } from "../errors";
-import { cleanServerText } from "../http/redact";
-import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
+import { type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
 import { epochMsOfClaim } from "../time";
+import { clip as clipText, jwtClaims, parseJson, parseJsonObject, send, successStrings, validate } from "../wire/kit";
 import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
 import * as oauth2 from "./oauth2";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
@@ -36,9 +36,7 @@ import * as rules from "../core/rules";
 import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./vantage.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
-function urlProblem(url: string): string | undefined {
-  return endpointProblem(url)?.replace(/ \(set allowInsecureHttp to override\)$/, "");
-}
+const urlProblem = strictEndpointProblem;
 
 /** Name used for this system in messages. */
 export const SYSTEM = "ABBYY Vantage";
@@ -111,13 +109,23 @@ function vantageCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
 // ---------------------------------------------------------------------------------------
 // Endpoints
 
-/** The host of the inputs: `baseUrl`, or the documented host of `region`. */
+/**
+ * The host of the inputs: `baseUrl`, or the documented host of `region`.
+ * @param inputs - `baseUrl` or `region`
+ * @returns the base URL
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/manage-api-clients
+ */
 export function vantageBase(inputs: Pick<VantageInputs, "region" | "baseUrl">): string {
   const base = inputs.baseUrl ?? VANTAGE_REGIONS[inputs.region ?? "eu"];
   return base.replace(/\/+$/, "");
 }
 
-/** The issuer of a tenant: `{base}/auth2/{tenantId}`, or `{base}/auth2` without one. */
+/**
+ * The issuer of a tenant: `{base}/auth2/{tenantId}`, or `{base}/auth2` without one.
+ * @param inputs - `baseUrl` or `region`, and `tenantId`
+ * @returns the issuer
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#IssuerDiscovery
+ */
 export function vantageIssuer(inputs: Pick<VantageInputs, "region" | "baseUrl" | "tenantId">): string {
   return `${vantageBase(inputs)}/auth2${inputs.tenantId ? `/${inputs.tenantId}` : ""}`;
 }
@@ -126,15 +134,23 @@ export function vantageIssuer(inputs: Pick<VantageInputs, "region" | "baseUrl" |
  * The endpoints to use. With `tenantId`: from `{issuer}/.well-known/openid-configuration`
  * (whose `issuer` must match), or the documented `{issuer}/connect/token` when the document
  * does not exist (404). Without: the documented `{base}/auth2/connect/token`.
+ * @param inputs - the token's inputs
+ * @param ctx - the transport and the call's secrets
+ * @returns the token endpoint, and the revocation endpoint when discovery names one
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
 export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext): Promise<Record<string, string>> {
   const issuer = vantageIssuer(inputs);
   if (!inputs.tenantId) return { token: `${issuer}/connect/token` };
   const url = `${issuer}/.well-known/openid-configuration`;
   const rctx = { system: SYSTEM, operation: "discovery", endpoint: url };
-  const res = await ctx.transport({ method: "GET", url, headers: { accept: "application/json" } }, rctx);
-  if (res.status === 404) return { token: `${issuer}/connect/token` };
-  const metadata = oauth2.processDiscoveryResponse(res, issuer, rctx);
+  const metadata = await send(
+    ctx,
+    rctx,
+    { method: "GET", url, headers: { accept: "application/json" } },
+    (res, call) => (res.status === 404 ? undefined : oauth2.processDiscoveryResponse(res, issuer, call)),
+  );
+  if (!metadata) return { token: `${issuer}/connect/token` };
   const found: Record<string, string | undefined> = {
     token: metadata.token_endpoint,
     revocation: metadata.revocation_endpoint,
@@ -160,6 +176,10 @@ export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext
  * The URL a user opens to sign in (authorization code + PKCE S256), as documented:
  * `{base}/auth2/connect/authorize` with `productId`. Asks for `offline_access` so the code
  * yields a refresh token (the client needs "Allow issuing refresh tokens").
+ * @param inputs - where the server is, the client id, scopes and product id
+ * @param request - state, PKCE challenge and redirect URI
+ * @returns the URL
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  */
 export function vantageAuthorizeUrl(
   inputs: Pick<VantageInputs, "region" | "baseUrl" | "clientId" | "scopes" | "productId">,
@@ -243,14 +263,7 @@ function issuedFrom(
 
 /** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
 function jwtExpiryMs(token: string): number | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")) as { exp?: unknown }).exp;
-    return epochMsOfClaim(exp);
-  } catch {
-    return undefined;
-  }
+  return epochMsOfClaim(jwtClaims(token)?.exp);
 }
 
 function notRevocableNote(token: string): string {
@@ -358,11 +371,8 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
       };
     }
     const rctx = { system: SYSTEM, operation: "revocation", endpoint };
-    const res = await ctx.transport(
-      oauth2.revocationRequest(endpoint, token, await authFor(inputs, ctx), "refresh_token"),
-      rctx,
-    );
-    oauth2.processRevocationResponse(res, rctx);
+    const request = oauth2.revocationRequest(endpoint, token, await authFor(inputs, ctx), "refresh_token");
+    await send(ctx, rctx, request, oauth2.processRevocationResponse);
     await ctx.diagnostics.info(
       `${SYSTEM}: the refresh token was revoked, so no new token can be issued from it; ${notRevocableNote(state.accessToken)}`,
     );
@@ -388,6 +398,11 @@ export type VantageAdminApiVersion = "v2" | "v1";
 /**
  * The admin API route that creates API clients in a tenant, trailing slash as documented:
  * `{base}/api/adminapi2/{version}/tenants/{tenantId}/clients/`. Only POST is documented there.
+ * @param inputs - `baseUrl` or `region`
+ * @param tenantId - the tenant
+ * @param apiVersion - the admin API version
+ * @returns the URL
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function vantageAdminClientsUrl(
   inputs: Pick<VantageInputs, "region" | "baseUrl">,
@@ -416,6 +431,11 @@ export interface CreateClientFacts {
 /**
  * Builds the create request: POST the client (admin API field names) as JSON, with a tenant
  * administrator's access token as the Bearer token.
+ * @param url - {@link vantageAdminClientsUrl}
+ * @param accessToken - a tenant administrator's access token
+ * @param client - the client, in the admin API's field names
+ * @returns the request
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function createClientRequest(url: string, accessToken: string, client: Record<string, unknown>): HttpRequest {
   return {
@@ -443,11 +463,6 @@ const CreatedClientBody = z.looseObject({
   clientId: z.string({ error: "must be a string" }).min(1, "must not be empty"),
   clientSecret: z.string({ error: "must be a string or null" }).min(1, "must not be empty").nullable().optional(),
 });
-
-/** Server text as it may enter a message (cleaned and clipped, see `cleanServerText`). */
-function clip(text: string, max = 300): string {
-  return cleanServerText(text, max);
-}
 
 /** What a refusal of the admin API means for the user, by HTTP status. */
 function createClientHint(status: number, facts: CreateClientFacts): string | undefined {
@@ -478,13 +493,8 @@ function createClientHint(status: number, facts: CreateClientFacts): string | un
 
 /** The error for a non-2xx answer: the ProblemDetails (or whatever came), with what to do. */
 function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | undefined): AccessTokenError {
-  let json: unknown;
-  try {
-    json = JSON.parse(res.body);
-  } catch {
-    json = undefined;
-  }
-  const problem = ProblemDetails.safeParse(json);
+  const problem = ProblemDetails.safeParse(parseJson(res.body));
+  const clip = (text: string) => clipText(text, 300, ctx.secrets);
   let what: string;
   if (problem.success && (problem.data.title !== undefined || problem.data.detail !== undefined)) {
     const { title, detail, errors } = problem.data;
@@ -496,11 +506,11 @@ function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | und
     const challenge = res.headers["www-authenticate"];
     what = `no ProblemDetails body${challenge ? ` (WWW-Authenticate: ${clip(challenge)})` : ""}`;
   }
-  return new AccessTokenError(
-    ErrorCode.HTTP_STATUS,
-    `${describeRemote(ctx)} failed: HTTP ${res.status}, ${what}${hint ? `: ${hint}` : ""}`,
-    { status: res.status, endpoint: ctx.endpoint },
-  );
+  return remoteError(ctx, ErrorCode.HTTP_STATUS, `HTTP ${res.status}, ${what}`, {
+    status: res.status,
+    cause: problem.data,
+    hints: [hint],
+  });
 }
 
 /**
@@ -508,6 +518,11 @@ function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | und
  * included once; or a ProblemDetails refusal explained for the user (400 validation with
  * `errors` per field, 401 expired or foreign token, 403 not an administrator, 404 no such
  * tenant, 409 the client id is taken).
+ * @param res - the answer
+ * @param ctx - the call
+ * @param facts - the tenant and the requested client id, for messages
+ * @returns the client with its secret (when it has one)
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function processCreateClientResponse(
   res: HttpResponse,
@@ -515,7 +530,7 @@ export function processCreateClientResponse(
   facts: CreateClientFacts,
 ): VantageCreatedClient {
   if (res.status !== 200 && res.status !== 201) throw adminApiError(res, ctx, createClientHint(res.status, facts));
-  const body = oauth2.validate(CreatedClientBody, oauth2.parseJsonObject(res, ctx), res, ctx);
+  const body = validate(CreatedClientBody, parseJsonObject(res, ctx), res, ctx);
   const { clientId, clientSecret, ...client } = body;
   return { clientId, ...(typeof clientSecret === "string" ? { clientSecret } : {}), client };
 }
@@ -524,8 +539,11 @@ export function processCreateClientResponse(
  * Reads whatever identifies a client the admin API *did* create, from a success answer that
  * {@link processCreateClientResponse} rejected: enough to record it rather than lose track
  * of it. Undefined when the answer names no client.
+ * @param res - the refused answer
+ * @returns the client's id and secret, or undefined
+ * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function createdClientHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  const { clientId, clientSecret } = oauth2.successStrings(res) ?? {};
+  const { clientId, clientSecret } = successStrings(res) ?? {};
   return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }

@@ -18,7 +18,7 @@ import * as clock from "../clock";
 import type { ConfigSlot } from "../config";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { HttpPolicyInput, toHttpPolicy } from "../http/policy-inputs";
-import { redact, redactError } from "../http/redact";
+import { keepSecrets, redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
 import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS } from "../core/common";
 import { secretNames, shapeOf } from "../core/description";
@@ -303,7 +303,7 @@ export async function createAccessToken(
     // A carried refresh token is a secret of this call too.
     for (const key of REFRESH_TOKEN_INPUTS) {
       const value = grantInputs[key];
-      if (typeof value === "string" && value !== inputs[key]) ctx.secrets.push(value);
+      if (typeof value === "string" && value !== inputs[key]) keepSecrets(ctx, value);
     }
     let issued: Issued;
     try {
@@ -442,7 +442,7 @@ async function settleStray(
 ): Promise<unknown> {
   const stray = strayTokensOf(error);
   if (!stray) return error;
-  ctx.secrets.push(...[stray.accessToken, stray.refreshToken].filter((t): t is string => !!t));
+  keepSecrets(ctx, stray.accessToken, stray.refreshToken);
   const target = redactError(error instanceof Error ? error : new Error(String(error)), ctx.secrets);
   const note = (text: string) => {
     target.message = `${target.message}; ${text}`;

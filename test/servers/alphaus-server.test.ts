@@ -1,5 +1,5 @@
 /**
- * Smoke tests of the Alphaus stand-in: every behaviour PROTOCOLS.md §2 documents (or infers)
+ * Smoke tests of the Alphaus stand-in: every behaviour docs/PROTOCOLS.md ("Alphaus") documents (or infers)
  * is exercised over real HTTP with plain `fetch`, so provider tests can rely on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

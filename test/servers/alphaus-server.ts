@@ -2,7 +2,7 @@
  * A faithful local stand-in for Alphaus: the product-specific token endpoints (Wave / Wave
  * PRO at `/access_token`, Ripple / Octo at `/ripple/access_token`) and the Blue API calls
  * that manage API clients (`/m/blue/iam/v1/apiclients`). Built strictly from
- * `docs/PROTOCOLS.md` §2 and seeds 000/001; where those say [inferred] the server follows
+ * `docs/PROTOCOLS.md` ("Alphaus"); where it says inferred the server follows
  * what the framework underneath does (PHP league/oauth2-server for tokens, grpc-gateway
  * for Blue), and each such choice is marked "inferred" below.
  *
@@ -597,7 +597,7 @@ export async function startAlphausServer(options: AlphausServerOptions = {}): Pr
       const target = clients.get(id ?? "");
       // Another principal's client is as invisible as a missing one.
       if (!target || target.owner !== caller.principal) return rpcError(res, entry, 404, 5, "API client not found");
-      // Tokens already issued to it stay valid until exp (PROTOCOLS.md: inferred).
+      // Tokens already issued to it stay valid until exp (docs/PROTOCOLS.md: inferred).
       clients.delete(target.clientId);
       return send(res, entry, 200, {});
     }

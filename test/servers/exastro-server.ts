@@ -1,7 +1,7 @@
 /**
  * A faithful local stand-in for Exastro IT Automation / Platform: Keycloak realms (one per
  * organization, plus `master` for system managers) behind the Exastro API gateway. Built from
- * docs/PROTOCOLS.md §4 and seed 003, with details checked against the exastro-platform sources
+ * docs/PROTOCOLS.md ("Exastro"), with details checked against the exastro-platform sources
  * (message ids, envelope shape, service-account controller quirks).
  *
  * What it models, and why it matters to the provider:

@@ -1,6 +1,6 @@
 /**
  * A faithful local stand-in for a Misskey server's token-related API, built from
- * docs/PROTOCOLS.md §5 and seed 004, with details checked against misskey-dev/misskey
+ * docs/PROTOCOLS.md ("Misskey"), with details checked against misskey-dev/misskey
  * (ApiCallService, AuthenticateService and the auth/app endpoints): error ids, status codes,
  * `WWW-Authenticate` headers and the order in which checks run.
  *

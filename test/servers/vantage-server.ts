@@ -1,9 +1,9 @@
 /**
  * A faithful local stand-in for ABBYY Vantage's token service (IdentityServer underneath,
- * per `docs/PROTOCOLS.md` §3 and seed 002), a public API endpoint to prove tokens work, and
+ * per `docs/PROTOCOLS.md`, "ABBYY Vantage"), a public API endpoint to prove tokens work, and
  * the admin API call that creates API clients.
  *
- * Where PROTOCOLS.md says [inferred], the server does what IdentityServer does by default,
+ * Where docs/PROTOCOLS.md says inferred, the server does what IdentityServer does by default,
  * and says so below: 400 (not 401) for `invalid_client`, sparse `error_description`s,
  * one-time-use refresh tokens with an absolute lifetime carried across rotations, scopes
  * defaulting to the client's allowed ones, revocation only when enabled.
@@ -78,7 +78,7 @@ export interface VantageServerOptions {
   /** Serve `/connect/revocation` and list it in discovery. Default false (not documented). */
   revocation?: boolean;
   /**
-   * HTTP status of `invalid_client`. Default 400: PROTOCOLS.md §3 and IdentityServer. Set 401
+   * HTTP status of `invalid_client`. Default 400: docs/PROTOCOLS.md ("ABBYY Vantage") and IdentityServer. Set 401
    * to test a client against the RFC 6749 §5.2 variant.
    */
   invalidClientStatus?: 400 | 401;
@@ -263,7 +263,7 @@ const PROBLEM_TITLES: Record<number, string> = {
   409: "Conflict",
 };
 
-/** The admin API's create-client body (PROTOCOLS.md §3); unknown fields pass through. */
+/** The admin API's create-client body (docs/PROTOCOLS.md, "ABBYY Vantage"); unknown fields pass through. */
 const CreateClientBody = z.looseObject({
   clientId: z.string().min(1).optional(),
   clientName: z.string().optional(),

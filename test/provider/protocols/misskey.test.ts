@@ -110,6 +110,25 @@ describe("check", () => {
     );
   });
 
+  it("refuses plain http without pointing at allowInsecureHttp, an input Misskey refuses", async () => {
+    const r = await checkAccessToken({ system: "misskey", baseUrl: "http://misskey.example", token: "t" });
+    expect(r.failures).toEqual([{ property: "baseUrl", reason: "must use https for a non-loopback host" }]);
+    expect(() => misskeyOrigin("http://misskey.example")).toThrow(
+      /^Misskey server http:\/\/misskey\.example must use https for a non-loopback host$/,
+    );
+    const withOptIn = await checkAccessToken({
+      system: "misskey",
+      baseUrl: "http://misskey.example",
+      token: "t",
+      allowInsecureHttp: true,
+    });
+    // The input the old message pointed at is refused: the message must not name it.
+    expect(withOptIn.failures?.find((f) => f.property === "(inputs)")?.reason).toMatch(/allowInsecureHttp/);
+    expect(withOptIn.failures?.find((f) => f.property === "baseUrl")?.reason).toBe(
+      "must use https for a non-loopback host",
+    );
+  });
+
   it("warns at preview about unknown permissions, never dropping them silently", async () => {
     const d = deps();
     const r = await checkAccessToken(
