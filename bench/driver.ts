@@ -5,10 +5,12 @@
  *   (a) this package's AccessToken,
  *   (b) a hand-written dynamic provider that calls fetch (closure-serialized),
  *   (c) a no-op dynamic resource (the engine floor),
+ *   (d) this package's native plugin, from a TypeScript program registering its type token,
  *
  * for N resources each: create, no-change preview, no-change up, rotate all, refresh,
- * destroy. The variants are interleaved per scenario (a, b, c, then b, c, a on the next
- * run, ...) so the noise of a shared machine falls on all three alike. Then it writes
+ * destroy, then create and destroy again with the file backend's checkpoints on (a, c, d).
+ * The variants are interleaved per scenario (a, b, c, d, then b, c, d, a on the next
+ * run, ...) so the noise of a shared machine falls on all of them alike. Then it writes
  * docs/BENCHMARKS.md and docs/benchmarks.svg (or bench/results/ for non-default runs).
  *
  * Environment: BENCH_NS (default 10,100,500), BENCH_RUNS (default 3), BENCH_RUNS_MAX_N
@@ -25,7 +27,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CLIENTS, startOAuthServer, type OAuthServer } from "../test/kit/oauth-server";
-import { type Footprint, type Machine, type Measurement, type Results, SCENARIOS, VARIANTS } from "./lib/model";
+import {
+  type Footprint,
+  type Machine,
+  type Measurement,
+  type Results,
+  SCENARIOS,
+  type Scenario,
+  VARIANTS,
+  runs as runsScenario,
+} from "./lib/model";
 import { evaluate, writeReport } from "./lib/report";
 import { BenchStack, REPO, type Run, running, summaryCounts } from "./lib/stack";
 
@@ -95,17 +106,19 @@ async function machine(): Promise<Machine> {
 }
 
 /** What each scenario must show, so a silently wrong run is not reported as fast. */
-function problemOf(scenario: string, n: number, run: Run, summary: Record<string, number>): string | undefined {
+function problemOf(scenario: Scenario, n: number, run: Run, summary: Record<string, number>): string | undefined {
   if (run.code !== 0) return `exit ${run.code}: ${(run.stderr || run.stdout).trim().split("\n").slice(-3).join(" | ")}`;
   const changed = ["created", "updated", "replaced", "deleted", "to create", "to replace", "to delete"].filter(
     (k) => (summary[k] ?? 0) > 0,
   );
   switch (scenario) {
     case "create":
+    case "create-checkpoints":
       return (summary.created ?? 0) >= n ? undefined : `expected ${n} created, got ${JSON.stringify(summary)}`;
     case "rotate":
       return summary.replaced === n ? undefined : `expected ${n} replaced, got ${JSON.stringify(summary)}`;
     case "destroy":
+    case "destroy-checkpoints":
       return (summary.deleted ?? 0) >= n ? undefined : `expected ${n} deleted, got ${JSON.stringify(summary)}`;
     default:
       return changed.length ? `expected no changes, got ${JSON.stringify(summary)}` : undefined;
@@ -114,7 +127,9 @@ function problemOf(scenario: string, n: number, run: Run, summary: Record<string
 
 async function footprint(stack: BenchStack, n: number): Promise<Footprint> {
   const state = await stack.exportState();
-  const mine = (state.deployment.resources ?? []).filter((r) => String(r.type).startsWith("pulumi-nodejs:dynamic"));
+  const mine = (state.deployment.resources ?? []).filter((r) =>
+    /^(pulumi-nodejs:dynamic|access-tokens:)/.test(String(r.type)),
+  );
   let providerBytes = 0;
   let providerCopies = 0;
   for (const r of mine) {
@@ -124,7 +139,7 @@ async function footprint(stack: BenchStack, n: number): Promise<Footprint> {
     providerCopies = Math.max(providerCopies, copies.length);
     for (const p of copies) providerBytes = Math.max(providerBytes, Buffer.byteLength(p));
   }
-  if (mine.length !== n) log(`  ! ${stack.variant}: ${mine.length} dynamic resources in state, expected ${n}`);
+  if (mine.length !== n) log(`  ! ${stack.variant}: ${mine.length} token resources in state, expected ${n}`);
   return {
     variant: stack.variant,
     n,
@@ -235,7 +250,7 @@ async function main(): Promise<void> {
       const runs = runsFor(n);
       for (let run = 1; run <= runs; run++) {
         const runStarted = performance.now();
-        // Rotate the order per run: a b c, b c a, c a b, ...
+        // Rotate the order per run: a b c d, b c d a, c d a b, ...
         const order = VARIANTS.map((_, i) => VARIANTS[(i + run - 1) % VARIANTS.length]!);
         const broken = new Set<string>();
         for (const v of VARIANTS) await stacks.get(v.id)!.setConfig("rotation", `run${run}`);
@@ -243,9 +258,10 @@ async function main(): Promise<void> {
           if (scenario.id === "rotate") {
             for (const v of VARIANTS) await stacks.get(v.id)!.setConfig("rotation", `run${run}-rotated`);
           }
-          for (const [slot, v] of order.entries()) {
+          for (const [slot, v] of order.filter((x) => runsScenario(scenario, x.id)).entries()) {
             if (broken.has(v.id)) continue;
             const stack = stacks.get(v.id)!;
+            stack.useCheckpoints(checkpoints || scenario.checkpoints === true);
             const reqStart = server.requests.length;
             const connStart = server.connections;
             peakSockets = openSockets;
@@ -254,7 +270,7 @@ async function main(): Promise<void> {
                 ? await stack.preview()
                 : scenario.id === "refresh"
                   ? await stack.refresh()
-                  : scenario.id === "destroy"
+                  : scenario.id === "destroy" || scenario.id === "destroy-checkpoints"
                     ? await stack.destroy()
                     : await stack.up();
             const requests: Record<string, number> = {};
@@ -284,7 +300,7 @@ async function main(): Promise<void> {
               .map(([k, c]) => `${k}=${c}`)
               .join(" ");
             log(
-              `[N=${n} run ${run}/${runs}] ${scenario.id.padEnd(11)} ${v.id.padEnd(12)} ${(m.ms / 1000).toFixed(2).padStart(7)}s` +
+              `[N=${n} run ${run}/${runs}] ${scenario.id.padEnd(19)} ${v.id.padEnd(12)} ${(m.ms / 1000).toFixed(2).padStart(7)}s` +
                 `  req=${m.totalRequests}${kinds ? ` (${kinds})` : ""} conn=${m.connections} (max open ${m.peakConnections})` +
                 `  host rss=${m.providerPeakRssMb.toFixed(0)}MiB cpu=${(m.providerCpuMs / 1000).toFixed(2)}s` +
                 `  tree cpu=${(m.treeCpuMs / 1000).toFixed(2)}s${m.problem ? `  !! ${m.problem}` : ""}`,
@@ -301,6 +317,7 @@ async function main(): Promise<void> {
         // A failed cycle leaves resources behind: clear them before the next run.
         for (const id of broken) {
           log(`  cleaning up ${id} after a failure`);
+          stacks.get(id)!.useCheckpoints(checkpoints);
           await stacks.get(id)!.destroy();
         }
         runsDone[String(n)] = run;

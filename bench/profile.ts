@@ -6,7 +6,7 @@
  * the provider host. Used to explain missed targets in docs/BENCHMARKS.md.
  *
  *   node -r ts-node/register/transpile-only bench/profile.ts [variant] [N]
- *   (variant: access-token | naive-fetch | noop; default access-token 100)
+ *   (variant: access-token | naive-fetch | noop | plugin; default access-token 100)
  *
  * Profiles are kept in the printed directory (open *.cpuprofile in Chrome DevTools, or
  * `go tool pprof -top <file>` for the engine's).
@@ -72,6 +72,7 @@ function summarize(profile: CpuProfile): { total: number; fns: [string, number][
 function roleOfProfile(profile: CpuProfile): string {
   const urls = profile.nodes.map((n) => n.callFrame.url);
   if (urls.some((u) => /cmd\/dynamic-provider\//.test(u))) return "provider host";
+  if (urls.some((u) => /provider\/plugin\/main\.js$/.test(u))) return "provider host (plugin)";
   if (urls.some((u) => /cmd\/run\//.test(u))) return "program";
   return "other";
 }

@@ -1,7 +1,8 @@
 /**
  * Samples a process tree through /proc while a `pulumi` command runs: the peak resident
  * set (VmHWM, the kernel's own high-water mark, so sampling cannot miss a short peak) and
- * CPU time of the dynamic-provider host, and the CPU time of the whole tree (engine,
+ * CPU time of the provider host (Pulumi's dynamic-provider host, or this package's native
+ * plugin), and the CPU time of the whole tree (engine,
  * language host, program, plugins). Linux only; elsewhere every figure stays 0.
  */
 import { readFileSync, readdirSync } from "node:fs";
@@ -45,6 +46,8 @@ function roleOf(pid: number, rootPid: number, argv: string[]): Role | undefined 
   if (pid === rootPid) return "engine";
   // The dynamic-provider plugin is a shell script that execs node: undecided until it has.
   if (/cmd[/\\]dynamic-provider/.test(argv[1] ?? "")) return "provider";
+  // The native plugin: a shell script too, which execs node on the built plugin.
+  if (/provider[/\\]plugin[/\\]main\.js$/.test(argv[1] ?? "")) return "provider";
   if (argv.some((a) => /@pulumi[/\\]pulumi[/\\]cmd[/\\]run/.test(a))) return "program";
   if (/(^|\/)sh$/.test(argv[0] ?? "")) return undefined;
   return "other";

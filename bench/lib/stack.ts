@@ -57,10 +57,19 @@ export class BenchStack {
       // Same for every variant: no type-check of the program per run.
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
       NO_COLOR: "1",
-      // The file backend rewrites the whole state file after every step (O(N²) bytes
-      // over an update); skipped unless asked for, the same for every variant.
-      ...(checkpoints ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }),
     };
+    this.useCheckpoints(checkpoints);
+  }
+
+  /**
+   * The file backend rewrites the whole state file after every step (O(N²) bytes over an
+   * update); skipped unless asked for, the same for every variant.
+   *
+   * @param on - let the backend write its per-step checkpoints (its default)
+   */
+  useCheckpoints(on: boolean): void {
+    if (on) delete this.env.PULUMI_SKIP_CHECKPOINTS;
+    else this.env.PULUMI_SKIP_CHECKPOINTS = "true";
   }
 
   /** Copies the program, creates the stack and sets its config (untimed). */
@@ -70,6 +79,12 @@ export class BenchStack {
       filter: (src) => !src.endsWith("node_modules"),
     });
     await symlink(join(REPO, "node_modules"), join(this.dir, "node_modules"), "dir");
+    // A program using the native plugin names it by path, relative to its place in the
+    // repository: point the copy at this checkout's bin/ (which runs dist/).
+    const yamlFile = join(this.dir, "Pulumi.yaml");
+    const yaml = await readFile(yamlFile, "utf8");
+    const entry = /(- name: access-tokens\n\s+path: ).*/;
+    if (entry.test(yaml)) await writeFile(yamlFile, yaml.replace(entry, `$1${join(REPO, "bin")}`));
     await mkdir(this.stateDir, { recursive: true });
     await this.pulumi(["stack", "init", this.stack], { noStack: true });
     const args = ["config", "set-all"];

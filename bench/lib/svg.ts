@@ -1,6 +1,6 @@
 /**
  * The plot of docs/benchmarks.svg, written by hand (no dependencies): wall time against N
- * for the three variants, one panel per scenario, medians joined by lines, the range over
+ * for every variant, one panel per scenario, medians joined by lines, the range over
  * runs as a whisker.
  */
 import { FLOOR, type Results, SCENARIOS, type Scenario, VARIANTS } from "./model";
@@ -22,12 +22,13 @@ function med(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-const PANELS: Scenario[] = ["create", "rotate", "destroy", "refresh"];
+/** One panel per scenario. */
+const PANELS: Scenario[] = SCENARIOS.map((x) => x.id);
 
 export function plotSvg(results: Results): string {
-  const W = 460;
-  const H = 300;
-  const cols = 2;
+  const W = 400;
+  const H = 280;
+  const cols = 3;
   const m = { l: 58, r: 16, t: 34, b: 44 };
   const legendH = 40;
   const width = W * cols;
@@ -45,7 +46,7 @@ export function plotSvg(results: Results): string {
     parts.push(`<line x1="${lx}" y1="22" x2="${lx + 28}" y2="22" stroke="${v.color}" stroke-width="2.5"${dash}/>`);
     parts.push(`<circle cx="${lx + 14}" cy="22" r="3.5" fill="${v.color}"/>`);
     parts.push(`<text x="${lx + 36}" y="26" fill="#222">${esc(v.label)}</text>`);
-    lx += 60 + v.label.length * 7;
+    lx += 44 + v.label.length * 6.5;
   }
   parts.push(
     `<text x="${width - 16}" y="26" fill="#555" text-anchor="end">median wall time (s) against N; whiskers: range over runs</text>`,
