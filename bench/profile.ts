@@ -8,6 +8,10 @@
  *   node -r ts-node/register/transpile-only bench/profile.ts [variant] [N]
  *   (variant: access-token | naive-fetch | noop | plugin; default access-token 100)
  *
+ * PROFILE_CPU=0 runs the same cycle without profilers (wall time, CPU by role and the
+ * provider host's peak RSS only); PROFILE_EXTRA_PROPS=K gives each no-op resource K extra
+ * undefined properties (the per-property reproduction in bench/NOTES.md).
+ *
  * Profiles are kept in the printed directory (open *.cpuprofile in Chrome DevTools, or
  * `go tool pprof -top <file>` for the engine's).
  */
@@ -94,9 +98,12 @@ async function main(): Promise<void> {
     4 * availableParallelism(),
     false,
   );
+  const profiling = process.env.PROFILE_CPU !== "0";
+  const extraProps = process.env.PROFILE_EXTRA_PROPS;
   await stack.init(
     {
       count: String(n),
+      ...(extraProps && variant.id === "noop" ? { extraProps } : {}),
       rotation: "one",
       issuer: server.issuer,
       tokenEndpoint: server.tokenEndpoint,
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
       await before();
       const dir = join(root, "profiles", name);
       await mkdir(dir, { recursive: true });
-      stack.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir} --require ${preload}`;
+      if (profiling) stack.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir} --require ${preload}`;
       const args =
         name === "preview"
           ? ["preview"]
@@ -132,15 +139,14 @@ async function main(): Promise<void> {
         ...args,
         "--parallel",
         String(stack.parallel),
-        "--profiling",
-        join(dir, "engine"),
+        ...(profiling ? ["--profiling", join(dir, "engine")] : []),
       ]);
       delete stack.env.NODE_OPTIONS;
       const roles = Object.entries(run.usage.cpuByRole)
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`)
         .join(", ");
       out(
-        `\n== ${name}: ${(run.ms / 1000).toFixed(2)} s wall, CPU ${roles}; ${server.requests.length - reqStart} requests`,
+        `\n== ${name}: ${(run.ms / 1000).toFixed(2)} s wall, CPU ${roles}; provider host peak RSS ${run.usage.providerPeakRssMb.toFixed(0)} MiB; ${server.requests.length - reqStart} requests`,
       );
       for (const file of (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"))) {
         const profile: CpuProfile = JSON.parse(await readFile(join(dir, file), "utf8"));

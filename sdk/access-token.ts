@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ApiClient, givenInput, withSecretInputs } from "./api-client";
 import { allSecretInputsOf, commonSecretOutputsOf, ownSecretOutputsOf } from "./secret-inputs";
 import { ACCESS_TOKEN_TYPE, shimText } from "./shim";
+import { quietStacks, restoreStacks, withCallerStack } from "./stacks";
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1); `none` for public clients. */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
@@ -255,22 +256,30 @@ export abstract class TokenResource extends pulumi.CustomResource {
     opts: pulumi.CustomResourceOptions | undefined,
     extraOutputs: string[] = [],
   ) {
-    const props: Record<string, unknown> = {
-      // Secret from the start, so the inputs are encrypted in state too, however they were given.
-      ...withSecretInputs("AccessToken", system, args),
-      system,
-      resourceName: name,
-      __provider: shimText("AccessToken"),
-    };
-    for (const key of [...TOKEN_OUTPUTS, ...extraOutputs]) if (!(key in props)) props[key] = undefined;
-    super(
-      ACCESS_TOKEN_TYPE,
-      name,
-      props,
-      pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: [...ACCESS_TOKEN_SECRET_OUTPUTS, ...ownSecretOutputsOf("AccessToken", system)],
-      }),
-    );
+    // Registered without a stack per property promise (see ./stacks).
+    const limit = quietStacks();
+    try {
+      const props: Record<string, unknown> = {
+        // Secret from the start, so the inputs are encrypted in state too, however they were given.
+        ...withSecretInputs("AccessToken", system, args),
+        system,
+        resourceName: name,
+        __provider: shimText("AccessToken"),
+      };
+      for (const key of [...TOKEN_OUTPUTS, ...extraOutputs]) if (!(key in props)) props[key] = undefined;
+      super(
+        ACCESS_TOKEN_TYPE,
+        name,
+        props,
+        pulumi.mergeOptions(opts, {
+          additionalSecretOutputs: [...ACCESS_TOKEN_SECRET_OUTPUTS, ...ownSecretOutputsOf("AccessToken", system)],
+        }),
+      );
+    } catch (error) {
+      throw withCallerStack(error, limit, new.target);
+    } finally {
+      restoreStacks(limit);
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import {
   secretInputsOf,
 } from "./secret-inputs";
 import { API_CLIENT_TYPE, shimText } from "./shim";
+import { quietStacks, restoreStacks, withCallerStack } from "./stacks";
 
 /**
  * How the client authenticates at the token endpoint (RFC 7591 §2). The three named here
@@ -221,23 +222,31 @@ export abstract class ClientResource extends pulumi.CustomResource {
     opts: pulumi.CustomResourceOptions | undefined,
     extraOutputs: string[] = [],
   ) {
-    const props: Record<string, unknown> = {
-      // Secret from the start, so the inputs are encrypted in state too, however they were given.
-      ...withSecretInputs("ApiClient", system, args),
-      system,
-      resourceName: name,
-      __provider: shimText("ApiClient"),
-    };
-    for (const key of [...CLIENT_OUTPUTS, ...extraOutputs]) if (!(key in props)) props[key] = undefined;
-    super(
-      API_CLIENT_TYPE,
-      name,
-      props,
-      pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: [...API_CLIENT_SECRET_OUTPUTS, ...ownSecretOutputsOf("ApiClient", system)],
-      }),
-    );
-    GIVEN.set(this, args);
+    // Registered without a stack per property promise (see ./stacks).
+    const limit = quietStacks();
+    try {
+      const props: Record<string, unknown> = {
+        // Secret from the start, so the inputs are encrypted in state too, however they were given.
+        ...withSecretInputs("ApiClient", system, args),
+        system,
+        resourceName: name,
+        __provider: shimText("ApiClient"),
+      };
+      for (const key of [...CLIENT_OUTPUTS, ...extraOutputs]) if (!(key in props)) props[key] = undefined;
+      super(
+        API_CLIENT_TYPE,
+        name,
+        props,
+        pulumi.mergeOptions(opts, {
+          additionalSecretOutputs: [...API_CLIENT_SECRET_OUTPUTS, ...ownSecretOutputsOf("ApiClient", system)],
+        }),
+      );
+      GIVEN.set(this, args);
+    } catch (error) {
+      throw withCallerStack(error, limit, new.target);
+    } finally {
+      restoreStacks(limit);
+    }
   }
 }
 

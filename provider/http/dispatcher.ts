@@ -14,8 +14,9 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { rootCertificates } from "node:tls";
-import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
+import type { Dispatcher } from "undici";
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { isLoopbackName } from "./policy";
@@ -108,6 +109,17 @@ function proxyEnv(): Record<string, string | undefined> {
 }
 
 /**
+ * undici, loaded on the first request rather than with the provider: its ~110 modules
+ * cost the provider host ~60 ms of CPU and ~9 MiB at start, and commands that make no
+ * request (a no-change preview or up) never need them (see bench/NOTES.md).
+ */
+let undici: typeof import("undici") | undefined;
+function undiciModule(): typeof import("undici") {
+  undici ??= createRequire(__filename)("undici") as typeof import("undici");
+  return undici;
+}
+
+/**
  * The shared dispatcher for a request, by its configuration. Loopback goes direct; anything else goes
  * through the proxy the environment names (if any, and unless `NO_PROXY` matches).
  */
@@ -124,6 +136,7 @@ export function dispatcherFor(config: ConnectionConfig, loopback: boolean): Disp
   if (!dispatcher) {
     const tls = { rejectUnauthorized: true, ...(ca ? { ca: [...rootCertificates, ...ca] } : {}) };
     const connect = { timeout: config.connectTimeoutMs, ...tls };
+    const { Agent, EnvHttpProxyAgent } = undiciModule();
     dispatcher = loopback
       ? new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect: { ...connect, lookup: loopbackLookup } })
       : new EnvHttpProxyAgent({

@@ -1,6 +1,10 @@
 /**
  * Benchmark variant (c), the engine floor: `count` dynamic resources whose provider does
  * nothing. Changing `rotation` replaces every resource, as a rotation would.
+ *
+ * With the optional config `extraProps` (K, default 0) each resource also registers K
+ * properties left undefined, as a resource declares its outputs: the smallest program
+ * that shows what `@pulumi/pulumi` costs per registered property (bench/NOTES.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -14,16 +18,18 @@ const noopProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-class Noop extends pulumi.dynamic.Resource {
-  constructor(name: string, rotation: string) {
-    super(noopProvider, name, { rotation }, undefined, "Noop");
-  }
-}
-
 const config = new pulumi.Config();
 const count = config.requireNumber("count");
 const rotation = config.require("rotation");
+const extraProps = config.getNumber("extraProps") ?? 0;
+const extra = Object.fromEntries(Array.from({ length: extraProps }, (_, k) => [`out${k}`, undefined]));
 
-for (let i = 0; i < count; i++) new Noop(`noop-${i}`, rotation);
+class Noop extends pulumi.dynamic.Resource {
+  constructor(name: string) {
+    super(noopProvider, name, { rotation, ...extra }, undefined, "Noop");
+  }
+}
+
+for (let i = 0; i < count; i++) new Noop(`noop-${i}`);
 
 export const resources = count;
