@@ -19,8 +19,8 @@ import {
   pollMiAuth,
   pollUserKey,
   unknownPermissions,
-} from "../provider/protocols/misskey";
-import { parseDuration } from "../provider/resources/rotation";
+} from "../provider/systems/misskey/token";
+import { parseDuration } from "../provider/core/rotation";
 import { API_CLIENT_TYPE } from "../sdk/shim";
 
 /** Exit codes of the authorize command. */

@@ -17,7 +17,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "./resources/access-token";
+} from "./core/access-token";
 import {
   checkApiClient,
   createApiClient,
@@ -25,7 +25,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "./resources/api-client";
+} from "./core/api-client";
 
 export { AccessTokenError, ErrorCode, isAccessTokenError } from "./errors";
 

@@ -12,8 +12,8 @@ import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { collectingSecrets, redactError } from "../http/redact";
 import { type Transport, withOperationBudget } from "../http/transport";
-import type { InputIssue } from "../protocols/system";
-import { UNKNOWN, isUnknown } from "../resources/inputs";
+import type { InputIssue } from "./token-system";
+import { UNKNOWN, isUnknown } from "./inputs";
 
 /** What the core needs of a system, token or client. */
 export interface LifecycleSystem {

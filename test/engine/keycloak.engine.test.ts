@@ -9,9 +9,9 @@ import { ConfigSlot } from "../../provider/config";
 import { recordingDiagnostics } from "../../provider/diagnostics";
 import { isAccessTokenError } from "../../provider/errors";
 import { createTransport } from "../../provider/http/transport";
-import { genericSystem } from "../../provider/protocols/generic";
-import type { GenericInputs } from "../../provider/protocols/generic";
-import type { SystemContext, TokenState } from "../../provider/protocols/system";
+import { genericSystem } from "../../provider/systems/oauth2/token";
+import type { GenericInputs } from "../../provider/systems/oauth2/token";
+import type { SystemContext, TokenState } from "../../provider/core/token-system";
 import { KEYCLOAK_HOOK_TIMEOUT_MS, type Keycloak, startKeycloak } from "../servers/keycloak";
 import {
   type Program,

@@ -13,7 +13,7 @@ import {
   processBlueCreateClientResponse,
   processBlueDeleteClientResponse,
   processBlueListClientsResponse,
-} from "../../../provider/protocols/alphaus";
+} from "../../../provider/systems/alphaus/token";
 import {
   checkApiClient,
   createApiClient,
@@ -21,7 +21,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/resources/api-client";
+} from "../../../provider/core/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type AlphausServer, startAlphausServer } from "../../servers/alphaus-server";
 import { caught, nonEmpty } from "../../kit/helpers";

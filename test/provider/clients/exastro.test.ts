@@ -17,7 +17,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/resources/api-client";
+} from "../../../provider/core/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
 import { caught } from "../../kit/helpers";

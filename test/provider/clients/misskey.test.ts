@@ -12,7 +12,7 @@ import {
   normalizeAppPermission,
   processAppCreateResponse,
   processAppShowResponse,
-} from "../../../provider/protocols/misskey";
+} from "../../../provider/systems/misskey/token";
 import {
   checkApiClient,
   createApiClient,
@@ -20,7 +20,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/resources/api-client";
+} from "../../../provider/core/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
 import { caught } from "../../kit/helpers";

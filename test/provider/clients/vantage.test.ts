@@ -9,13 +9,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { vantageClientSystem } from "../../../provider/clients/vantage";
+import { vantageClientSystem } from "../../../provider/systems/vantage/client";
 import { ConfigSlot } from "../../../provider/config";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode } from "../../../provider/errors";
 import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
-import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../provider/protocols/vantage";
-import { createAccessToken } from "../../../provider/resources/access-token";
+import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../provider/systems/vantage/token";
+import { createAccessToken } from "../../../provider/core/access-token";
 import {
   checkApiClient,
   createApiClient,
@@ -23,7 +23,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/resources/api-client";
+} from "../../../provider/core/api-client";
 import { shimText } from "../../../sdk/shim";
 import { DEFAULT_VANTAGE_TENANT, type VantageServer, startVantageServer } from "../../servers/vantage-server";
 import { failure as failureWithout, json } from "../../kit/helpers";

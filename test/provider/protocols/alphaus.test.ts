@@ -21,8 +21,8 @@ import {
   jwtExpiryMs,
   processAlphausTokenResponse,
   resolveAlphaus,
-} from "../../../provider/protocols/alphaus";
-import type { SystemContext } from "../../../provider/protocols/system";
+} from "../../../provider/systems/alphaus/token";
+import type { SystemContext } from "../../../provider/core/token-system";
 import {
   checkInputs,
   createAccessToken,
@@ -30,7 +30,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/resources/access-token";
+} from "../../../provider/core/access-token";
 import { type AlphausServer, parseMultipart, startAlphausServer } from "../../servers/alphaus-server";
 import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
 

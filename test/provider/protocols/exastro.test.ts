@@ -10,8 +10,8 @@ import {
   exastroEndpoints,
   exastroSystem,
   processEnvelopeResponse,
-} from "../../../provider/protocols/exastro";
-import type { SystemContext, TokenState } from "../../../provider/protocols/system";
+} from "../../../provider/systems/exastro/token";
+import type { SystemContext, TokenState } from "../../../provider/core/token-system";
 import {
   checkAccessToken,
   createAccessToken,
@@ -19,7 +19,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/resources/access-token";
+} from "../../../provider/core/access-token";
 import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
 import { nonEmpty, recording, thrown, tokenDeps } from "../../kit/helpers";
 

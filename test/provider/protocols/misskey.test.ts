@@ -21,7 +21,7 @@ import {
   pollUserKey,
   processMisskeyResponse,
   userKey,
-} from "../../../provider/protocols/misskey";
+} from "../../../provider/systems/misskey/token";
 import {
   checkAccessToken,
   checkInputs,
@@ -29,8 +29,8 @@ import {
   deleteAccessToken,
   diffAccessToken,
   readAccessToken,
-} from "../../../provider/resources/access-token";
-import { checkApiClient } from "../../../provider/resources/api-client";
+} from "../../../provider/core/access-token";
+import { checkApiClient } from "../../../provider/core/api-client";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
 import { recording, thrown, tokenDeps } from "../../kit/helpers";
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../provider/errors";
 import type { HttpResponse } from "../../../provider/http/transport";
-import * as registration from "../../../provider/protocols/registration";
+import * as registration from "../../../provider/systems/oauth2/registration-wire";
 import { json, thrownSync } from "../../kit/helpers";
 
 const ctx = { system: "OAuth 2.0", operation: "client registration", endpoint: "https://as.example/reg" };

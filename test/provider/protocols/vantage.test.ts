@@ -9,13 +9,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../provider/errors";
 import { type Transport, createTransport } from "../../../provider/http/transport";
-import type { SystemContext } from "../../../provider/protocols/system";
+import type { SystemContext } from "../../../provider/core/token-system";
 import {
   VANTAGE_DEFAULT_PRODUCT_ID,
   VANTAGE_REAUTHORIZE_HINT,
   vantageAuthorizeUrl,
   vantageSystem,
-} from "../../../provider/protocols/vantage";
+} from "../../../provider/systems/vantage/token";
 import {
   checkInputs,
   createAccessToken,
@@ -23,7 +23,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/resources/access-token";
+} from "../../../provider/core/access-token";
 import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../../servers/vantage-server";
 import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
 

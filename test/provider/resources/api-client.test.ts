@@ -18,7 +18,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/resources/api-client";
+} from "../../../provider/core/api-client";
 import { shimText } from "../../../sdk/shim";
 import { type OAuthServer, startOAuthServer } from "../../kit/oauth-server";
 import { caught } from "../../kit/helpers";

@@ -33,8 +33,8 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/resources/access-token";
-import { genericSystem } from "../../../provider/protocols/generic";
+} from "../../../provider/core/access-token";
+import { genericSystem } from "../../../provider/systems/oauth2/token";
 import { shimText } from "../../../sdk/shim";
 
 const RUNS = Number(process.env.PAT_PROPERTY_RUNS ?? 150);

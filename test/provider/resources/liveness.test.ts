@@ -15,7 +15,7 @@ import {
   deleteAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/resources/access-token";
+} from "../../../provider/core/access-token";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../kit/oauth-server";
 
 const client = (id: string): TestClient => ({

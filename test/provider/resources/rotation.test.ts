@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  parseBeforeExpiry,
-  parseDuration,
-  rotationDecision,
-  rotationDueAt,
-} from "../../../provider/resources/rotation";
+import { parseBeforeExpiry, parseDuration, rotationDecision, rotationDueAt } from "../../../provider/core/rotation";
 
 describe("parseDuration", () => {
   it.each([

@@ -19,8 +19,8 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/resources/access-token";
-import { checkApiClient, createApiClient, deleteApiClient } from "../../../provider/resources/api-client";
+} from "../../../provider/core/access-token";
+import { checkApiClient, createApiClient, deleteApiClient } from "../../../provider/core/api-client";
 import { shimText } from "../../../sdk/shim";
 
 const TOKEN_SHIM = shimText("AccessToken");

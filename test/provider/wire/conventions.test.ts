@@ -23,12 +23,18 @@ function sources(dir: string): string[] {
 /**
  * The wire code: everything under provider/ but the kit's own secret list and redaction
  * (`http/redact.ts`), the kit's JSON and JWT helpers (`wire/kit.ts`), and the lifecycles
- * (`resources/`) and the native plugin's server (`plugin/`, which reads local files and
- * configuration), which are not wire code.
+ * (`core/access-token.ts`, `core/api-client.ts`, `core/inputs.ts`, `core/rotation.ts`) and
+ * the native plugin's server (`plugin/`, which reads local files and configuration), which
+ * are not wire code.
  */
 const WIRE = sources(join(ROOT, "provider"))
   .map((path) => relative(ROOT, path))
-  .filter((path) => !/^provider\/(resources\/|plugin\/|http\/redact\.ts$|wire\/kit\.ts$)/.test(path));
+  .filter(
+    (path) =>
+      !/^provider\/(core\/(access-token|api-client|inputs|rotation)\.ts$|plugin\/|http\/redact\.ts$|wire\/kit\.ts$)/.test(
+        path,
+      ),
+  );
 
 /** The lines of `files` that match `pattern`, as `path:line: text`. */
 function matches(files: string[], pattern: RegExp): string[] {

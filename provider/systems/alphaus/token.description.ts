@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { tokenDescription, nonEmpty } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
 
 /** The Alphaus AccessToken's own inputs (the common ones are added by the lifecycle). */
 export const alphausTokenInputs = {

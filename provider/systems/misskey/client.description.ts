@@ -6,9 +6,9 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { clientDescription, nonEmpty } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
-import { misskeyTokenInputs } from "../protocols/misskey.description";
+import { clientDescription, nonEmpty } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
+import { misskeyTokenInputs } from "./token.description";
 
 /** The Misskey App's own inputs (the common ones are added by the lifecycle). */
 export const misskeyAppInputs = {

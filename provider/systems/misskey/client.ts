@@ -6,13 +6,13 @@
  * rid of it. Wire calls are in `provider/protocols/misskey.ts`.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type HintRule } from "../errors";
-import * as misskey from "../protocols/misskey";
-import type { InputIssue } from "../protocols/system";
-import type { ClientContext, ClientRecord, ClientSystem } from "./system";
-import { clientSystemInputs } from "../core/description";
-import { misskeyAppDescription, misskeyAppInputShape, misskeyAppInputs } from "./misskey.description";
-import { keepSecrets } from "../wire/kit";
+import { AccessTokenError, ErrorCode, type HintRule } from "../../errors";
+import * as misskey from "./token";
+import type { InputIssue } from "../../core/token-system";
+import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
+import { clientSystemInputs } from "../../core/description";
+import { misskeyAppDescription, misskeyAppInputShape, misskeyAppInputs } from "./client.description";
+import { keepSecrets } from "../../wire/kit";
 
 export { misskeyAppInputShape };
 

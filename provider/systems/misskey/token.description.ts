@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { tokenDescription, nonEmpty } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
 
 /** A host name, with an optional port (`misskey.io`, `misskey.example:8443`). */
 export const HOSTNAME =

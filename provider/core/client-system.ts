@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
-import type { InputIssue } from "../protocols/system";
+import type { InputIssue } from "./token-system";
 
 /** Everything a client system needs during one call. */
 export interface ClientContext {

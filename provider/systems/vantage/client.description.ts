@@ -6,9 +6,9 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { clientDescription, nonEmpty } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
-import { vantageTenantId, vantageTokenInputs } from "../protocols/vantage.description";
+import { clientDescription, nonEmpty } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
+import { vantageTenantId, vantageTokenInputs } from "./token.description";
 
 // IdentityServer's EF configuration store declares ClientId and ClientName with at most 200
 // characters; the admin API's client fields are IdentityServer's, so Vantage is taken to

@@ -5,21 +5,21 @@
  * the server registered.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode } from "../errors";
-import { credentialTargetProblem, endpointProblem, printableUrl } from "../http/transport";
-import * as oauth2 from "../protocols/oauth2";
-import * as registration from "../protocols/registration";
-import type { InputIssue } from "../protocols/system";
-import { isoAt } from "../time";
-import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
-import { clientSystemInputs } from "../core/description";
+import { AccessTokenError, ErrorCode } from "../../errors";
+import { credentialTargetProblem, endpointProblem, printableUrl } from "../../http/transport";
+import * as oauth2 from "./wire";
+import * as registration from "./registration-wire";
+import type { InputIssue } from "../../core/token-system";
+import { isoAt } from "../../time";
+import { type ClientRecord, type ClientSystem, incompleteRegistration } from "../../core/client-system";
+import { clientSystemInputs } from "../../core/description";
 import {
   METADATA_FIELDS,
   registrationClientDescription,
   registrationClientInputs,
   registrationInputShape,
-} from "./registration.description";
-import { keepSecrets, send } from "../wire/kit";
+} from "./client.description";
+import { keepSecrets, send } from "../../wire/kit";
 
 export { METADATA_FIELDS, registrationInputShape };
 

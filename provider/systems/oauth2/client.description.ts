@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { clientDescription, nonEmpty, scopeToken } from "../core/common";
-import { input, shapeOf } from "../core/description";
+import { clientDescription, nonEmpty, scopeToken } from "../../core/common";
+import { input, shapeOf } from "../../core/description";
 
 const nonEmptyList = z.array(nonEmpty);
 

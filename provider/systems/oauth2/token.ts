@@ -5,15 +5,21 @@
  * replaces it); read is RFC 7662 introspection; delete is RFC 7009 revocation.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type HintRule, hintRules, isAccessTokenError } from "../errors";
-import { endpointProblem } from "../http/transport";
-import { introspectedExpiry } from "../time";
-import { type Wire, keepSecrets, send } from "../wire/kit";
-import * as oauth2 from "./oauth2";
-import { type InputIssue, type Introspected, type Issued, type SystemContext, type TokenSystem } from "./system";
-import { tokenSystemInputs } from "../core/description";
-import * as rules from "../core/rules";
-import { genericInputShape, genericTokenInputs } from "./generic.description";
+import { AccessTokenError, ErrorCode, type HintRule, hintRules, isAccessTokenError } from "../../errors";
+import { endpointProblem } from "../../http/transport";
+import { introspectedExpiry } from "../../time";
+import { type Wire, keepSecrets, send } from "../../wire/kit";
+import * as oauth2 from "./wire";
+import {
+  type InputIssue,
+  type Introspected,
+  type Issued,
+  type SystemContext,
+  type TokenSystem,
+} from "../../core/token-system";
+import { tokenSystemInputs } from "../../core/description";
+import * as rules from "../../core/rules";
+import { genericInputShape, genericTokenInputs } from "./token.description";
 
 export { genericInputShape };
 

@@ -16,20 +16,20 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type HintRule, type RemoteContext, remoteError } from "../errors";
+import { AccessTokenError, ErrorCode, type HintRule, type RemoteContext, remoteError } from "../../errors";
 import {
   type HttpRequest,
   type HttpResponse,
   type Transport,
   createTransport,
   strictEndpointProblem,
-} from "../http/transport";
-import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "./system";
-import { tokenSystemInputs } from "../core/description";
-import { exactlyOne } from "../core/rules";
-import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./misskey.description";
-import { type MisskeyError, misskeyErrorObjectOf } from "../wire/dialects";
-import { clip, keepSecrets, parseJson, send, validate } from "../wire/kit";
+} from "../../http/transport";
+import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "../../core/token-system";
+import { tokenSystemInputs } from "../../core/description";
+import { exactlyOne } from "../../core/rules";
+import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./token.description";
+import { type MisskeyError, misskeyErrorObjectOf } from "../../wire/dialects";
+import { clip, keepSecrets, parseJson, send, validate } from "../../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Misskey";
@@ -221,7 +221,7 @@ export function misskeyInputWarnings(inputs: MisskeyInputs & { rotateAfter?: unk
 // API calls and errors
 
 /** Misskey's error, when the body is `{"error": {message, code, id, kind, info?}}` (or Fastify's). */
-export type { MisskeyError } from "../wire/dialects";
+export type { MisskeyError } from "../../wire/dialects";
 
 /**
  * The Misskey error in a response body.

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { clientDescription } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
+import { clientDescription } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
 
 /** The service-account user types Exastro offers. */
 export const SERVICE_ACCOUNT_TYPES = ["ansible-execution-agent", "oase-agent"] as const;

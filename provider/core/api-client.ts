@@ -23,19 +23,19 @@ import * as clock from "../clock";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
-import { registrationSystem } from "../clients/registration";
-import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS } from "../core/common";
-import { secretNames, shapeOf } from "../core/description";
-import { callContext, guarded, lifecycleCore, sameValue } from "../core/lifecycle";
-import { CLIENT_SYSTEMS } from "../clients/registry";
+import { registrationSystem } from "../systems/oauth2/client";
+import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS } from "./common";
+import { secretNames, shapeOf } from "./description";
+import { callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
+import { CLIENT_SYSTEMS } from "../systems";
 import {
   type ClientContext,
   type ClientRecord,
   type ClientSystem,
   incompleteRecordOf,
   isStaleOwnerCredential,
-} from "../clients/system";
-import type { InputIssue } from "../protocols/system";
+} from "./client-system";
+import type { InputIssue } from "./token-system";
 import { UNKNOWN, isUnknown, recordedFailure, stripProvider } from "./inputs";
 import { isoAfter } from "../time";
 import { parseDuration } from "./rotation";

@@ -23,17 +23,25 @@
  *   update, delete or secret rotation), so they are create-only (`provider/clients/vantage.ts`).
  */
 import { z } from "zod";
-import { nowMs } from "../clock";
-import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
-import { type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
-import { epochMsOfClaim } from "../time";
-import { clip as clipText, jwtClaims, parseJson, parseJsonObject, send, successStrings, validate } from "../wire/kit";
-import { type GenericInputs, authOf, introspectToken, runGrant } from "./generic";
-import * as oauth2 from "./oauth2";
-import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "./system";
-import { tokenSystemInputs } from "../core/description";
-import * as rules from "../core/rules";
-import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./vantage.description";
+import { nowMs } from "../../clock";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../../errors";
+import { type HttpRequest, type HttpResponse, strictEndpointProblem } from "../../http/transport";
+import { epochMsOfClaim } from "../../time";
+import {
+  clip as clipText,
+  jwtClaims,
+  parseJson,
+  parseJsonObject,
+  send,
+  successStrings,
+  validate,
+} from "../../wire/kit";
+import { type GenericInputs, authOf, introspectToken, runGrant } from "../oauth2/token";
+import * as oauth2 from "../oauth2/wire";
+import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "../../core/token-system";
+import { tokenSystemInputs } from "../../core/description";
+import * as rules from "../../core/rules";
+import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./token.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 const urlProblem = strictEndpointProblem;

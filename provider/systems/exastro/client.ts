@@ -21,15 +21,15 @@ import {
   type RemoteContext,
   hintRules,
   isAccessTokenError,
-} from "../errors";
-import type { HttpResponse } from "../http/transport";
-import * as exastro from "../protocols/exastro";
-import type { InputIssue } from "../protocols/system";
-import { incompleteRegistration, staleOwnerCredential } from "./system";
-import { clientSystemInputs } from "../core/description";
-import { exastroClientDescription, exastroClientInputShape, exastroClientInputs } from "./exastro.description";
-import type { ClientContext, ClientRecord, ClientSystem } from "./system";
-import { send } from "../wire/kit";
+} from "../../errors";
+import type { HttpResponse } from "../../http/transport";
+import * as exastro from "./token";
+import type { InputIssue } from "../../core/token-system";
+import { incompleteRegistration, staleOwnerCredential } from "../../core/client-system";
+import { clientSystemInputs } from "../../core/description";
+import { exastroClientDescription, exastroClientInputShape, exastroClientInputs } from "./client.description";
+import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
+import { send } from "../../wire/kit";
 
 export { exastroClientInputShape };
 

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { tokenDescription, nonEmpty, scopeToken } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
+import { tokenDescription, nonEmpty, scopeToken } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
 
 const rfc3339 = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), {
   error: 'must be an RFC 3339 date-time such as "2025-01-31T09:00:00Z"',

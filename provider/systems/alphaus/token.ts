@@ -22,11 +22,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, hintRules, remoteError } from "../errors";
-import { RateLimiter } from "../http/rate-limit";
-import { type HttpPolicy, type HttpRequest, type HttpResponse, strictEndpointProblem } from "../http/transport";
-import { epochMsOfClaim } from "../time";
-import { oauthErrorOf, rpcCodeName, rpcStatusOf, type RpcStatus } from "../wire/dialects";
+import { AccessTokenError, ErrorCode, type RemoteContext, hintRules, remoteError } from "../../errors";
+import { RateLimiter } from "../../http/rate-limit";
+import { type HttpPolicy, type HttpRequest, type HttpResponse, strictEndpointProblem } from "../../http/transport";
+import { epochMsOfClaim } from "../../time";
+import { oauthErrorOf, rpcCodeName, rpcStatusOf, type RpcStatus } from "../../wire/dialects";
 import {
   type Wire,
   clip,
@@ -37,12 +37,12 @@ import {
   send,
   successStrings,
   validate,
-} from "../wire/kit";
-import * as oauth2 from "./oauth2";
-import type { InputIssue, Issued, TokenSystem } from "./system";
-import { tokenSystemInputs } from "../core/description";
-import { onlyWithGrants } from "../core/rules";
-import { alphausInputShape, alphausTokenInputs } from "./alphaus.description";
+} from "../../wire/kit";
+import * as oauth2 from "../oauth2/wire";
+import type { InputIssue, Issued, TokenSystem } from "../../core/token-system";
+import { tokenSystemInputs } from "../../core/description";
+import { onlyWithGrants } from "../../core/rules";
+import { alphausInputShape, alphausTokenInputs } from "./token.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 export const urlProblem = strictEndpointProblem;
@@ -503,7 +503,7 @@ export const ALPHAUS_BLUE_API: Record<AlphausEnvironment, string> = {
 };
 
 /** A google.rpc.Status, the Blue API's error body. */
-export type { RpcStatus } from "../wire/dialects";
+export type { RpcStatus } from "../../wire/dialects";
 
 /**
  * How a status is named in messages: `gRPC INTERNAL (13): "message"`.

@@ -8,12 +8,12 @@
  * it. Wire calls are in `provider/protocols/vantage.ts`.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, hintRules } from "../errors";
-import type { HttpResponse } from "../http/transport";
-import type { InputIssue } from "../protocols/system";
-import * as vantage from "../protocols/vantage";
-import { type ClientRecord, type ClientSystem, incompleteRegistration } from "./system";
-import { clientSystemInputs } from "../core/description";
+import { AccessTokenError, ErrorCode, hintRules } from "../../errors";
+import type { HttpResponse } from "../../http/transport";
+import type { InputIssue } from "../../core/token-system";
+import * as vantage from "./token";
+import { type ClientRecord, type ClientSystem, incompleteRegistration } from "../../core/client-system";
+import { clientSystemInputs } from "../../core/description";
 import {
   DEFAULT_GRANTS,
   VANTAGE_CLIENT_DEFAULT_SCOPES,
@@ -21,8 +21,8 @@ import {
   vantageClientDescription,
   vantageClientInputShape,
   vantageClientInputs,
-} from "./vantage.description";
-import { keepSecrets, send } from "../wire/kit";
+} from "./client.description";
+import { keepSecrets, send } from "../../wire/kit";
 
 export { VANTAGE_CLIENT_FIELDS, vantageClientInputShape };
 

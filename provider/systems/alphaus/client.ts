@@ -28,21 +28,21 @@ import {
   hintRules,
   isAccessTokenError,
   withHints,
-} from "../errors";
-import type { HttpRequest, HttpResponse } from "../http/transport";
-import * as alphaus from "../protocols/alphaus";
-import type { InputIssue } from "../protocols/system";
-import { isoAt } from "../time";
+} from "../../errors";
+import type { HttpRequest, HttpResponse } from "../../http/transport";
+import * as alphaus from "./token";
+import type { InputIssue } from "../../core/token-system";
+import { isoAt } from "../../time";
 import {
   type ClientContext,
   type ClientRecord,
   type ClientSystem,
   incompleteRegistration,
   staleOwnerCredential,
-} from "./system";
-import { clientSystemInputs } from "../core/description";
-import { alphausClientDescription, alphausClientInputShape, alphausClientInputs } from "./alphaus.description";
-import { type SendOptions, jwtClaims, keepSecrets, send } from "../wire/kit";
+} from "../../core/client-system";
+import { clientSystemInputs } from "../../core/description";
+import { alphausClientDescription, alphausClientInputShape, alphausClientInputs } from "./client.description";
+import { type SendOptions, jwtClaims, keepSecrets, send } from "../../wire/kit";
 
 export { alphausClientInputShape };
 

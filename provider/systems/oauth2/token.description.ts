@@ -6,9 +6,9 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { tokenDescription, nonEmpty, scopeToken } from "../core/common";
-import { input, output, shapeOf } from "../core/description";
-import { requiredString } from "./system";
+import { tokenDescription, nonEmpty, scopeToken } from "../../core/common";
+import { input, output, shapeOf } from "../../core/description";
+import { requiredString } from "../../core/token-system";
 
 /** Token request parameters that have an input of their own: refused in `extraParams`. */
 const RESERVED_PARAMS = new Set([

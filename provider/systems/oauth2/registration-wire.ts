@@ -15,12 +15,12 @@
  * and the resource layer redacts every secret of the call on top).
  */
 import { z } from "zod";
-import { type FailureFacts, type HintRule, type RemoteContext, ErrorCode, hintRules, remoteError } from "../errors";
-import type { HttpRequest, HttpResponse } from "../http/transport";
-import { epochSeconds } from "../time";
-import { checkResponseStatus } from "./oauth2";
-import { SERVER_ISSUED_FIELDS } from "../clients/registration.description";
-import { parseJsonObject, successStrings, validate } from "../wire/kit";
+import { type FailureFacts, type HintRule, type RemoteContext, ErrorCode, hintRules, remoteError } from "../../errors";
+import type { HttpRequest, HttpResponse } from "../../http/transport";
+import { epochSeconds } from "../../time";
+import { checkResponseStatus } from "./wire";
+import { SERVER_ISSUED_FIELDS } from "./client.description";
+import { parseJsonObject, successStrings, validate } from "../../wire/kit";
 
 /** Name used for this protocol in messages. */
 export const SYSTEM = "OAuth 2.0";

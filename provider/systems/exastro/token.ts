@@ -23,17 +23,24 @@ import {
   describeRemote,
   isAccessTokenError,
   remoteError,
-} from "../errors";
-import { type HttpRequest, type HttpResponse, endpointProblem } from "../http/transport";
-import { epochSeconds, isoAt } from "../time";
-import { runGrant } from "./generic";
-import * as oauth2 from "./oauth2";
-import type { InputIssue, Issued, RevokeOutcome, SystemContext, TokenState, TokenSystem } from "./system";
-import { tokenSystemInputs } from "../core/description";
-import { exastroInputShape, exastroTokenInputs } from "./exastro.description";
-import { SERVICE_ACCOUNT_TYPES } from "../clients/exastro.description";
-import { exastroEnvelopeOf, problemOf } from "../wire/dialects";
-import { clip, jwtClaims, send, validate } from "../wire/kit";
+} from "../../errors";
+import { type HttpRequest, type HttpResponse, endpointProblem } from "../../http/transport";
+import { epochSeconds, isoAt } from "../../time";
+import { runGrant } from "../oauth2/token";
+import * as oauth2 from "../oauth2/wire";
+import type {
+  InputIssue,
+  Issued,
+  RevokeOutcome,
+  SystemContext,
+  TokenState,
+  TokenSystem,
+} from "../../core/token-system";
+import { tokenSystemInputs } from "../../core/description";
+import { exastroInputShape, exastroTokenInputs } from "./token.description";
+import { SERVICE_ACCOUNT_TYPES } from "./client.description";
+import { exastroEnvelopeOf, problemOf } from "../../wire/dialects";
+import { clip, jwtClaims, send, validate } from "../../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "Exastro";

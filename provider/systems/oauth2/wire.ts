@@ -8,17 +8,17 @@
  * injected {@link Transport}, so every judging function is testable with a plain object.
  */
 import { z } from "zod";
-import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../errors";
+import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../../errors";
 import {
   type HttpRequest,
   type HttpResponse,
   type Transport,
   credentialTargetProblem,
   printableUrl,
-} from "../http/transport";
-import { epochSeconds, lifetimeSeconds } from "../time";
-import { oauthErrorOf } from "../wire/dialects";
-import { clip, parseJsonObject, send, successStrings, validate } from "../wire/kit";
+} from "../../http/transport";
+import { epochSeconds, lifetimeSeconds } from "../../time";
+import { oauthErrorOf } from "../../wire/dialects";
+import { clip, parseJsonObject, send, successStrings, validate } from "../../wire/kit";
 
 /** Name used for this system in messages. */
 export const SYSTEM = "OAuth 2.0";

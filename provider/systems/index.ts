@@ -1,0 +1,37 @@
+/**
+ * The one registry: every token system (AccessToken) and every client system (ApiClient),
+ * by the value of the `system` input. Adding a system is one folder beside this file, one
+ * import and one entry here, plus its SDK preset.
+ */
+import type { ClientSystem } from "../core/client-system";
+import type { TokenSystem } from "../core/token-system";
+import { alphausClientSystem } from "./alphaus/client";
+import { alphausSystem } from "./alphaus/token";
+import { exastroClientSystem } from "./exastro/client";
+import { exastroSystem } from "./exastro/token";
+import { misskeyAppSystem } from "./misskey/client";
+import { misskeySystem } from "./misskey/token";
+import { registrationSystem } from "./oauth2/client";
+import { genericSystem } from "./oauth2/token";
+import { vantageClientSystem } from "./vantage/client";
+import { vantageSystem } from "./vantage/token";
+
+/** Every token system, by the value of the `system` input of an AccessToken resource. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const SYSTEMS: Record<string, TokenSystem<any>> = {
+  [genericSystem.id]: genericSystem,
+  [alphausSystem.id]: alphausSystem,
+  [vantageSystem.id]: vantageSystem,
+  [exastroSystem.id]: exastroSystem,
+  [misskeySystem.id]: misskeySystem,
+};
+
+/** Every client system, by the value of the `system` input of an ApiClient resource. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
+  [registrationSystem.id]: registrationSystem,
+  [alphausClientSystem.id]: alphausClientSystem,
+  [exastroClientSystem.id]: exastroClientSystem,
+  [misskeyAppSystem.id]: misskeyAppSystem,
+  [vantageClientSystem.id]: vantageClientSystem,
+};
