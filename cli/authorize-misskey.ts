@@ -9,17 +9,15 @@
 import { spawn } from "node:child_process";
 import { isAccessTokenError } from "../provider/errors";
 import { redact } from "../provider/http/redact";
+import { createApp, misskeyOrigin, unknownPermissions } from "../provider/systems/misskey/token";
 import {
   ApprovalTimeoutError,
-  createApp,
   generateSession,
   miauthUrl,
-  misskeyOrigin,
   newMiAuthSession,
   pollMiAuth,
   pollUserKey,
-  unknownPermissions,
-} from "../provider/systems/misskey/token";
+} from "../provider/systems/misskey/authorize";
 import { parseDuration } from "../provider/core/rotation";
 import { API_CLIENT_TYPE } from "../sdk/shim";
 

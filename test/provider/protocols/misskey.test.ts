@@ -7,21 +7,23 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HttpRequest, type HttpResponse } from "../../../provider/http/transport";
 import {
-  ApprovalTimeoutError,
   MISSKEY_PERMISSIONS,
-  checkMiAuth,
   createApp,
   deriveI,
-  generateSession,
   isKnownPermission,
-  miauthUrl,
   misskeyOrigin,
+  processMisskeyResponse,
+} from "../../../provider/systems/misskey/token";
+import {
+  ApprovalTimeoutError,
+  checkMiAuth,
+  generateSession,
+  miauthUrl,
   newMiAuthSession,
   pollMiAuth,
   pollUserKey,
-  processMisskeyResponse,
   userKey,
-} from "../../../provider/systems/misskey/token";
+} from "../../../provider/systems/misskey/authorize";
 import {
   checkAccessToken,
   checkInputs,
