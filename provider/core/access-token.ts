@@ -23,7 +23,7 @@ import type { Transport } from "../http/transport";
 import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS } from "./common";
 import { secretNames, shapeOf } from "./description";
 import { callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
-import { genericSystem } from "../systems/oauth2/token";
+import { oauth2TokenSystem } from "../systems/oauth2/token";
 import { SYSTEMS } from "../systems";
 import type { Introspected, Issued, SystemContext, TokenState, TokenSystem } from "./token-system";
 import { type StrayTokens, strayTokensOf } from "../systems/oauth2/wire";
@@ -121,7 +121,7 @@ export interface AccessTokenDeps {
 
 const core = lifecycleCore<TokenSystem>({
   systems: SYSTEMS,
-  defaultSystem: genericSystem.id,
+  defaultSystem: oauth2TokenSystem.id,
   systemNoun: "token system",
   noun: "token",
   commonShape: shapeOf(TOKEN_COMMON_INPUTS),

@@ -23,7 +23,7 @@ import * as clock from "../clock";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
-import { registrationSystem } from "../systems/oauth2/client";
+import { oauth2ClientSystem } from "../systems/oauth2/client";
 import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS } from "./common";
 import { secretNames, shapeOf } from "./description";
 import { callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
@@ -74,7 +74,7 @@ function clientRotationDueAt(state: Record<string, unknown>, rotateAfter: unknow
 
 const core = lifecycleCore<ClientSystem>({
   systems: CLIENT_SYSTEMS,
-  defaultSystem: registrationSystem.id,
+  defaultSystem: oauth2ClientSystem.id,
   systemNoun: "API client system",
   noun: "API client",
   commonShape: shapeOf(CLIENT_COMMON_INPUTS),

@@ -11,15 +11,15 @@ import { exastroClientSystem } from "./exastro/client";
 import { exastroSystem } from "./exastro/token";
 import { misskeyAppSystem } from "./misskey/client";
 import { misskeySystem } from "./misskey/token";
-import { registrationSystem } from "./oauth2/client";
-import { genericSystem } from "./oauth2/token";
+import { oauth2ClientSystem } from "./oauth2/client";
+import { oauth2TokenSystem } from "./oauth2/token";
 import { vantageClientSystem } from "./vantage/client";
 import { vantageSystem } from "./vantage/token";
 
 /** Every token system, by the value of the `system` input of an AccessToken resource. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const SYSTEMS: Record<string, TokenSystem<any>> = {
-  [genericSystem.id]: genericSystem,
+  [oauth2TokenSystem.id]: oauth2TokenSystem,
   [alphausSystem.id]: alphausSystem,
   [vantageSystem.id]: vantageSystem,
   [exastroSystem.id]: exastroSystem,
@@ -29,7 +29,7 @@ export const SYSTEMS: Record<string, TokenSystem<any>> = {
 /** Every client system, by the value of the `system` input of an ApiClient resource. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
-  [registrationSystem.id]: registrationSystem,
+  [oauth2ClientSystem.id]: oauth2ClientSystem,
   [alphausClientSystem.id]: alphausClientSystem,
   [exastroClientSystem.id]: exastroClientSystem,
   [misskeyAppSystem.id]: misskeyAppSystem,

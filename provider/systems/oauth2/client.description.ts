@@ -46,7 +46,7 @@ export const SERVER_ISSUED_FIELDS = [
 const RESERVED_METADATA = new Set<string>([...Object.values(METADATA_FIELDS), "scope", ...SERVER_ISSUED_FIELDS]);
 
 /** The OAuth 2.0 ApiClient's own inputs (the common ones are added by the lifecycle). */
-export const registrationClientInputs = {
+export const oauth2ClientInputs = {
   issuer: input(
     z.string().optional(),
     "The issuer URL; the registration endpoint and the token endpoint come from its discovery document (OIDC Discovery, then RFC 8414), whose `issuer` must match. Set this or `registrationEndpoint` (or both: the given endpoint wins). Changing it registers a new client (replace).",
@@ -135,16 +135,16 @@ export const registrationClientInputs = {
   ),
 };
 
-/** The zod shape of {@link registrationClientInputs}. */
-export const registrationInputShape = shapeOf(registrationClientInputs);
+/** The zod shape of {@link oauth2ClientInputs}. */
+export const oauth2ClientInputShape = shapeOf(oauth2ClientInputs);
 
 /** The OAuth 2.0 ApiClient (RFC 7591 / 7592). */
-export const registrationClientDescription = clientDescription(
+export const oauth2ClientDescription = clientDescription(
   {
     system: "oauth2",
     token: "access-tokens:index:ApiClient",
     doc: "An OAuth 2.0 client registered by Dynamic Client Registration (RFC 7591) and managed by RFC 7592, at any server that offers it.",
   },
-  registrationClientInputs,
+  oauth2ClientInputs,
   {},
 );

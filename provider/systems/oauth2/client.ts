@@ -15,21 +15,21 @@ import { type ClientRecord, type ClientSystem, incompleteRegistration } from "..
 import { clientSystemInputs } from "../../core/description";
 import {
   METADATA_FIELDS,
-  registrationClientDescription,
-  registrationClientInputs,
-  registrationInputShape,
+  oauth2ClientDescription,
+  oauth2ClientInputs,
+  oauth2ClientInputShape,
 } from "./client.description";
 import { keepSecrets, send } from "../../wire/kit";
 
-export { METADATA_FIELDS, registrationInputShape };
+export { METADATA_FIELDS, oauth2ClientInputShape };
 
 /** Validated generic inputs. */
-export type RegistrationInputs = z.infer<z.ZodObject<typeof registrationInputShape>>;
+export type OAuth2ClientInputs = z.infer<z.ZodObject<typeof oauth2ClientInputShape>>;
 
 const SECRET_AUTH_METHODS = new Set(["client_secret_basic", "client_secret_post", "client_secret_jwt"]);
 
 /** Cross-field rules of the generic system. */
-export function registrationCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+export function oauth2ClientCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
   const has = (k: string) => typeof v[k] === "string" && v[k] !== "";
   if (!has("issuer") && !has("registrationEndpoint")) {
@@ -83,10 +83,10 @@ export function registrationCrossFieldIssues(v: Record<string, unknown>): InputI
 }
 
 /** The wire metadata (RFC 7591 §2) for the inputs. */
-export function metadataOf(inputs: RegistrationInputs): registration.ClientMetadata {
+export function metadataOf(inputs: OAuth2ClientInputs): registration.ClientMetadata {
   const metadata: registration.ClientMetadata = { ...inputs.extraMetadata };
   for (const [input, wire] of Object.entries(METADATA_FIELDS)) {
-    const value = inputs[input as keyof RegistrationInputs];
+    const value = inputs[input as keyof OAuth2ClientInputs];
     if (value !== undefined) metadata[wire] = value;
   }
   if (inputs.scopes !== undefined) metadata.scope = inputs.scopes.join(" ");
@@ -121,7 +121,7 @@ function recordOf(client: registration.RegisteredClient, base: Record<string, un
  * values): the requested client authentication, every requested grant, and a secret when
  * the registered authentication uses one. Returns the problems.
  */
-export function registeredProblems(inputs: RegistrationInputs, client: registration.RegisteredClient): string[] {
+export function registeredProblems(inputs: OAuth2ClientInputs, client: registration.RegisteredClient): string[] {
   const problems: string[] = [];
   const method = client.metadata.token_endpoint_auth_method;
   if (
@@ -154,7 +154,7 @@ function hasManagement(state: Record<string, unknown>): boolean {
 }
 
 /** Why the registration client URI cannot be used, or undefined when it can. */
-function managementProblem(state: Record<string, unknown>, inputs: RegistrationInputs): string | undefined {
+function managementProblem(state: Record<string, unknown>, inputs: OAuth2ClientInputs): string | undefined {
   // The URI comes from the server's answer: it must share the origin of the registration
   // endpoint it was registered at (the user's, or one discovered on the issuer's origin).
   const from = stringOr(state.registrationEndpointUsed) ?? inputs.registrationEndpoint ?? inputs.issuer;
@@ -172,7 +172,7 @@ function managementProblem(state: Record<string, unknown>, inputs: RegistrationI
  * Where and how an RFC 7592 call for this client goes: the registration client URI (checked
  * like any endpoint), its bearer, and the error context naming the operation.
  */
-function managementCall(state: Record<string, unknown>, inputs: RegistrationInputs, operation: string) {
+function managementCall(state: Record<string, unknown>, inputs: OAuth2ClientInputs, operation: string) {
   const problem = managementProblem(state, inputs);
   if (problem) throw new AccessTokenError(ErrorCode.INVALID_INPUT, problem);
   const uri = state.registrationClientUri as string;
@@ -199,11 +199,11 @@ const NO_MANAGEMENT_NOTE =
   "the server offered no client management (RFC 7592: no registration_client_uri and registration_access_token) when it registered this client";
 
 /** The generic OAuth 2.0 client system: RFC 7591 registration, RFC 7592 management. */
-export const registrationSystem: ClientSystem<RegistrationInputs> = {
+export const oauth2ClientSystem: ClientSystem<OAuth2ClientInputs> = {
   id: "oauth2",
   displayName: registration.SYSTEM,
-  ...clientSystemInputs(registrationClientInputs, registrationClientDescription.outputs),
-  crossFieldIssues: registrationCrossFieldIssues,
+  ...clientSystemInputs(oauth2ClientInputs, oauth2ClientDescription.outputs),
+  crossFieldIssues: oauth2ClientCrossFieldIssues,
 
   async register(inputs, ctx) {
     let endpoint = inputs.registrationEndpoint;
@@ -382,7 +382,7 @@ export const registrationSystem: ClientSystem<RegistrationInputs> = {
     if (!server) return {};
     const out: Record<string, unknown> = {};
     for (const [input, wire] of Object.entries(METADATA_FIELDS)) {
-      const mine = inputs[input as keyof RegistrationInputs];
+      const mine = inputs[input as keyof OAuth2ClientInputs];
       if (mine === undefined || !(wire in server)) continue;
       if (!sameMetadataValue(mine, server[wire])) out[input] = server[wire];
     }

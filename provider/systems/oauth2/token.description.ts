@@ -25,7 +25,7 @@ const RESERVED_PARAMS = new Set([
 ]);
 
 /** The generic OAuth 2.0 AccessToken's own inputs (the common ones are added by the lifecycle). */
-export const genericTokenInputs = {
+export const oauth2TokenInputs = {
   tokenEndpoint: input(
     z.string().optional(),
     "The token endpoint URL. Set this or `issuer`. HTTPS is required except on loopback. Changing it replaces the token.",
@@ -121,17 +121,17 @@ export const genericTokenInputs = {
   ),
 };
 
-/** The zod shape of {@link genericTokenInputs}. */
-export const genericInputShape = shapeOf(genericTokenInputs);
+/** The zod shape of {@link oauth2TokenInputs}. */
+export const oauth2TokenInputShape = shapeOf(oauth2TokenInputs);
 
 /** The generic OAuth 2.0 AccessToken. */
-export const genericTokenDescription = tokenDescription(
+export const oauth2TokenDescription = tokenDescription(
   {
     system: "oauth2",
     token: "access-tokens:index:AccessToken",
     doc: "An OAuth 2.0 access token from any compliant server, issued by the client_credentials (RFC 6749 \u00a74.4, default), password (\u00a74.3) or refresh_token (\u00a76) grant; revoked on delete (RFC 7009) where the server offers it.",
   },
-  genericTokenInputs,
+  oauth2TokenInputs,
   {
     clientId: output(z.string(), "The client id."),
   },

@@ -19,15 +19,15 @@ import {
 } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
 import * as rules from "../../core/rules";
-import { genericInputShape, genericTokenInputs } from "./token.description";
+import { oauth2TokenInputShape, oauth2TokenInputs } from "./token.description";
 
-export { genericInputShape };
+export { oauth2TokenInputShape };
 
 /** Validated generic inputs. */
-export type GenericInputs = z.infer<z.ZodObject<typeof genericInputShape>>;
+export type OAuth2TokenInputs = z.infer<z.ZodObject<typeof oauth2TokenInputShape>>;
 
 /** Cross-field rules of the generic system. */
-export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
+export function oauth2TokenCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
   const has = (raw: Record<string, unknown>, k: string) => typeof raw[k] === "string" && raw[k] !== "";
   issues.push(...rules.exactlyOne(v, "tokenEndpoint", "issuer", "set exactly one of tokenEndpoint or issuer", has));
@@ -60,7 +60,7 @@ export function genericCrossFieldIssues(v: Record<string, unknown>): InputIssue[
   return issues;
 }
 
-async function clientSecretOf(inputs: GenericInputs, ctx: SystemContext): Promise<string | undefined> {
+async function clientSecretOf(inputs: OAuth2TokenInputs, ctx: SystemContext): Promise<string | undefined> {
   if (inputs.clientAuthMethod === "none") return undefined;
   if (inputs.clientSecret) return inputs.clientSecret;
   const key = inputs.clientSecretConfigKey as string;
@@ -82,7 +82,7 @@ async function clientSecretOf(inputs: GenericInputs, ctx: SystemContext): Promis
  * @returns the client authentication
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
-export async function authOf(inputs: GenericInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
+export async function authOf(inputs: OAuth2TokenInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
   return oauth2.clientAuth(
     inputs.clientAuthMethod ?? "client_secret_basic",
     inputs.clientId,
@@ -90,7 +90,7 @@ export async function authOf(inputs: GenericInputs, ctx: SystemContext): Promise
   );
 }
 
-async function endpointsOf(inputs: GenericInputs, ctx: SystemContext): Promise<Record<string, string>> {
+async function endpointsOf(inputs: OAuth2TokenInputs, ctx: SystemContext): Promise<Record<string, string>> {
   const endpoints: Record<string, string> = {};
   if (inputs.issuer) {
     const metadata = await discoverOnce(inputs.issuer, ctx);
@@ -219,7 +219,7 @@ function issuedFrom(tokens: oauth2.TokenSet, endpoints: Record<string, string>, 
   };
 }
 
-function commonParams(inputs: GenericInputs): Record<string, string | string[] | undefined> {
+function commonParams(inputs: OAuth2TokenInputs): Record<string, string | string[] | undefined> {
   return {
     scope: inputs.scopes?.length ? inputs.scopes.join(" ") : undefined,
     audience: inputs.audience,
@@ -229,11 +229,11 @@ function commonParams(inputs: GenericInputs): Record<string, string | string[] |
 }
 
 /** The generic OAuth 2.0 system. */
-export const genericSystem: TokenSystem<GenericInputs> = {
+export const oauth2TokenSystem: TokenSystem<OAuth2TokenInputs> = {
   id: "oauth2",
   displayName: oauth2.SYSTEM,
-  ...tokenSystemInputs(genericTokenInputs),
-  crossFieldIssues: genericCrossFieldIssues,
+  ...tokenSystemInputs(oauth2TokenInputs),
+  crossFieldIssues: oauth2TokenCrossFieldIssues,
 
   async issue(inputs, ctx) {
     const endpoints = await endpointsOf(inputs, ctx);

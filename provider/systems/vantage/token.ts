@@ -36,7 +36,7 @@ import {
   successStrings,
   validate,
 } from "../../wire/kit";
-import { type GenericInputs, authOf, introspectToken, runGrant } from "../oauth2/token";
+import { type OAuth2TokenInputs, authOf, introspectToken, runGrant } from "../oauth2/token";
 import * as oauth2 from "../oauth2/wire";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
@@ -213,7 +213,7 @@ export function vantageAuthorizeUrl(
 
 function authFor(inputs: VantageInputs, ctx: SystemContext): Promise<oauth2.ClientAuth> {
   // The documented requests carry client_id and client_secret in the body.
-  const generic: GenericInputs = {
+  const generic: OAuth2TokenInputs = {
     clientId: inputs.clientId,
     clientSecret: inputs.clientSecret,
     clientSecretConfigKey: inputs.clientSecretConfigKey,

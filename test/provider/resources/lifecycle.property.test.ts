@@ -34,7 +34,7 @@ import {
   readAccessToken,
   updateAccessToken,
 } from "../../../provider/core/access-token";
-import { genericSystem } from "../../../provider/systems/oauth2/token";
+import { oauth2TokenSystem } from "../../../provider/systems/oauth2/token";
 import { shimText } from "../../../sdk/shim";
 
 const RUNS = Number(process.env.PAT_PROPERTY_RUNS ?? 150);
@@ -460,7 +460,7 @@ class Model {
     }
     const secrets = [s.clientSecret, s.initialRefresh, ...s.issued.keys(), ...s.refreshTokens];
     const texts = [...this.errors, ...this.diagnostics.messages.map((m) => m.message)];
-    const secretKeys = new Set<string>([...SECRET_OUTPUTS, ...genericSystem.secretInputs]);
+    const secretKeys = new Set<string>([...SECRET_OUTPUTS, ...oauth2TokenSystem.secretInputs]);
     for (const r of this.resources) {
       texts.push(...Object.keys(r.props), r.id);
       for (const [key, value] of Object.entries(r.props)) {
