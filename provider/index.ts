@@ -10,6 +10,7 @@ import { ConfigSlot } from "./config";
 import type { ResourceKind } from "./core/description";
 import { engineDiagnostics } from "./diagnostics";
 import { createTransport } from "./http/transport";
+import { CLIENT_REGISTRY, TOKEN_REGISTRY } from "./systems";
 import {
   checkAccessToken,
   createAccessToken,
@@ -74,7 +75,7 @@ export function withoutValues(result: pulumi.dynamic.CheckResult): pulumi.dynami
 
 function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
   const config = new ConfigSlot();
-  const deps = { transport: createTransport(), config, diagnostics: engineDiagnostics };
+  const deps = { transport: createTransport(), config, diagnostics: engineDiagnostics, systems: TOKEN_REGISTRY };
   return {
     async configure(req) {
       config.set(req.config);
@@ -101,10 +102,10 @@ function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
 }
 
 function apiClientProvider(): pulumi.dynamic.ResourceProvider {
-  const deps = { transport: createTransport(), diagnostics: engineDiagnostics };
+  const deps = { transport: createTransport(), diagnostics: engineDiagnostics, systems: CLIENT_REGISTRY };
   return {
     async check(_olds, news) {
-      return withoutValues(await checkApiClient(news));
+      return withoutValues(checkApiClient(news, deps.systems));
     },
     async diff(_id, olds, news) {
       return diffApiClient(olds, news, deps);

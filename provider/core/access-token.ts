@@ -22,9 +22,7 @@ import { keepSecrets, redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
 import { TOKEN_COMMON_INPUTS, TOKEN_COMMON_OUTPUTS } from "./common";
 import { secretNames, shapeOf } from "./description";
-import { callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
-import { oauth2TokenSystem } from "../systems/oauth2/token";
-import { SYSTEMS } from "../systems";
+import { type SystemRegistry, callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
 import type { Introspected, Issued, SystemContext, TokenState, TokenSystem } from "./token-system";
 import { type StrayTokens, strayTokensOf } from "../systems/oauth2/wire";
 import { isoAfter } from "../time";
@@ -35,8 +33,6 @@ import { ROTATION_POLICY_INPUTS, parseDuration, rotationDecision, rotationDueAt 
 export const STATE_VERSION = 1;
 
 export { UNKNOWN };
-
-export { SYSTEMS };
 
 /** Outputs that are always secret (besides each system's secret inputs). */
 export const SECRET_OUTPUTS = secretNames(TOKEN_COMMON_OUTPUTS);
@@ -108,9 +104,14 @@ function withCarriedRefreshToken(system: TokenSystem, inputs: Record<string, unk
   return inputs;
 }
 
+/** The token systems, as `provider/index.ts` passes them (`provider/systems/index.ts`). */
+export type TokenRegistry = SystemRegistry<TokenSystem>;
+
 /** Everything the lifecycle needs from its environment. */
 export interface AccessTokenDeps {
   transport: Transport;
+  /** The systems this lifecycle serves. */
+  systems: TokenRegistry;
   config: ConfigSlot;
   diagnostics?: Diagnostics;
   now?: () => Date;
@@ -120,8 +121,6 @@ export interface AccessTokenDeps {
 // Inputs
 
 const core = lifecycleCore<TokenSystem>({
-  systems: SYSTEMS,
-  defaultSystem: oauth2TokenSystem.id,
   systemNoun: "token system",
   noun: "token",
   commonShape: shapeOf(TOKEN_COMMON_INPUTS),
@@ -130,27 +129,27 @@ const core = lifecycleCore<TokenSystem>({
 const { inputKeysOf, label, parseInputs, pickInputs, secretsOf } = core;
 
 /** The system for a set of inputs or state; throws for an unknown one. */
-export function systemOf(props: Record<string, unknown>): TokenSystem {
-  return core.systemOf(props);
+export function systemOf(props: Record<string, unknown>, registry: TokenRegistry): TokenSystem {
+  return core.systemOf(registry, props);
 }
 
 /** Validates new inputs: every problem, named by property with a reason, and no network call. */
-export function checkInputs(news: Record<string, unknown>): pulumi.dynamic.CheckResult {
+export function checkInputs(news: Record<string, unknown>, registry: TokenRegistry): pulumi.dynamic.CheckResult {
   const inputs = stripProvider(news);
-  const system = core.lookup(inputs);
+  const system = core.lookup(registry, inputs);
   const failures = system
     ? core.checkFailures(system, inputs)
-    : [{ property: "system", reason: core.unknownSystem(core.systemId(inputs)) }];
+    : [{ property: "system", reason: core.unknownSystem(registry, core.systemId(registry, inputs)) }];
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
 /** {@link checkInputs}, then the system's warnings about valid but suspicious inputs (shown at preview). */
 export async function checkAccessToken(
   news: Record<string, unknown>,
-  deps: Pick<AccessTokenDeps, "diagnostics"> = {},
+  deps: Pick<AccessTokenDeps, "diagnostics" | "systems">,
 ): Promise<pulumi.dynamic.CheckResult> {
-  const result = checkInputs(news);
-  const system = core.lookup(news);
+  const result = checkInputs(news, deps.systems);
+  const system = core.lookup(deps.systems, news);
   if (!result.failures?.length && system?.inputWarnings && !Object.values(news).some(isUnknown)) {
     for (const warning of system.inputWarnings(pickInputs(system, news))) {
       await (deps.diagnostics ?? recordingDiagnostics()).warn(`${label(news, system)}: ${warning}`);
@@ -177,9 +176,9 @@ export const UPSTREAM_WARNING_WINDOW_MS = 7 * 86_400_000;
 export async function diffAccessToken(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
-  deps: Pick<AccessTokenDeps, "diagnostics" | "now"> = {},
+  deps: Pick<AccessTokenDeps, "diagnostics" | "now" | "systems">,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const system = systemOf(isUnknown(news.system) ? olds : news);
+  const system = systemOf(isUnknown(news.system) ? olds : news, deps.systems);
   const now = (deps.now ?? clock.now)();
   const diagnostics = deps.diagnostics ?? recordingDiagnostics();
   const material = ["system", ...system.materialInputs];
@@ -292,7 +291,7 @@ export async function createAccessToken(
   props: Record<string, unknown>,
   deps: AccessTokenDeps,
 ): Promise<pulumi.dynamic.CreateResult> {
-  const system = systemOf(props);
+  const system = systemOf(props, deps.systems);
   const secrets = secretsOf(system, props);
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, props);
@@ -506,7 +505,7 @@ export async function updateAccessToken(
   deps: AccessTokenDeps,
   id = "unknown",
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const system = systemOf(news);
+  const system = systemOf(news, deps.systems);
   const secrets = secretsOf(system, olds, news);
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, news);
@@ -857,7 +856,7 @@ export async function readAccessToken(
   props: Record<string, unknown>,
   deps: AccessTokenDeps,
 ): Promise<pulumi.dynamic.ReadResult> {
-  const system = systemOf(props);
+  const system = systemOf(props, deps.systems);
   const secrets = secretsOf(system, props);
   return guarded(secrets, async () => {
     const ctx = contextFor(deps, secrets, props);
@@ -882,7 +881,7 @@ export async function readAccessToken(
 
 /** Revokes the current and any previous token where the system allows; says so where it cannot. */
 export async function deleteAccessToken(props: Record<string, unknown>, deps: AccessTokenDeps): Promise<void> {
-  const system = systemOf(props);
+  const system = systemOf(props, deps.systems);
   const secrets = secretsOf(system, props);
   await guarded(secrets, async () => {
     const ctx = contextFor(deps, secrets, props);

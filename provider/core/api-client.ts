@@ -23,11 +23,9 @@ import * as clock from "../clock";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
-import { oauth2ClientSystem } from "../systems/oauth2/client";
 import { CLIENT_COMMON_INPUTS, CLIENT_COMMON_OUTPUTS } from "./common";
 import { secretNames, shapeOf } from "./description";
-import { callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
-import { CLIENT_SYSTEMS } from "../systems";
+import { type SystemRegistry, callContext, guarded, lifecycleCore, sameValue } from "./lifecycle";
 import {
   type ClientContext,
   type ClientRecord,
@@ -51,9 +49,14 @@ export const CLIENT_SECRET_OUTPUTS = secretNames(CLIENT_COMMON_OUTPUTS);
 /** How soon before the client secret expires `preview` starts warning. */
 export const SECRET_EXPIRY_WARNING_WINDOW_MS = 7 * 86_400_000;
 
+/** The API client systems, as `provider/index.ts` passes them (`provider/systems/index.ts`). */
+export type ClientRegistry = SystemRegistry<ClientSystem>;
+
 /** Everything the lifecycle needs from its environment. */
 export interface ApiClientDeps {
   transport: Transport;
+  /** The systems this lifecycle serves. */
+  systems: ClientRegistry;
   diagnostics?: Diagnostics;
   now?: () => Date;
 }
@@ -73,8 +76,6 @@ function clientRotationDueAt(state: Record<string, unknown>, rotateAfter: unknow
 }
 
 const core = lifecycleCore<ClientSystem>({
-  systems: CLIENT_SYSTEMS,
-  defaultSystem: oauth2ClientSystem.id,
   systemNoun: "API client system",
   noun: "API client",
   commonShape: shapeOf(CLIENT_COMMON_INPUTS),
@@ -85,17 +86,17 @@ const core = lifecycleCore<ClientSystem>({
 const { inputKeysOf, label, parseInputs, pickInputs, secretsOf } = core;
 
 /** The client system for a set of inputs or state; throws for an unknown one. */
-export function clientSystemOf(props: Record<string, unknown>): ClientSystem {
-  return core.systemOf(props);
+export function clientSystemOf(props: Record<string, unknown>, registry: ClientRegistry): ClientSystem {
+  return core.systemOf(registry, props);
 }
 
 /** Validates new inputs: every problem, named by property with a reason, and no network call. */
-export function checkApiClient(news: Record<string, unknown>): pulumi.dynamic.CheckResult {
+export function checkApiClient(news: Record<string, unknown>, registry: ClientRegistry): pulumi.dynamic.CheckResult {
   const inputs = stripProvider(news);
-  const system = core.lookup(inputs);
+  const system = core.lookup(registry, inputs);
   const failures = system
     ? core.checkFailures(system, inputs, (known) => rotationIssues(system, known))
-    : [{ property: "system", reason: core.unknownSystem(core.systemId(inputs)) }];
+    : [{ property: "system", reason: core.unknownSystem(registry, core.systemId(registry, inputs)) }];
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
@@ -123,9 +124,9 @@ function tokenEndpointOf(news: Record<string, unknown>, olds: Record<string, unk
 export async function diffApiClient(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
-  deps: Pick<ApiClientDeps, "diagnostics" | "now"> = {},
+  deps: Pick<ApiClientDeps, "diagnostics" | "now" | "systems">,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const system = clientSystemOf(isUnknown(news.system) ? olds : news);
+  const system = clientSystemOf(isUnknown(news.system) ? olds : news, deps.systems);
   const diagnostics = deps.diagnostics ?? recordingDiagnostics();
   const now = (deps.now ?? clock.now)();
   const defaults = system.inputDefaults ?? {};
@@ -232,7 +233,7 @@ export async function createApiClient(
   props: Record<string, unknown>,
   deps: ApiClientDeps,
 ): Promise<pulumi.dynamic.CreateResult> {
-  const system = clientSystemOf(props);
+  const system = clientSystemOf(props, deps.systems);
   const secrets = secretsOf(system, props);
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, props);
@@ -279,7 +280,7 @@ export async function readApiClient(
   props: Record<string, unknown>,
   deps: ApiClientDeps,
 ): Promise<pulumi.dynamic.ReadResult> {
-  const system = clientSystemOf(props);
+  const system = clientSystemOf(props, deps.systems);
   const secrets = secretsOf(system, props);
   return guarded(secrets, async () => {
     const ctx = contextFor(deps, secrets);
@@ -321,7 +322,7 @@ export async function updateApiClient(
   news: Record<string, unknown>,
   deps: ApiClientDeps,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const system = clientSystemOf(news);
+  const system = clientSystemOf(news, deps.systems);
   const secrets = secretsOf(system, olds, news);
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, news);
@@ -363,7 +364,7 @@ export async function updateApiClient(
 
 /** Deletes the client where the system allows; says so plainly where it cannot. */
 export async function deleteApiClient(props: Record<string, unknown>, deps: ApiClientDeps): Promise<void> {
-  const system = clientSystemOf(props);
+  const system = clientSystemOf(props, deps.systems);
   const secrets = secretsOf(system, props);
   await guarded(secrets, async () => {
     const ctx = contextFor(deps, secrets);

@@ -3,7 +3,9 @@
  * by the value of the `system` input. Adding a system is one folder beside this file, one
  * import and one entry here, plus its SDK preset.
  */
+import type { ClientRegistry } from "../core/api-client";
 import type { ClientSystem } from "../core/client-system";
+import type { TokenRegistry } from "../core/access-token";
 import type { TokenSystem } from "../core/token-system";
 import { alphausClientSystem } from "./alphaus/client";
 import { alphausSystem } from "./alphaus/token";
@@ -35,3 +37,9 @@ export const CLIENT_SYSTEMS: Record<string, ClientSystem<any>> = {
   [misskeyAppSystem.id]: misskeyAppSystem,
   [vantageClientSystem.id]: vantageClientSystem,
 };
+
+/** The token systems as the AccessToken lifecycle takes them: `oauth2` when none is named. */
+export const TOKEN_REGISTRY: TokenRegistry = { systems: SYSTEMS, defaultSystem: oauth2TokenSystem.id };
+
+/** The client systems as the ApiClient lifecycle takes them: `oauth2` when none is named. */
+export const CLIENT_REGISTRY: ClientRegistry = { systems: CLIENT_SYSTEMS, defaultSystem: oauth2ClientSystem.id };

@@ -21,7 +21,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/core/api-client";
+} from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 import { type AlphausServer, startAlphausServer } from "../../servers/alphaus-server";
 import { caught, nonEmpty } from "../../kit/helpers";

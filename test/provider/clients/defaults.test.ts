@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { diffApiClient } from "../../../provider/core/api-client";
+import { diffApiClient } from "../../kit/lifecycles";
 
 const TENANT = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 

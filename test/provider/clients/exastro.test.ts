@@ -9,15 +9,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import type { HttpRequest, Transport } from "../../../provider/http/transport";
 import { createTransport } from "../../../provider/http/transport";
+import { UNKNOWN } from "../../../provider/core/api-client";
 import {
-  UNKNOWN,
   checkApiClient,
   createApiClient,
   deleteApiClient,
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/core/api-client";
+} from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
 import { caught } from "../../kit/helpers";

@@ -20,7 +20,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/core/api-client";
+} from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
 import { caught } from "../../kit/helpers";

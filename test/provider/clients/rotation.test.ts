@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import type { Transport } from "../../../provider/http/transport";
-import { checkApiClient, diffApiClient, updateApiClient } from "../../../provider/core/api-client";
+import { checkApiClient, diffApiClient, updateApiClient } from "../../kit/lifecycles";
 
 const T0 = "2026-11-01T00:00:00.000Z";
 const at = (iso: string) => () => new Date(iso);

@@ -15,7 +15,7 @@ import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode } from "../../../provider/errors";
 import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
 import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../provider/systems/vantage/token";
-import { createAccessToken } from "../../../provider/core/access-token";
+import { createAccessToken } from "../../kit/lifecycles";
 import {
   checkApiClient,
   createApiClient,
@@ -23,7 +23,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/core/api-client";
+} from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 import { DEFAULT_VANTAGE_TENANT, type VantageServer, startVantageServer } from "../../servers/vantage-server";
 import { failure as failureWithout, json } from "../../kit/helpers";

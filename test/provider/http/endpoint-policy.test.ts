@@ -13,8 +13,8 @@ import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
 import { closeDispatchers } from "../../../provider/http/dispatcher";
 import { createTransport } from "../../../provider/http/transport";
-import { createAccessToken, checkInputs } from "../../../provider/core/access-token";
-import { createApiClient } from "../../../provider/core/api-client";
+import { createAccessToken, checkInputs } from "../../kit/lifecycles";
+import { createApiClient } from "../../kit/lifecycles";
 
 const SECRET = "policy-canary-secret-0123456789";
 

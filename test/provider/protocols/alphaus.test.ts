@@ -30,7 +30,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/core/access-token";
+} from "../../kit/lifecycles";
 import { type AlphausServer, parseMultipart, startAlphausServer } from "../../servers/alphaus-server";
 import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
 

@@ -19,7 +19,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/core/access-token";
+} from "../../kit/lifecycles";
 import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
 import { nonEmpty, recording, thrown, tokenDeps } from "../../kit/helpers";
 

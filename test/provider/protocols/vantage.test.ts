@@ -23,7 +23,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/core/access-token";
+} from "../../kit/lifecycles";
 import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../../servers/vantage-server";
 import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
 

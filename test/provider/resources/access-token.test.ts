@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../../provider";
 import { isAccessTokenError } from "../../../provider/errors";
-import { UNKNOWN, checkInputs, diffAccessToken } from "../../../provider/core/access-token";
+import { UNKNOWN } from "../../../provider/core/access-token";
+import { checkInputs, diffAccessToken } from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../kit/oauth-server";
 

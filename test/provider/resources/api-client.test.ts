@@ -10,15 +10,15 @@ import { handler } from "../../../provider";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { isAccessTokenError } from "../../../provider/errors";
 import { type HttpRequest, type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
+import { UNKNOWN } from "../../../provider/core/api-client";
 import {
-  UNKNOWN,
   checkApiClient,
   createApiClient,
   deleteApiClient,
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../../provider/core/api-client";
+} from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 import { type OAuthServer, startOAuthServer } from "../../kit/oauth-server";
 import { caught } from "../../kit/helpers";

@@ -26,14 +26,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import type { HttpRequest, HttpResponse, Transport } from "../../../provider/http/transport";
+import { SECRET_OUTPUTS } from "../../../provider/core/access-token";
 import {
-  SECRET_OUTPUTS,
   createAccessToken,
   deleteAccessToken,
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/core/access-token";
+} from "../../kit/lifecycles";
 import { oauth2TokenSystem } from "../../../provider/systems/oauth2/token";
 import { shimText } from "../../../sdk/shim";
 

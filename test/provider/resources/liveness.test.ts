@@ -10,12 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigSlot } from "../../../provider/config";
 import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { type Transport, createTransport } from "../../../provider/http/transport";
-import {
-  createAccessToken,
-  deleteAccessToken,
-  readAccessToken,
-  updateAccessToken,
-} from "../../../provider/core/access-token";
+import { createAccessToken, deleteAccessToken, readAccessToken, updateAccessToken } from "../../kit/lifecycles";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../../kit/oauth-server";
 
 const client = (id: string): TestClient => ({

@@ -19,8 +19,8 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../../provider/core/access-token";
-import { checkApiClient, createApiClient, deleteApiClient } from "../../../provider/core/api-client";
+} from "../../kit/lifecycles";
+import { checkApiClient, createApiClient, deleteApiClient } from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 
 const TOKEN_SHIM = shimText("AccessToken");
