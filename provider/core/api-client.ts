@@ -1,8 +1,8 @@
 /**
  * The ApiClient lifecycle: a client registration (or API key pair) that a system lets you
  * create by API. Written once against {@link ClientSystem}; each system (generic RFC 7591/7592,
- * Alphaus Blue, Exastro, Misskey, Vantage) is an entry of `CLIENT_SYSTEMS` in
- * `provider/clients/`.
+ * Alphaus Blue, Exastro, Misskey, Vantage) is a folder of `provider/systems/`,
+ * passed in by `provider/index.ts` (`CLIENT_REGISTRY`).
  *
  * - check: every bad input, named, with a reason; no network call.
  * - diff (every preview/up, no network): where or how the client is registered changed →

@@ -1,6 +1,6 @@
 /**
  * What every API client system implements: the contract between the ApiClient lifecycle
- * (`provider/resources/api-client.ts`) and one system's wire calls (`provider/clients/*.ts`).
+ * (`provider/core/api-client.ts`) and one system's wire calls (`provider/systems/<name>/client.ts`).
  */
 import type { z } from "zod";
 import type { Diagnostics } from "../diagnostics";

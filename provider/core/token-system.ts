@@ -1,6 +1,6 @@
 /**
  * The small interface every token system implements (generic OAuth 2.0, Alphaus, ABBYY
- * Vantage, Exastro, Misskey). The AccessToken lifecycle in `resources/access-token.ts` is
+ * Vantage, Exastro, Misskey). The AccessToken lifecycle in `access-token.ts` is
  * written once against it; each system says what it can do through its methods and
  * capability flags.
  */

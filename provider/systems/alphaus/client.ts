@@ -1,7 +1,7 @@
 /**
  * The Alphaus API client system: clients created through the Blue API
  * (`/iam/v1/apiclients`, docs/PROTOCOLS.md, "Alphaus") with the owner's bearer token. Wire
- * calls are in `provider/protocols/alphaus.ts`; this module resolves the owner's bearer and
+ * calls are in `token.ts` beside it; this module resolves the owner's bearer and
  * maps the Blue answers onto the client lifecycle.
  *
  * - register: `POST` with the name; the secret comes only in this answer and is kept.

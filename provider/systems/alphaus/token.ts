@@ -18,7 +18,7 @@
  *
  * The Blue API calls that manage API clients (create, list, delete; google.rpc.Status
  * errors; a list stream that may end in an in-band error under HTTP 200) are at the end,
- * as `xxxRequest()` / `processXxxResponse()` pairs; `provider/clients/alphaus.ts` uses them.
+ * as `xxxRequest()` / `processXxxResponse()` pairs; the client adapter `client.ts` beside it uses them.
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";

@@ -3,7 +3,7 @@
  * one workspace (`ansible-execution-agent` or `oase-agent`) that a workspace administrator
  * (role `_{ws}-admin`) creates, describes and deletes through
  * `{baseUrl}/api/{org}/platform/workspaces/{ws}/service-account-users`, and for which it
- * issues offline refresh tokens. Wire calls are in `provider/protocols/exastro.ts`.
+ * issues offline refresh tokens. Wire calls are in `token.ts` beside it.
  *
  * - The create answer carries no id: the user is found in the list by its username,
  *   lower-cased as Keycloak stores it. A duplicate username is refused (HTTP 400, result

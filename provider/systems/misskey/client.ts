@@ -3,7 +3,7 @@
  * an app and hands out its secret once; `app/show` reads it (`NO_SUCH_APP` = gone). Misskey
  * has no API to update or delete an app, so every input change registers a new app, and
  * delete (or a replacement) leaves the old app registered, with a warning saying how to get
- * rid of it. Wire calls are in `provider/protocols/misskey.ts`.
+ * rid of it. Wire calls are in `token.ts` beside it.
  */
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, type HintRule } from "../../errors";

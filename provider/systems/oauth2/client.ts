@@ -1,7 +1,7 @@
 /**
  * The generic API client system: OAuth 2.0 Dynamic Client Registration (RFC 7591) with its
  * management protocol (RFC 7592), at any server that offers it. Wire calls are in
- * `provider/protocols/registration.ts`; this module maps inputs to metadata and judges what
+ * `registration-wire.ts` beside it; this module maps inputs to metadata and judges what
  * the server registered.
  */
 import { z } from "zod";

@@ -8,7 +8,7 @@
  * - read / update / delete: GET / PUT / DELETE the `registration_client_uri` with the
  *   registration access token as a Bearer token (RFC 7592 §2.1–2.3).
  *
- * Each step is a pair, as in `oauth2.ts`: `xxxRequest()` builds the request and
+ * Each step is a pair, as in `wire.ts` beside it: `xxxRequest()` builds the request and
  * `processXxxResponse()` judges the response, so every judging function is testable with a
  * plain response object. Errors name the endpoint, the status and the OAuth error code with
  * a hint for the user; they never carry a secret (the bodies judged here are the server's,

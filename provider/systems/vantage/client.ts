@@ -5,7 +5,7 @@
  * else (no read, list, update, delete or secret rotation), so the system is create-only:
  * every input change creates a new client, refresh cannot check the client, and neither
  * delete nor a replacement removes the old client, with a warning that says where to delete
- * it. Wire calls are in `provider/protocols/vantage.ts`.
+ * it. Wire calls are in `token.ts` beside it.
  */
 import { z } from "zod";
 import { AccessTokenError, ErrorCode, hintRules } from "../../errors";

@@ -20,7 +20,7 @@
  *   endpoint, which Vantage does not document.
  * - API clients (admin API): created by `POST {base}/api/adminapi2/v2/tenants/{tenantId}/clients/`
  *   with a tenant administrator's bearer token; nothing else is documented (no read, list,
- *   update, delete or secret rotation), so they are create-only (`provider/clients/vantage.ts`).
+ *   update, delete or secret rotation), so they are create-only (`client.ts` beside it).
  */
 import { z } from "zod";
 import { nowMs } from "../../clock";
