@@ -15,8 +15,8 @@ import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode } from "../../../provider/errors";
 import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
 import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../provider/systems/vantage/token";
-import { createAccessToken } from "../../kit/lifecycles";
 import {
+  createAccessToken,
   checkApiClient,
   createApiClient,
   deleteApiClient,

@@ -11,9 +11,8 @@ import { CLIENT_COMMON_INPUTS, TOKEN_COMMON_INPUTS } from "../../../provider/cor
 import { type ResourceDescription, namesWhere, secretNames } from "../../../provider/core/description";
 import { resourceDescriptions } from "../../../provider/core/descriptions";
 import { SECRET_OUTPUTS } from "../../../provider/core/access-token";
-import { checkInputs } from "../../kit/lifecycles";
+import { checkInputs, checkApiClient } from "../../kit/lifecycles";
 import { CLIENT_SECRET_OUTPUTS } from "../../../provider/core/api-client";
-import { checkApiClient } from "../../kit/lifecycles";
 import { ACCESS_TOKEN_SECRET_OUTPUTS, API_CLIENT_SECRET_OUTPUTS } from "../../../sdk";
 import {
   CLIENT_SECRET_INPUTS,

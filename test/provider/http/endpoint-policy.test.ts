@@ -13,8 +13,7 @@ import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
 import { closeDispatchers } from "../../../provider/http/dispatcher";
 import { createTransport } from "../../../provider/http/transport";
-import { createAccessToken, checkInputs } from "../../kit/lifecycles";
-import { createApiClient } from "../../kit/lifecycles";
+import { createAccessToken, checkInputs, createApiClient } from "../../kit/lifecycles";
 
 const SECRET = "policy-canary-secret-0123456789";
 

@@ -31,8 +31,8 @@ import {
   deleteAccessToken,
   diffAccessToken,
   readAccessToken,
+  checkApiClient,
 } from "../../kit/lifecycles";
-import { checkApiClient } from "../../kit/lifecycles";
 import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
 import { recording, thrown, tokenDeps } from "../../kit/helpers";
 

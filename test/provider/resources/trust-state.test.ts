@@ -19,8 +19,10 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
+  checkApiClient,
+  createApiClient,
+  deleteApiClient,
 } from "../../kit/lifecycles";
-import { checkApiClient, createApiClient, deleteApiClient } from "../../kit/lifecycles";
 import { shimText } from "../../../sdk/shim";
 
 const TOKEN_SHIM = shimText("AccessToken");
