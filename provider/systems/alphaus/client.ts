@@ -291,9 +291,8 @@ function stateBase(inputs: AlphausClientInputs, state: Record<string, unknown>):
 
 /** The Alphaus API client system (Blue API). */
 export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
-  id: "alphaus",
   displayName: alphaus.SYSTEM,
-  ...clientSystemInputs(alphausClientInputs, alphausClientDescription.outputs),
+  ...clientSystemInputs(alphausClientDescription, alphausClientInputs),
   // Blue has no update: a new name is a new client; another API is another client.
   crossFieldIssues,
 

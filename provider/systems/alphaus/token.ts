@@ -42,7 +42,7 @@ import * as oauth2 from "../oauth2/wire";
 import type { InputIssue, Issued, TokenSystem } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
 import { onlyWithGrants } from "../../core/rules";
-import { alphausInputShape, alphausTokenInputs } from "./token.description";
+import { alphausInputShape, alphausTokenDescription, alphausTokenInputs } from "./token.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 export const urlProblem = strictEndpointProblem;
@@ -435,9 +435,8 @@ function expiryNote(token: string): string {
 
 /** The Alphaus system. */
 export const alphausSystem: TokenSystem<AlphausInputs> = {
-  id: "alphaus",
   displayName: SYSTEM,
-  ...tokenSystemInputs(alphausTokenInputs),
+  ...tokenSystemInputs(alphausTokenDescription, alphausTokenInputs),
   crossFieldIssues: alphausCrossFieldIssues,
 
   // The provider host runs with the environment of the `pulumi` command, so check can see

@@ -211,9 +211,8 @@ function refreshTokenMissing(state: Record<string, unknown>, inputs: Record<stri
 
 /** Exastro service-account users. */
 export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
-  id: "exastro",
   displayName: exastro.SYSTEM,
-  ...clientSystemInputs(exastroClientInputs, exastroClientDescription.outputs),
+  ...clientSystemInputs(exastroClientDescription, exastroClientInputs),
   cannotRotate:
     "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
   crossFieldIssues: exastroClientCrossFieldIssues,

@@ -37,7 +37,7 @@ import type {
   TokenSystem,
 } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
-import { exastroInputShape, exastroTokenInputs } from "./token.description";
+import { exastroInputShape, exastroTokenDescription, exastroTokenInputs } from "./token.description";
 import { SERVICE_ACCOUNT_TYPES } from "./client.description";
 import { exastroEnvelopeOf, problemOf } from "../../wire/dialects";
 import { clip, jwtClaims, send, validate } from "../../wire/kit";
@@ -600,9 +600,8 @@ async function revokeAll(
 export const exastroSystem: TokenSystem<ExastroInputs> = {
   // revoke() decides: the revoke-all only with revokeAllSessionsOnDelete, else a note.
   decidesRevocationOnDelete: true,
-  id: "exastro",
   displayName: SYSTEM,
-  ...tokenSystemInputs(exastroTokenInputs),
+  ...tokenSystemInputs(exastroTokenDescription, exastroTokenInputs),
   crossFieldIssues: exastroCrossFieldIssues,
 
   inputWarnings(inputs) {

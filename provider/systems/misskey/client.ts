@@ -85,9 +85,8 @@ function refusedTokenAdvice(inputs: MisskeyAppInputs, operation: string): HintRu
 
 /** The Misskey app system. */
 export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
-  id: "misskey",
   displayName: misskey.SYSTEM,
-  ...clientSystemInputs(misskeyAppInputs, misskeyAppDescription.outputs),
+  ...clientSystemInputs(misskeyAppDescription, misskeyAppInputs),
   // No app/update: every change is another app.
   cannotRotate:
     "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",

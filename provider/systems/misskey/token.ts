@@ -28,7 +28,7 @@ import {
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
 import { exactlyOne } from "../../core/rules";
-import { HOSTNAME, misskeyInputShape, misskeyTokenInputs } from "./token.description";
+import { HOSTNAME, misskeyInputShape, misskeyTokenDescription, misskeyTokenInputs } from "./token.description";
 import { type MisskeyError, misskeyErrorObjectOf } from "../../wire/dialects";
 import { clip, keepSecrets, parseJson, send, validate } from "../../wire/kit";
 
@@ -379,9 +379,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** The Misskey system. */
 export const misskeySystem: TokenSystem<MisskeyInputs> = {
-  id: "misskey",
   displayName: SYSTEM,
-  ...tokenSystemInputs(misskeyTokenInputs),
+  ...tokenSystemInputs(misskeyTokenDescription, misskeyTokenInputs),
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 

@@ -200,9 +200,8 @@ const NO_MANAGEMENT_NOTE =
 
 /** The generic OAuth 2.0 client system: RFC 7591 registration, RFC 7592 management. */
 export const oauth2ClientSystem: ClientSystem<OAuth2ClientInputs> = {
-  id: "oauth2",
   displayName: registration.SYSTEM,
-  ...clientSystemInputs(oauth2ClientInputs, oauth2ClientDescription.outputs),
+  ...clientSystemInputs(oauth2ClientDescription, oauth2ClientInputs),
   crossFieldIssues: oauth2ClientCrossFieldIssues,
 
   async register(inputs, ctx) {

@@ -19,7 +19,7 @@ import {
 } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
 import * as rules from "../../core/rules";
-import { oauth2TokenInputShape, oauth2TokenInputs } from "./token.description";
+import { oauth2TokenInputShape, oauth2TokenDescription, oauth2TokenInputs } from "./token.description";
 
 export { oauth2TokenInputShape };
 
@@ -230,9 +230,8 @@ function commonParams(inputs: OAuth2TokenInputs): Record<string, string | string
 
 /** The generic OAuth 2.0 system. */
 export const oauth2TokenSystem: TokenSystem<OAuth2TokenInputs> = {
-  id: "oauth2",
   displayName: oauth2.SYSTEM,
-  ...tokenSystemInputs(oauth2TokenInputs),
+  ...tokenSystemInputs(oauth2TokenDescription, oauth2TokenInputs),
   crossFieldIssues: oauth2TokenCrossFieldIssues,
 
   async issue(inputs, ctx) {

@@ -118,9 +118,8 @@ function baseOf(props: Record<string, unknown>): string {
 
 /** The ABBYY Vantage API client system: create-only. */
 export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
-  id: "vantage",
   displayName: vantage.SYSTEM,
-  ...clientSystemInputs(vantageClientInputs, vantageClientDescription.outputs),
+  ...clientSystemInputs(vantageClientDescription, vantageClientInputs),
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
   cannotRotate:

@@ -41,7 +41,7 @@ import * as oauth2 from "../oauth2/wire";
 import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "../../core/token-system";
 import { tokenSystemInputs } from "../../core/description";
 import * as rules from "../../core/rules";
-import { vantageInputShape, vantageTenantId, vantageTokenInputs } from "./token.description";
+import { vantageInputShape, vantageTenantId, vantageTokenDescription, vantageTokenInputs } from "./token.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 const urlProblem = strictEndpointProblem;
@@ -284,9 +284,8 @@ function notRevocableNote(token: string): string {
 
 /** The ABBYY Vantage system. */
 export const vantageSystem: TokenSystem<VantageInputs> = {
-  id: "vantage",
   displayName: SYSTEM,
-  ...tokenSystemInputs(vantageTokenInputs),
+  ...tokenSystemInputs(vantageTokenDescription, vantageTokenInputs),
   crossFieldIssues: vantageCrossFieldIssues,
 
   inputWarnings(inputs) {
