@@ -66,6 +66,12 @@ describe("wire code conventions", () => {
     expect(matches(WIRE, /JSON\.parse\(|"base64url"/)).toEqual([]);
   });
 
+  it("leaves the registries to provider/index.ts: nothing in provider/core imports provider/systems/index.ts", () => {
+    const core = sources(join(ROOT, "provider", "core")).map((path) => relative(ROOT, path));
+    expect(core).toContain("provider/core/access-token.ts");
+    expect(matches(core, /from "\.\.\/systems(\/index)?"/)).toEqual([]);
+  });
+
   it("points at no design note outside the repository", () => {
     const everywhere = ["provider", "cli", "sdk", "test", "scripts", "bench"].flatMap((dir) =>
       sources(join(ROOT, dir)).map((path) => relative(ROOT, path)),
