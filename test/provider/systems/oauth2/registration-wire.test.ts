@@ -2,10 +2,10 @@
  * RFC 7591 registration and RFC 7592 management, judged on plain response objects.
  */
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../provider/errors";
-import type { HttpResponse } from "../../../provider/http/transport";
-import * as registration from "../../../provider/systems/oauth2/registration-wire";
-import { json, thrownSync } from "../../kit/helpers";
+import { ErrorCode } from "../../../../provider/errors";
+import type { HttpResponse } from "../../../../provider/http/transport";
+import * as registration from "../../../../provider/systems/oauth2/registration-wire";
+import { json, thrownSync } from "../../../kit/helpers";
 
 const ctx = { system: "OAuth 2.0", operation: "client registration", endpoint: "https://as.example/reg" };
 const manage = { system: "OAuth 2.0", operation: "client read (RFC 7592)", endpoint: "https://as.example/reg/c1" };

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HttpRequest, type HttpResponse } from "../../../provider/http/transport";
+import { type HttpRequest, type HttpResponse } from "../../../../provider/http/transport";
 import {
   MISSKEY_PERMISSIONS,
   createApp,
@@ -13,7 +13,7 @@ import {
   isKnownPermission,
   misskeyOrigin,
   processMisskeyResponse,
-} from "../../../provider/systems/misskey/token";
+} from "../../../../provider/systems/misskey/token";
 import {
   ApprovalTimeoutError,
   checkMiAuth,
@@ -23,7 +23,7 @@ import {
   pollMiAuth,
   pollUserKey,
   userKey,
-} from "../../../provider/systems/misskey/authorize";
+} from "../../../../provider/systems/misskey/authorize";
 import {
   checkAccessToken,
   checkInputs,
@@ -32,9 +32,9 @@ import {
   diffAccessToken,
   readAccessToken,
   checkApiClient,
-} from "../../kit/lifecycles";
-import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
-import { recording, thrown, tokenDeps } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { type MisskeyServer, startMisskeyServer } from "../../../servers/misskey-server";
+import { recording, thrown, tokenDeps } from "../../../kit/helpers";
 
 let server: MisskeyServer;
 let alice: { id: string; username: string; nativeToken: string };

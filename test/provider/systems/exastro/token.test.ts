@@ -4,14 +4,14 @@
  * and Exastro's error envelope.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HttpRequest, type HttpResponse } from "../../../provider/http/transport";
+import { type HttpRequest, type HttpResponse } from "../../../../provider/http/transport";
 import {
   decodeClaims,
   exastroEndpoints,
   exastroSystem,
   processEnvelopeResponse,
-} from "../../../provider/systems/exastro/token";
-import type { SystemContext, TokenState } from "../../../provider/core/token-system";
+} from "../../../../provider/systems/exastro/token";
+import type { SystemContext, TokenState } from "../../../../provider/core/token-system";
 import {
   checkAccessToken,
   createAccessToken,
@@ -19,9 +19,9 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../kit/lifecycles";
-import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
-import { nonEmpty, recording, thrown, tokenDeps } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { type ExastroServer, startExastroServer } from "../../../servers/exastro-server";
+import { nonEmpty, recording, thrown, tokenDeps } from "../../../kit/helpers";
 
 let server: ExastroServer;
 const sent: HttpRequest[] = [];

@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../provider/errors";
-import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
+import { ErrorCode } from "../../../../provider/errors";
+import { type HttpResponse, type Transport, createTransport } from "../../../../provider/http/transport";
 import {
   ALPHAUS_HTTP_POLICY,
   ALPHAUS_MAX_ATTEMPTS,
@@ -21,8 +21,8 @@ import {
   jwtExpiryMs,
   processAlphausTokenResponse,
   resolveAlphaus,
-} from "../../../provider/systems/alphaus/token";
-import type { SystemContext } from "../../../provider/core/token-system";
+} from "../../../../provider/systems/alphaus/token";
+import type { SystemContext } from "../../../../provider/core/token-system";
 import {
   checkInputs,
   createAccessToken,
@@ -30,9 +30,9 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../kit/lifecycles";
-import { type AlphausServer, parseMultipart, startAlphausServer } from "../../servers/alphaus-server";
-import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { type AlphausServer, parseMultipart, startAlphausServer } from "../../../servers/alphaus-server";
+import { failure as failureWithout, systemContext, tokenDeps } from "../../../kit/helpers";
 
 const client = { clientId: "canary-alphaus", clientSecret: `alphaus-secret-${randomUUID()}` };
 const rippleOnly = {

@@ -5,14 +5,19 @@
  * old app stays, delete that cannot delete, and the wire judges of app/create and app/show.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { isAccessTokenError } from "../../../provider/errors";
-import { type HttpRequest, type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
+import { recordingDiagnostics } from "../../../../provider/diagnostics";
+import { isAccessTokenError } from "../../../../provider/errors";
+import {
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+  createTransport,
+} from "../../../../provider/http/transport";
 import {
   normalizeAppPermission,
   processAppCreateResponse,
   processAppShowResponse,
-} from "../../../provider/systems/misskey/token";
+} from "../../../../provider/systems/misskey/token";
 import {
   checkApiClient,
   createApiClient,
@@ -20,10 +25,10 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../kit/lifecycles";
-import { shimText } from "../../../sdk/shim";
-import { type MisskeyServer, startMisskeyServer } from "../../servers/misskey-server";
-import { caught } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { shimText } from "../../../../sdk/shim";
+import { type MisskeyServer, startMisskeyServer } from "../../../servers/misskey-server";
+import { caught } from "../../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const RCTX = { system: "Misskey", operation: "app read (app/show)", endpoint: "https://misskey.example/api/app/show" };

@@ -6,10 +6,10 @@
  * token), in-place description updates and delete (the user's tokens die with it).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import type { HttpRequest, Transport } from "../../../provider/http/transport";
-import { createTransport } from "../../../provider/http/transport";
-import { UNKNOWN } from "../../../provider/core/api-client";
+import { recordingDiagnostics } from "../../../../provider/diagnostics";
+import type { HttpRequest, Transport } from "../../../../provider/http/transport";
+import { createTransport } from "../../../../provider/http/transport";
+import { UNKNOWN } from "../../../../provider/core/api-client";
 import {
   checkApiClient,
   createApiClient,
@@ -17,10 +17,10 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../kit/lifecycles";
-import { shimText } from "../../../sdk/shim";
-import { type ExastroServer, startExastroServer } from "../../servers/exastro-server";
-import { caught } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { shimText } from "../../../../sdk/shim";
+import { type ExastroServer, startExastroServer } from "../../../servers/exastro-server";
+import { caught } from "../../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const ADMIN = { org: "org1", username: "ws-admin", password: "admin-pass", roles: ["_ws1-admin"] };

@@ -9,12 +9,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { vantageClientSystem } from "../../../provider/systems/vantage/client";
-import { ConfigSlot } from "../../../provider/config";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { ErrorCode } from "../../../provider/errors";
-import { type HttpResponse, type Transport, createTransport } from "../../../provider/http/transport";
-import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../provider/systems/vantage/token";
+import { vantageClientSystem } from "../../../../provider/systems/vantage/client";
+import { ConfigSlot } from "../../../../provider/config";
+import { recordingDiagnostics } from "../../../../provider/diagnostics";
+import { ErrorCode } from "../../../../provider/errors";
+import { type HttpResponse, type Transport, createTransport } from "../../../../provider/http/transport";
+import { processCreateClientResponse, vantageAdminClientsUrl } from "../../../../provider/systems/vantage/token";
 import {
   createAccessToken,
   checkApiClient,
@@ -23,10 +23,10 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../kit/lifecycles";
-import { shimText } from "../../../sdk/shim";
-import { DEFAULT_VANTAGE_TENANT, type VantageServer, startVantageServer } from "../../servers/vantage-server";
-import { failure as failureWithout, json } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { shimText } from "../../../../sdk/shim";
+import { DEFAULT_VANTAGE_TENANT, type VantageServer, startVantageServer } from "../../../servers/vantage-server";
+import { failure as failureWithout, json } from "../../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const OTHER_TENANT = "0a7e5c1d-2b3f-4a6e-8d9c-1f2e3d4c5b6a";

@@ -7,15 +7,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../provider/errors";
-import { type Transport, createTransport } from "../../../provider/http/transport";
-import type { SystemContext } from "../../../provider/core/token-system";
+import { ErrorCode } from "../../../../provider/errors";
+import { type Transport, createTransport } from "../../../../provider/http/transport";
+import type { SystemContext } from "../../../../provider/core/token-system";
 import {
   VANTAGE_DEFAULT_PRODUCT_ID,
   VANTAGE_REAUTHORIZE_HINT,
   vantageAuthorizeUrl,
   vantageSystem,
-} from "../../../provider/systems/vantage/token";
+} from "../../../../provider/systems/vantage/token";
 import {
   checkInputs,
   createAccessToken,
@@ -23,9 +23,9 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "../../kit/lifecycles";
-import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../../servers/vantage-server";
-import { failure as failureWithout, systemContext, tokenDeps } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { VANTAGE_SCOPE, type VantageServer, startVantageServer } from "../../../servers/vantage-server";
+import { failure as failureWithout, systemContext, tokenDeps } from "../../../kit/helpers";
 
 const DAY = 86_400_000;
 const client = {

@@ -6,14 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { recordingDiagnostics } from "../../../provider/diagnostics";
-import { isAccessTokenError } from "../../../provider/errors";
-import { type HttpResponse, createTransport } from "../../../provider/http/transport";
+import { recordingDiagnostics } from "../../../../provider/diagnostics";
+import { isAccessTokenError } from "../../../../provider/errors";
+import { type HttpResponse, createTransport } from "../../../../provider/http/transport";
 import {
   processBlueCreateClientResponse,
   processBlueDeleteClientResponse,
   processBlueListClientsResponse,
-} from "../../../provider/systems/alphaus/token";
+} from "../../../../provider/systems/alphaus/token";
 import {
   checkApiClient,
   createApiClient,
@@ -21,10 +21,10 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "../../kit/lifecycles";
-import { shimText } from "../../../sdk/shim";
-import { type AlphausServer, startAlphausServer } from "../../servers/alphaus-server";
-import { caught, nonEmpty } from "../../kit/helpers";
+} from "../../../kit/lifecycles";
+import { shimText } from "../../../../sdk/shim";
+import { type AlphausServer, startAlphausServer } from "../../../servers/alphaus-server";
+import { caught, nonEmpty } from "../../../kit/helpers";
 
 const SHIM = shimText("ApiClient");
 const owner = { clientId: "unit-owner", clientSecret: `owner-secret-${randomUUID()}`, name: "owner" };

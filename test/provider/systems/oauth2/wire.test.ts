@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../provider/errors";
-import type { HttpResponse } from "../../../provider/http/transport";
-import * as oauth2 from "../../../provider/systems/oauth2/wire";
-import { json, thrownSync } from "../../kit/helpers";
+import { ErrorCode } from "../../../../provider/errors";
+import type { HttpResponse } from "../../../../provider/http/transport";
+import * as oauth2 from "../../../../provider/systems/oauth2/wire";
+import { json, thrownSync } from "../../../kit/helpers";
 
 const ctx = { system: "OAuth 2.0", operation: "token request", endpoint: "https://as.example/token" };
 
