@@ -9,18 +9,16 @@
 import { spawn } from "node:child_process";
 import { isAccessTokenError } from "../provider/errors";
 import { redact } from "../provider/http/redact";
+import { createApp, misskeyOrigin, unknownPermissions } from "../provider/systems/misskey/token";
 import {
   ApprovalTimeoutError,
-  createApp,
   generateSession,
   miauthUrl,
-  misskeyOrigin,
   newMiAuthSession,
   pollMiAuth,
   pollUserKey,
-  unknownPermissions,
-} from "../provider/protocols/misskey";
-import { parseDuration } from "../provider/resources/rotation";
+} from "../provider/systems/misskey/authorize";
+import { parseDuration } from "../provider/core/rotation";
 import { API_CLIENT_TYPE } from "../sdk/shim";
 
 /** Exit codes of the authorize command. */

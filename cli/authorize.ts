@@ -16,8 +16,8 @@ import * as clock from "../provider/clock";
 import { AccessTokenError, ErrorCode } from "../provider/errors";
 import { cleanServerText, collectingSecrets, redact } from "../provider/http/redact";
 import { createTransport, credentialTargetProblem, endpointProblem, printableUrl } from "../provider/http/transport";
-import * as oauth2 from "../provider/protocols/oauth2";
-import { VANTAGE_DEFAULT_PRODUCT_ID, VANTAGE_DEFAULT_SCOPES, VANTAGE_REGIONS } from "../provider/protocols/vantage";
+import * as oauth2 from "../provider/systems/oauth2/wire";
+import { VANTAGE_DEFAULT_PRODUCT_ID, VANTAGE_DEFAULT_SCOPES, VANTAGE_REGIONS } from "../provider/systems/vantage/token";
 import type { CommandIO } from "./status";
 
 /** Default ABBYY Vantage authorize parameters (docs/PROTOCOLS.md, "ABBYY Vantage"; the vendor says they may change). */

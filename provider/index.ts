@@ -10,6 +10,7 @@ import { ConfigSlot } from "./config";
 import type { ResourceKind } from "./core/description";
 import { engineDiagnostics } from "./diagnostics";
 import { createTransport } from "./http/transport";
+import { CLIENT_REGISTRY, TOKEN_REGISTRY } from "./systems";
 import {
   checkAccessToken,
   createAccessToken,
@@ -17,7 +18,7 @@ import {
   diffAccessToken,
   readAccessToken,
   updateAccessToken,
-} from "./resources/access-token";
+} from "./core/access-token";
 import {
   checkApiClient,
   createApiClient,
@@ -25,7 +26,7 @@ import {
   diffApiClient,
   readApiClient,
   updateApiClient,
-} from "./resources/api-client";
+} from "./core/api-client";
 
 export { AccessTokenError, ErrorCode, isAccessTokenError } from "./errors";
 
@@ -72,54 +73,62 @@ export function withoutValues(result: pulumi.dynamic.CheckResult): pulumi.dynami
   };
 }
 
+/** One resource kind's lifecycle, as the dynamic provider calls it with the kind's deps. */
+interface Lifecycle<D> {
+  check(news: Record<string, unknown>, deps: D): pulumi.dynamic.CheckResult | Promise<pulumi.dynamic.CheckResult>;
+  diff(olds: Record<string, unknown>, news: Record<string, unknown>, deps: D): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Record<string, unknown>, deps: D): Promise<pulumi.dynamic.CreateResult>;
+  read(id: string, props: Record<string, unknown>, deps: D): Promise<pulumi.dynamic.ReadResult>;
+  update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    deps: D,
+  ): Promise<pulumi.dynamic.UpdateResult>;
+  delete(props: Record<string, unknown>, deps: D): Promise<void>;
+}
+
+/** The dynamic provider of one kind: every method calls the lifecycle with `deps`. */
+function dynamicProvider<D>(deps: D, lifecycle: Lifecycle<D>): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(_olds, news) {
+      return withoutValues(await lifecycle.check(news, deps));
+    },
+    diff: (_id, olds, news) => lifecycle.diff(olds, news, deps),
+    create: (inputs) => lifecycle.create(inputs, deps),
+    read: (id, props) => lifecycle.read(id, props, deps),
+    update: (id, olds, news) => lifecycle.update(id, olds, news, deps),
+    delete: (_id, props) => lifecycle.delete(props, deps),
+  };
+}
+
 function accessTokenProvider(): pulumi.dynamic.ResourceProvider {
   const config = new ConfigSlot();
-  const deps = { transport: createTransport(), config, diagnostics: engineDiagnostics };
+  const deps = { transport: createTransport(), config, diagnostics: engineDiagnostics, systems: TOKEN_REGISTRY };
+  const provider = dynamicProvider<typeof deps>(deps, {
+    check: checkAccessToken,
+    diff: diffAccessToken,
+    create: createAccessToken,
+    read: readAccessToken,
+    update: (id, olds, news, d) => updateAccessToken(olds, news, d, id),
+    delete: deleteAccessToken,
+  });
   return {
+    ...provider,
     async configure(req) {
       config.set(req.config);
-    },
-    async check(_olds, news) {
-      return withoutValues(await checkAccessToken(news, deps));
-    },
-    async diff(_id, olds, news) {
-      return diffAccessToken(olds, news, deps);
-    },
-    async create(inputs) {
-      return createAccessToken(inputs, deps);
-    },
-    async read(id, props) {
-      return readAccessToken(id, props, deps);
-    },
-    async update(id, olds, news) {
-      return updateAccessToken(olds, news, deps, id);
-    },
-    async delete(_id, props) {
-      await deleteAccessToken(props, deps);
     },
   };
 }
 
 function apiClientProvider(): pulumi.dynamic.ResourceProvider {
-  const deps = { transport: createTransport(), diagnostics: engineDiagnostics };
-  return {
-    async check(_olds, news) {
-      return withoutValues(await checkApiClient(news));
-    },
-    async diff(_id, olds, news) {
-      return diffApiClient(olds, news, deps);
-    },
-    async create(inputs) {
-      return createApiClient(inputs, deps);
-    },
-    async read(id, props) {
-      return readApiClient(id, props, deps);
-    },
-    async update(id, olds, news) {
-      return updateApiClient(id, olds, news, deps);
-    },
-    async delete(_id, props) {
-      await deleteApiClient(props, deps);
-    },
-  };
+  const deps = { transport: createTransport(), diagnostics: engineDiagnostics, systems: CLIENT_REGISTRY };
+  return dynamicProvider<typeof deps>(deps, {
+    check: (news, d) => checkApiClient(news, d.systems),
+    diff: diffApiClient,
+    create: createApiClient,
+    read: readApiClient,
+    update: updateApiClient,
+    delete: deleteApiClient,
+  });
 }

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { HttpPolicyInput } from "../http/policy-inputs";
-import { RotationInputs } from "../resources/rotation";
+import { RotationInputs } from "./rotation";
 import {
   type InputDescription,
   type PropertyDescription,

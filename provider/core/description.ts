@@ -170,14 +170,23 @@ export function secretNames(properties: Readonly<Record<string, PropertyDescript
 }
 
 /**
- * What a token system derives from its declared inputs: its zod shape, the inputs whose
- * change replaces the token, and the secret ones.
+ * What a token system derives from its description: its id (the description's `system`),
+ * its zod shape, the inputs whose change replaces the token, and the secret ones.
  *
+ * @param description - the resource's description (for its system id)
  * @param inputs - the system's own inputs
- * @returns `inputShape`, `materialInputs` and `secretInputs`
+ * @returns `id`, `inputShape`, `materialInputs` and `secretInputs`
  */
-export function tokenSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(inputs: T) {
-  return { inputShape: shapeOf(inputs), materialInputs: replacingNames(inputs), secretInputs: secretNames(inputs) };
+export function tokenSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
+  description: Pick<ResourceDescription, "system">,
+  inputs: T,
+) {
+  return {
+    id: description.system,
+    inputShape: shapeOf(inputs),
+    materialInputs: replacingNames(inputs),
+    secretInputs: secretNames(inputs),
+  };
 }
 
 /**
@@ -185,18 +194,20 @@ export function tokenSystemInputs<T extends Readonly<Record<string, TypedInput<z
  * the client and which an update applies at the server, their defaults, the secret inputs
  * and outputs, and the SDK's names of renamed inputs.
  *
+ * @param description - the resource's description (its system id and outputs)
  * @param inputs - the system's own inputs
- * @param outputs - the resource's outputs
  * @returns the fields of a client system that its description decides
  */
 export function clientSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
+  description: Pick<ResourceDescription, "system" | "outputs">,
   inputs: T,
-  outputs: Readonly<Record<string, PropertyDescription>>,
 ) {
+  const { outputs } = description;
   const renamed = Object.entries(inputs).flatMap(([name, d]) =>
     d.argumentName !== undefined ? [[name, d.argumentName] as const] : [],
   );
   return {
+    id: description.system,
     inputShape: shapeOf(inputs),
     replaceInputs: replacingNames(inputs),
     updateInputs: namesWhere(inputs, (d) => d.updatesAtServer === true),

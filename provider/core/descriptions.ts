@@ -9,25 +9,25 @@
  *
  * @packageDocumentation
  */
-import { alphausClientDescription } from "../clients/alphaus.description";
-import { exastroClientDescription } from "../clients/exastro.description";
-import { misskeyAppDescription } from "../clients/misskey.description";
-import { registrationClientDescription } from "../clients/registration.description";
-import { vantageClientDescription } from "../clients/vantage.description";
-import { alphausTokenDescription } from "../protocols/alphaus.description";
-import { exastroTokenDescription } from "../protocols/exastro.description";
-import { genericTokenDescription } from "../protocols/generic.description";
-import { misskeyTokenDescription } from "../protocols/misskey.description";
-import { vantageTokenDescription } from "../protocols/vantage.description";
+import { alphausClientDescription } from "../systems/alphaus/client.description";
+import { exastroClientDescription } from "../systems/exastro/client.description";
+import { misskeyAppDescription } from "../systems/misskey/client.description";
+import { oauth2ClientDescription } from "../systems/oauth2/client.description";
+import { vantageClientDescription } from "../systems/vantage/client.description";
+import { alphausTokenDescription } from "../systems/alphaus/token.description";
+import { exastroTokenDescription } from "../systems/exastro/token.description";
+import { oauth2TokenDescription } from "../systems/oauth2/token.description";
+import { misskeyTokenDescription } from "../systems/misskey/token.description";
+import { vantageTokenDescription } from "../systems/vantage/token.description";
 import type { ResourceDescription, ResourceKind } from "./description";
 
 const DESCRIPTIONS: readonly ResourceDescription[] = [
-  genericTokenDescription,
+  oauth2TokenDescription,
   alphausTokenDescription,
   vantageTokenDescription,
   exastroTokenDescription,
   misskeyTokenDescription,
-  registrationClientDescription,
+  oauth2ClientDescription,
   alphausClientDescription,
   exastroClientDescription,
   misskeyAppDescription,

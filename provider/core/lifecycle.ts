@@ -12,8 +12,8 @@ import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { collectingSecrets, redactError } from "../http/redact";
 import { type Transport, withOperationBudget } from "../http/transport";
-import type { InputIssue } from "../protocols/system";
-import { UNKNOWN, isUnknown } from "../resources/inputs";
+import type { InputIssue } from "./token-system";
+import { UNKNOWN, isUnknown } from "./inputs";
 
 /** What the core needs of a system, token or client. */
 export interface LifecycleSystem {
@@ -30,12 +30,19 @@ export interface CheckFailure {
   reason: string;
 }
 
-/** How one resource kind names and finds its systems. */
-export interface KindOptions<S extends LifecycleSystem> {
+/**
+ * The systems of one resource kind, as `provider/index.ts` passes them to the lifecycle
+ * (the registries are in `provider/systems/index.ts`; the lifecycles never import them).
+ */
+export interface SystemRegistry<S extends LifecycleSystem> {
   /** The systems, by the value of the `system` input. */
   readonly systems: Readonly<Record<string, S>>;
   /** The system of inputs that name none. */
   readonly defaultSystem: string;
+}
+
+/** How one resource kind names its systems. */
+export interface KindOptions<S extends LifecycleSystem> {
   /** "token system", "API client system": in "unknown … "x"". */
   readonly systemNoun: string;
   /** "token", "API client": in labels (`OAuth 2.0 token "name"`) and parse errors. */
@@ -53,13 +60,13 @@ export interface KindOptions<S extends LifecycleSystem> {
 /** The shared part of a lifecycle, for one resource kind. */
 export interface LifecycleCore<S extends LifecycleSystem> {
   /** The id of the system that `props` name (the default when none, or unknown at preview). */
-  systemId(props: Record<string, unknown>): string;
-  /** The system `props` name, or undefined for an unknown one. */
-  lookup(props: Record<string, unknown>): S | undefined;
-  /** The system `props` name; throws for an unknown one. */
-  systemOf(props: Record<string, unknown>): S;
+  systemId(registry: SystemRegistry<S>, props: Record<string, unknown>): string;
+  /** The system of `registry` that `props` name, or undefined for an unknown one. */
+  lookup(registry: SystemRegistry<S>, props: Record<string, unknown>): S | undefined;
+  /** The system of `registry` that `props` name; throws for an unknown one. */
+  systemOf(registry: SystemRegistry<S>, props: Record<string, unknown>): S;
   /** The reason `check` gives for an unknown system id. */
-  unknownSystem(id: string): string;
+  unknownSystem(registry: SystemRegistry<S>, id: string): string;
   /** The system's strict input schema (its inputs and the common ones), built once. */
   schemaOf(system: S): z.ZodObject;
   /** Every input name of the system, its own first. */
@@ -90,29 +97,28 @@ export interface LifecycleCore<S extends LifecycleSystem> {
  * @returns the kind's core
  */
 export function lifecycleCore<S extends LifecycleSystem>(options: KindOptions<S>): LifecycleCore<S> {
-  const { systems } = options;
   // One schema per system for the life of the process: zod compiles each new object schema
   // on its first parse, which per call cost ~30 % of the provider host's CPU at scale.
   const schemas = new Map<S, z.ZodObject>();
   const given = (v: unknown) => !options.dropUndefined || v !== undefined;
-  const known = () => Object.keys(systems).join(", ");
   const core: LifecycleCore<S> = {
-    systemId(props) {
-      return typeof props.system === "string" && props.system !== UNKNOWN ? props.system : options.defaultSystem;
+    systemId(registry, props) {
+      return typeof props.system === "string" && props.system !== UNKNOWN ? props.system : registry.defaultSystem;
     },
-    lookup(props) {
-      const id = core.systemId(props);
-      return Object.hasOwn(systems, id) ? systems[id] : undefined;
+    lookup(registry, props) {
+      const id = core.systemId(registry, props);
+      return Object.hasOwn(registry.systems, id) ? registry.systems[id] : undefined;
     },
-    systemOf(props) {
-      const system = core.lookup(props);
+    systemOf(registry, props) {
+      const system = core.lookup(registry, props);
       if (!system) {
-        throw new AccessTokenError(ErrorCode.INVALID_INPUT, `system: ${core.unknownSystem(core.systemId(props))}`);
+        const reason = core.unknownSystem(registry, core.systemId(registry, props));
+        throw new AccessTokenError(ErrorCode.INVALID_INPUT, `system: ${reason}`);
       }
       return system;
     },
-    unknownSystem(id) {
-      return `unknown ${options.systemNoun} "${id}" (known: ${known()})`;
+    unknownSystem(registry, id) {
+      return `unknown ${options.systemNoun} "${id}" (known: ${Object.keys(registry.systems).join(", ")})`;
     },
     schemaOf(system) {
       let schema = schemas.get(system);

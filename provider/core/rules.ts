@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import type { InputIssue } from "../protocols/system";
+import type { InputIssue } from "./token-system";
 
 /** Raw inputs, as `check` sees them. */
 export type RawInputs = Record<string, unknown>;

@@ -22,9 +22,9 @@ import type { StackConfig } from "../config";
 import type { ResourceDescription } from "../core/description";
 import { AccessTokenError, ErrorCode } from "../errors";
 import { SHIM_VERSION, handler } from "../index";
-import { SECRET_OUTPUTS } from "../resources/access-token";
-import { UNKNOWN } from "../resources/inputs";
-import { CLIENT_SECRET_OUTPUTS } from "../resources/api-client";
+import { SECRET_OUTPUTS } from "../core/access-token";
+import { UNKNOWN } from "../core/inputs";
+import { CLIENT_SECRET_OUTPUTS } from "../core/api-client";
 import { PACKAGE_NAME, PLUGIN_OWNED_INPUTS, packageSchema } from "./schema";
 
 /** The key that marks a wrapped secret value on the wire. */

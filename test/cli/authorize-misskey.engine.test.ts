@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTHORIZE_EXIT, type AuthorizeIO, authorizeMisskey } from "../../cli/authorize-misskey";
-import { deriveI } from "../../provider/protocols/misskey";
+import { deriveI } from "../../provider/systems/misskey/token";
 import { type Program, createProgram } from "../kit/harness";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
 

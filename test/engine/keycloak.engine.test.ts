@@ -9,9 +9,9 @@ import { ConfigSlot } from "../../provider/config";
 import { recordingDiagnostics } from "../../provider/diagnostics";
 import { isAccessTokenError } from "../../provider/errors";
 import { createTransport } from "../../provider/http/transport";
-import { genericSystem } from "../../provider/protocols/generic";
-import type { GenericInputs } from "../../provider/protocols/generic";
-import type { SystemContext, TokenState } from "../../provider/protocols/system";
+import { oauth2TokenSystem } from "../../provider/systems/oauth2/token";
+import type { OAuth2TokenInputs } from "../../provider/systems/oauth2/token";
+import type { SystemContext, TokenState } from "../../provider/core/token-system";
 import { KEYCLOAK_HOOK_TIMEOUT_MS, type Keycloak, startKeycloak } from "../servers/keycloak";
 import {
   type Program,
@@ -277,17 +277,17 @@ describe("Keycloak's quirks, through the provider's wire functions", () => {
       secrets: [],
     };
   }
-  const machineInputs = (): GenericInputs =>
+  const machineInputs = (): OAuth2TokenInputs =>
     ({
       issuer: kc.issuer,
       clientId: kc.clients.machine.clientId,
       clientSecret: kc.clients.machine.clientSecret,
-    }) as GenericInputs;
+    }) as OAuth2TokenInputs;
   const stateWith = (accessToken: string): TokenState =>
     ({ accessToken, endpoints: { token: kc.tokenEndpoint, revocation: kc.revocationEndpoint } }) as TokenState;
 
   it("a bad secret: Keycloak answers 401 unauthorized_client; the error names system, endpoint, status and code", async () => {
-    const error = await genericSystem.issue({ ...machineInputs(), clientSecret: "not-the-secret" }, ctx()).then(
+    const error = await oauth2TokenSystem.issue({ ...machineInputs(), clientSecret: "not-the-secret" }, ctx()).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -303,7 +303,7 @@ describe("Keycloak's quirks, through the provider's wire functions", () => {
     expect(secret).toMatch(/%/);
     expect(secret).toMatch(/\+/);
     expect(secret).toMatch(/:/);
-    const issuedNow = await genericSystem.issue(machineInputs(), ctx());
+    const issuedNow = await oauth2TokenSystem.issue(machineInputs(), ctx());
     expect((await kc.introspect(issuedNow.accessToken)).active).toBe(true);
     // Keycloak does decode: the same secret sent raw (not form-encoded) is refused.
     const raw = await fetch(kc.tokenEndpoint, {
@@ -315,7 +315,7 @@ describe("Keycloak's quirks, through the provider's wire functions", () => {
       body: "grant_type=client_credentials",
     });
     expect(raw.status).toBe(401);
-    await genericSystem.revoke(machineInputs(), stateWith(issuedNow.accessToken), issuedNow.accessToken, ctx());
+    await oauth2TokenSystem.revoke(machineInputs(), stateWith(issuedNow.accessToken), issuedNow.accessToken, ctx());
   });
 
   it("revoking a token Keycloak does not know: 200 with an invalid_token body counts as revoked", async () => {
@@ -332,7 +332,7 @@ describe("Keycloak's quirks, through the provider's wire functions", () => {
     });
     expect(raw.status).toBe(200);
     expect(await raw.json()).toMatchObject({ error: "invalid_token" });
-    const outcome = await genericSystem.revoke(
+    const outcome = await oauth2TokenSystem.revoke(
       machineInputs(),
       stateWith("not-a-token-keycloak-issued"),
       "not-a-token-keycloak-issued",
@@ -346,7 +346,7 @@ describe("Keycloak's quirks, through the provider's wire functions", () => {
     expect(other.status).toBe(200);
     const token = other.body.access_token as string;
     issued.add(token);
-    const error = await genericSystem.revoke(machineInputs(), stateWith(token), token, ctx()).then(
+    const error = await oauth2TokenSystem.revoke(machineInputs(), stateWith(token), token, ctx()).then(
       (o) => o,
       (e: unknown) => e,
     );

@@ -4,7 +4,7 @@
  * without a native token warns and leaves the token, with one it revokes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newMiAuthSession } from "../../provider/protocols/misskey";
+import { newMiAuthSession } from "../../provider/systems/misskey/authorize";
 import { type MisskeyServer, startMisskeyServer } from "../servers/misskey-server";
 import {
   type Program,

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../provider";
-import { newMiAuthSession } from "../../provider/protocols/misskey";
+import { newMiAuthSession } from "../../provider/systems/misskey/authorize";
 import { secretInputsOf } from "../../sdk/secret-inputs";
 import { type AlphausServer, startAlphausServer } from "../servers/alphaus-server";
 import { type ExastroServer, startExastroServer } from "../servers/exastro-server";

@@ -12,8 +12,8 @@
  */
 import { randomUUID } from "node:crypto";
 import * as sdk from "../../sdk";
-import { checkInputs } from "../../provider/resources/access-token";
-import { checkApiClient } from "../../provider/resources/api-client";
+import { checkInputs } from "./lifecycles";
+import { checkApiClient } from "./lifecycles";
 import { type FaultServer, startFaultServer } from "./fault-server";
 import { Program, createProgram } from "./harness";
 

@@ -11,7 +11,7 @@ import { recordingDiagnostics } from "../../provider/diagnostics";
 import { ErrorCode, isAccessTokenError } from "../../provider/errors";
 import { resetBackoffs } from "../../provider/http/backoff";
 import { type AttemptEvent, type TransportOptions, createTransport } from "../../provider/http/transport";
-import { createAccessToken } from "../../provider/resources/access-token";
+import { createAccessToken } from "./lifecycles";
 import {
   type FaultServer,
   type SilentListener,

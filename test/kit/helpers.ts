@@ -8,7 +8,7 @@ import { ConfigSlot } from "../../provider/config";
 import { recordingDiagnostics } from "../../provider/diagnostics";
 import { type AccessTokenError, isAccessTokenError } from "../../provider/errors";
 import { type HttpResponse, type Transport, createTransport } from "../../provider/http/transport";
-import type { SystemContext } from "../../provider/protocols/system";
+import type { SystemContext } from "../../provider/core/token-system";
 
 /** An error with whatever fields its thrower attached (status, code, properties…). */
 export type CaughtError = Error & Record<string, unknown>;

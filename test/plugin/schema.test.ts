@@ -11,10 +11,9 @@ import { resourceDescriptions } from "../../provider/core/descriptions";
 import { EXAMPLES } from "../../provider/plugin/examples";
 import { PLUGIN_OWNED_INPUTS, packageSchema, schemaText } from "../../provider/plugin/schema";
 import { SECRET_SIG, SECRET_VALUE, environmentConfig, nativeProvider } from "../../provider/plugin/server";
-import { SECRET_OUTPUTS } from "../../provider/resources/access-token";
-import { CLIENT_SECRET_OUTPUTS } from "../../provider/resources/api-client";
-import { CLIENT_SYSTEMS } from "../../provider/clients/registry";
-import { SYSTEMS } from "../../provider/protocols/registry";
+import { SECRET_OUTPUTS } from "../../provider/core/access-token";
+import { CLIENT_SECRET_OUTPUTS } from "../../provider/core/api-client";
+import { CLIENT_SYSTEMS, SYSTEMS } from "../../provider/systems";
 import { CLIENT_SECRET_INPUTS, TOKEN_SECRET_INPUTS } from "../../sdk/secret-inputs";
 
 const TOKENS = [

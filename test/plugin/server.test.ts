@@ -18,7 +18,7 @@ import {
   unwrapSecrets,
   wrapSecrets,
 } from "../../provider/plugin/server";
-import { UNKNOWN } from "../../provider/resources/inputs";
+import { UNKNOWN } from "../../provider/core/inputs";
 import { type OAuthServer, SCOPES, type TestClient, startOAuthServer } from "../kit/oauth-server";
 
 const client: TestClient = {

@@ -8,10 +8,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLIENT_SYSTEMS } from "../../provider/clients/registry";
-import { SYSTEMS } from "../../provider/protocols/registry";
-import { secretOutputsOf } from "../../provider/resources/access-token";
-import { clientSecretOutputsOf } from "../../provider/resources/api-client";
+import { CLIENT_SYSTEMS, SYSTEMS } from "../../provider/systems";
+import { secretOutputsOf } from "../../provider/core/access-token";
+import { clientSecretOutputsOf } from "../../provider/core/api-client";
 import * as sdk from "../../sdk/index";
 import { CLIENT_SECRET_INPUTS, type ResourceKind, TOKEN_SECRET_INPUTS, secretInputsOf } from "../../sdk/secret-inputs";
 import { SECRET_SIG } from "../kit/harness";

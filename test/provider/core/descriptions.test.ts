@@ -6,13 +6,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLIENT_SYSTEMS } from "../../../provider/clients/registry";
+import { CLIENT_SYSTEMS, SYSTEMS } from "../../../provider/systems";
 import { CLIENT_COMMON_INPUTS, TOKEN_COMMON_INPUTS } from "../../../provider/core/common";
 import { type ResourceDescription, namesWhere, secretNames } from "../../../provider/core/description";
 import { resourceDescriptions } from "../../../provider/core/descriptions";
-import { SYSTEMS } from "../../../provider/protocols/registry";
-import { SECRET_OUTPUTS, checkInputs } from "../../../provider/resources/access-token";
-import { CLIENT_SECRET_OUTPUTS, checkApiClient } from "../../../provider/resources/api-client";
+import { SECRET_OUTPUTS } from "../../../provider/core/access-token";
+import { checkInputs, checkApiClient } from "../../kit/lifecycles";
+import { CLIENT_SECRET_OUTPUTS } from "../../../provider/core/api-client";
 import { ACCESS_TOKEN_SECRET_OUTPUTS, API_CLIENT_SECRET_OUTPUTS } from "../../../sdk";
 import {
   CLIENT_SECRET_INPUTS,

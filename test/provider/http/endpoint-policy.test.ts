@@ -13,8 +13,7 @@ import { recordingDiagnostics } from "../../../provider/diagnostics";
 import { ErrorCode, isAccessTokenError } from "../../../provider/errors";
 import { closeDispatchers } from "../../../provider/http/dispatcher";
 import { createTransport } from "../../../provider/http/transport";
-import { createAccessToken, checkInputs } from "../../../provider/resources/access-token";
-import { createApiClient } from "../../../provider/resources/api-client";
+import { createAccessToken, checkInputs, createApiClient } from "../../kit/lifecycles";
 
 const SECRET = "policy-canary-secret-0123456789";
 

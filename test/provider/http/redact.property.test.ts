@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MIN_SECRET_LENGTH, REDACTED, redactError, wireCredentials } from "../../../provider/http/redact";
 import type { HttpRequest } from "../../../provider/http/transport";
-import * as oauth2 from "../../../provider/protocols/oauth2";
+import * as oauth2 from "../../../provider/systems/oauth2/wire";
 
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 const SEED = Number(process.env.FC_SEED ?? 20261202);

@@ -23,12 +23,18 @@ function sources(dir: string): string[] {
 /**
  * The wire code: everything under provider/ but the kit's own secret list and redaction
  * (`http/redact.ts`), the kit's JSON and JWT helpers (`wire/kit.ts`), and the lifecycles
- * (`resources/`) and the native plugin's server (`plugin/`, which reads local files and
- * configuration), which are not wire code.
+ * (`core/access-token.ts`, `core/api-client.ts`, `core/inputs.ts`, `core/rotation.ts`) and
+ * the native plugin's server (`plugin/`, which reads local files and configuration), which
+ * are not wire code.
  */
 const WIRE = sources(join(ROOT, "provider"))
   .map((path) => relative(ROOT, path))
-  .filter((path) => !/^provider\/(resources\/|plugin\/|http\/redact\.ts$|wire\/kit\.ts$)/.test(path));
+  .filter(
+    (path) =>
+      !/^provider\/(core\/(access-token|api-client|inputs|rotation)\.ts$|plugin\/|http\/redact\.ts$|wire\/kit\.ts$)/.test(
+        path,
+      ),
+  );
 
 /** The lines of `files` that match `pattern`, as `path:line: text`. */
 function matches(files: string[], pattern: RegExp): string[] {
@@ -58,6 +64,12 @@ describe("wire code conventions", () => {
 
   it("parses JSON and decodes JWTs only through the kit", () => {
     expect(matches(WIRE, /JSON\.parse\(|"base64url"/)).toEqual([]);
+  });
+
+  it("leaves the registries to provider/index.ts: nothing in provider/core imports provider/systems/index.ts", () => {
+    const core = sources(join(ROOT, "provider", "core")).map((path) => relative(ROOT, path));
+    expect(core).toContain("provider/core/access-token.ts");
+    expect(matches(core, /from "\.\.\/systems(\/index)?"/)).toEqual([]);
   });
 
   it("points at no design note outside the repository", () => {
