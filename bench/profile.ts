@@ -10,7 +10,8 @@
  *
  * PROFILE_CPU=0 runs the same cycle without profilers (wall time, CPU by role and the
  * provider host's peak RSS only); PROFILE_EXTRA_PROPS=K gives each no-op resource K extra
- * undefined properties (the per-property reproduction in bench/NOTES.md).
+ * undefined properties (the per-property reproduction in bench/NOTES.md), holding the
+ * string PROFILE_EXTRA_VALUE when that is set.
  *
  * Profiles are kept in the printed directory (open *.cpuprofile in Chrome DevTools, or
  * `go tool pprof -top <file>` for the engine's).
@@ -104,6 +105,9 @@ async function main(): Promise<void> {
     {
       count: String(n),
       ...(extraProps && variant.id === "noop" ? { extraProps } : {}),
+      ...(process.env.PROFILE_EXTRA_VALUE && variant.id === "noop"
+        ? { extraValue: process.env.PROFILE_EXTRA_VALUE }
+        : {}),
       rotation: "one",
       issuer: server.issuer,
       tokenEndpoint: server.tokenEndpoint,

@@ -7,7 +7,8 @@
  *
  *   node -r ts-node/register/transpile-only bench/replay.ts [N=500] [P=8]
  *   (REPLAY_DIST=<dir> replays another build of dist/; REPLAY_ALLOC=1 also samples every
- *   allocation of the replay, garbage included, and prints where the bytes were allocated)
+ *   allocation of the replay, garbage included, and prints where the bytes were allocated;
+ *   REPLAY_PREVIEW=1 replays a no-change preview instead: check and diff, no request)
  *
  * Used to check transport and per-call fixes in seconds (see docs/BENCHMARKS.md).
  */
@@ -97,10 +98,18 @@ async function child(): Promise<void> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   let next = 0;
+  // REPLAY_PREVIEW=1: what a no-change preview asks of each resource (check, then diff
+  // against the state of one token created up front), without requests.
+  const preview = process.env.REPLAY_PREVIEW === "1";
+  const existing = preview ? await provider.create((await provider.check({}, inputs)).inputs) : undefined;
   const worker = async () => {
     while (next < n) {
       next += 1;
-      const checked = await provider.check({}, inputs);
+      const checked = await provider.check(existing?.outs ?? {}, inputs);
+      if (existing) {
+        await provider.diff(existing.id, existing.outs, checked.inputs);
+        continue;
+      }
       const created = await provider.create(checked.inputs);
       await provider.diff(created.id, created.outs, { ...inputs, triggers: { rotation: "two" } });
       await provider.delete(created.id, created.outs);

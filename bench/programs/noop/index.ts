@@ -4,7 +4,9 @@
  *
  * With the optional config `extraProps` (K, default 0) each resource also registers K
  * properties left undefined, as a resource declares its outputs: the smallest program
- * that shows what `@pulumi/pulumi` costs per registered property (bench/NOTES.md).
+ * that shows what `@pulumi/pulumi` costs per registered property (bench/NOTES.md). With
+ * `extraValue` too they hold that string, so the provider host receives them (what
+ * larger property bags cost the host and the engine).
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -22,7 +24,8 @@ const config = new pulumi.Config();
 const count = config.requireNumber("count");
 const rotation = config.require("rotation");
 const extraProps = config.getNumber("extraProps") ?? 0;
-const extra = Object.fromEntries(Array.from({ length: extraProps }, (_, k) => [`out${k}`, undefined]));
+const extraValue = config.get("extraValue");
+const extra = Object.fromEntries(Array.from({ length: extraProps }, (_, k) => [`out${k}`, extraValue]));
 
 class Noop extends pulumi.dynamic.Resource {
   constructor(name: string) {
