@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const maxN = Math.max(...ns);
   const runsAtMax = envInt("BENCH_RUNS_MAX_N", runsDefault);
   const runsFor = (n: number) => (n === maxN ? runsAtMax : runsDefault);
-  // A cycle of the three variants at N=500 takes 3 minutes on an idle 2-CPU machine and 8
+  // A cycle of the four variants at N=500 (checkpoint scenarios included) takes ~5 minutes on an idle 2-CPU machine and 10
   // when other work loads it: unless BENCH_RUNS_MAX_N fixes the count, the largest N
   // stops after two runs when a third would end past the time budget.
   const budgetMs = envInt("BENCH_BUDGET_MIN", 30) * 60_000;

@@ -11,7 +11,8 @@
  * PROFILE_CPU=0 runs the same cycle without profilers (wall time, CPU by role and the
  * provider host's peak RSS only); PROFILE_EXTRA_PROPS=K gives each no-op resource K extra
  * undefined properties (the per-property reproduction in bench/NOTES.md), holding the
- * string PROFILE_EXTRA_VALUE when that is set.
+ * string PROFILE_EXTRA_VALUE when that is set; PROFILE_QUIET_STACKS=1 makes the plugin's
+ * program register without a stack per property promise, as this package's SDK does.
  *
  * Profiles are kept in the printed directory (open *.cpuprofile in Chrome DevTools, or
  * `go tool pprof -top <file>` for the engine's).

@@ -321,12 +321,12 @@ export function markdown(results: Results, svgName: string, notes: string): stri
   out.push(
     [
       "```sh",
-      "npm run bench                              # full: N=10,100,500 × 3 runs → docs/ (~20 min idle)",
+      "npm run bench                              # full: N=10,100,500 × 3 runs → docs/ (~25 min idle)",
       "BENCH_NS=10 BENCH_RUNS=1 npm run bench     # smoke (~2–3 min) → bench/results/",
       "BENCH_NS=10,100 BENCH_RUNS=3 npm run bench # smaller run → bench/results/",
       "```",
       "",
-      "Other settings: `BENCH_RUNS_MAX_N` (runs at the largest N; by default the third run there is skipped when it would end the whole run past `BENCH_BUDGET_MIN`, 30 minutes — a cycle of the three variants at N=500 takes about 3 minutes on an idle 2-CPU machine and up to 8 under load), `BENCH_PARALLEL`, `BENCH_CHECKPOINTS=1` (keep the file backend's per-step checkpoints), `BENCH_OUT` (output directory), `BENCH_STRICT=1` (exit 1 when a hard target — requests, `__provider` size, connections, memory — is missed), `BENCH_KEEP=1` (keep the temporary stacks). `node -r ts-node/register/transpile-only bench/driver.ts --report bench/results/latest.json` rewrites this page from saved results.",
+      "Other settings: `BENCH_RUNS_MAX_N` (runs at the largest N; by default the third run there is skipped when it would end the whole run past `BENCH_BUDGET_MIN`, 30 minutes — a cycle of the four variants at N=500, checkpoint scenarios included, takes about 5 minutes on an idle 2-CPU machine and up to 10 under load), `BENCH_PARALLEL`, `BENCH_CHECKPOINTS=1` (keep the file backend's per-step checkpoints), `BENCH_OUT` (output directory), `BENCH_STRICT=1` (exit 1 when a hard target — requests, `__provider` size, connections, memory — is missed), `BENCH_KEEP=1` (keep the temporary stacks). `node -r ts-node/register/transpile-only bench/driver.ts --report bench/results/latest.json` rewrites this page from saved results.",
     ].join("\n"),
   );
 

@@ -108,15 +108,49 @@ function proxyEnv(): Record<string, string | undefined> {
   };
 }
 
+/** The two dispatcher classes this module makes. */
+interface DispatcherClasses {
+  Agent: typeof import("undici").Agent;
+  EnvHttpProxyAgent: typeof import("undici").EnvHttpProxyAgent;
+}
+
+let classes: DispatcherClasses | undefined;
+let wholeLoaded = false;
+
 /**
- * undici, loaded on the first request rather than with the provider: its ~110 modules
- * cost the provider host ~60 ms of CPU and ~9 MiB at start, and commands that make no
- * request (a no-change preview or up) never need them (see bench/NOTES.md).
+ * undici's two dispatcher classes, loaded on the first request rather than with the
+ * provider. Without a proxy, only those two: undici's entry point loads ~110 modules
+ * (fetch, WebSocket, caches, mocks; ~60 ms of CPU and ~27 MiB of RSS in a bare Node), the
+ * two dispatcher modules 27 (~27 ms, ~14 MiB), and a command that makes no request (a
+ * no-change preview or up) needs none (see bench/NOTES.md); the transport calls only
+ * `dispatch`, which the classes define themselves. A proxy tunnels with the request API
+ * the entry point adds to every dispatcher, so with a proxy the whole of undici is loaded
+ * (the same classes, from the same modules). Should a release of undici move the two
+ * modules, its entry point serves.
+ *
+ * @param proxied - whether the request may go through a proxy
+ * @returns the classes
  */
-let undici: typeof import("undici") | undefined;
-function undiciModule(): typeof import("undici") {
-  undici ??= createRequire(__filename)("undici") as typeof import("undici");
-  return undici;
+function dispatcherClasses(proxied: boolean): DispatcherClasses {
+  const load = createRequire(__filename);
+  if (proxied && !wholeLoaded) {
+    classes = load("undici") as DispatcherClasses;
+    wholeLoaded = true;
+  }
+  if (!classes) {
+    try {
+      classes = {
+        Agent: load("undici/lib/dispatcher/agent.js") as DispatcherClasses["Agent"],
+        EnvHttpProxyAgent: load(
+          "undici/lib/dispatcher/env-http-proxy-agent.js",
+        ) as DispatcherClasses["EnvHttpProxyAgent"],
+      };
+    } catch {
+      classes = load("undici") as DispatcherClasses;
+      wholeLoaded = true;
+    }
+  }
+  return classes;
 }
 
 /**
@@ -136,7 +170,7 @@ export function dispatcherFor(config: ConnectionConfig, loopback: boolean): Disp
   if (!dispatcher) {
     const tls = { rejectUnauthorized: true, ...(ca ? { ca: [...rootCertificates, ...ca] } : {}) };
     const connect = { timeout: config.connectTimeoutMs, ...tls };
-    const { Agent, EnvHttpProxyAgent } = undiciModule();
+    const { Agent, EnvHttpProxyAgent } = dispatcherClasses(Boolean(proxy.httpProxy || proxy.httpsProxy));
     dispatcher = loopback
       ? new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect: { ...connect, lookup: loopbackLookup } })
       : new EnvHttpProxyAgent({

@@ -5,6 +5,10 @@
  * (`accessToken`) as undefined, the secret input wrapped, the secret output named. The
  * same token as (a): issuer discovery, client_credentials, secret client secret, rotation
  * through `triggers`.
+ *
+ * With the optional config `quietStacks` set to true it registers as this package's own
+ * SDK does (sdk/stacks.ts: no stack per property promise), to measure that difference
+ * (bench/NOTES.md); the benchmark leaves it unset.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -14,7 +18,10 @@ const rotation = config.require("rotation");
 const issuer = config.require("issuer");
 const clientId = config.require("clientId");
 const clientSecret = config.requireSecret("clientSecret");
+const quietStacks = config.getBoolean("quietStacks") ?? false;
 
+const limit = Error.stackTraceLimit;
+if (quietStacks) Error.stackTraceLimit = 0;
 for (let i = 0; i < count; i++) {
   new pulumi.CustomResource(
     "access-tokens:index:AccessToken",
@@ -30,5 +37,6 @@ for (let i = 0; i < count; i++) {
     { additionalSecretOutputs: ["accessToken"] },
   );
 }
+Error.stackTraceLimit = limit;
 
 export const tokens = count;
