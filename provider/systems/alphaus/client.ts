@@ -19,7 +19,6 @@
  * read from the environment are never written to state.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import {
   AccessTokenError,
   ErrorCode,
@@ -40,14 +39,12 @@ import {
   incompleteRegistration,
   staleOwnerCredential,
 } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
-import { alphausClientDescription, alphausClientInputShape, alphausClientInputs } from "./client.description";
+import { type InputsOf, clientSystemInputs } from "../../core/description";
+import { alphausClientDescription } from "./client.description";
 import { type SendOptions, jwtClaims, keepSecrets, send } from "../../wire/kit";
 
-export { alphausClientInputShape };
-
 /** Validated Alphaus API client inputs. */
-export type AlphausClientInputs = z.infer<z.ZodObject<typeof alphausClientInputShape>>;
+export type AlphausClientInputs = InputsOf<typeof alphausClientDescription>;
 
 /** How the owner's credential inputs are named in messages. */
 const OWNER_INPUT_NAMES: alphaus.CredentialInputNames = {
@@ -292,7 +289,7 @@ function stateBase(inputs: AlphausClientInputs, state: Record<string, unknown>):
 /** The Alphaus API client system (Blue API). */
 export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
   displayName: alphaus.SYSTEM,
-  ...clientSystemInputs(alphausClientDescription, alphausClientInputs),
+  ...clientSystemInputs(alphausClientDescription),
   // Blue has no update: a new name is a new client; another API is another client.
   crossFieldIssues,
 

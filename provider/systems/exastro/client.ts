@@ -12,7 +12,6 @@
  *   `refreshToken` (an `exastro.AccessToken` turns it into access tokens).
  * - Deleting the user ends its sessions: its refresh and access tokens stop working at once.
  */
-import { z } from "zod";
 import {
   AccessTokenError,
   ErrorCode,
@@ -26,15 +25,13 @@ import type { HttpResponse } from "../../http/transport";
 import * as exastro from "./token";
 import type { InputIssue } from "../../core/token-system";
 import { incompleteRegistration, staleOwnerCredential } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
-import { exastroClientDescription, exastroClientInputShape, exastroClientInputs } from "./client.description";
+import { type InputsOf, clientSystemInputs } from "../../core/description";
+import { exastroClientDescription } from "./client.description";
 import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
 import { send } from "../../wire/kit";
 
-export { exastroClientInputShape };
-
 /** Validated inputs of an Exastro service-account user. */
-export type ExastroClientInputs = z.infer<z.ZodObject<typeof exastroClientInputShape>>;
+export type ExastroClientInputs = InputsOf<typeof exastroClientDescription>;
 
 const DEFAULT_TYPE = "ansible-execution-agent";
 
@@ -212,7 +209,7 @@ function refreshTokenMissing(state: Record<string, unknown>, inputs: Record<stri
 /** Exastro service-account users. */
 export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
   displayName: exastro.SYSTEM,
-  ...clientSystemInputs(exastroClientDescription, exastroClientInputs),
+  ...clientSystemInputs(exastroClientDescription),
   cannotRotate:
     "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
   crossFieldIssues: exastroClientCrossFieldIssues,

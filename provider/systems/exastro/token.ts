@@ -36,8 +36,8 @@ import type {
   TokenState,
   TokenSystem,
 } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
-import { exastroInputShape, exastroTokenDescription, exastroTokenInputs } from "./token.description";
+import { type InputsOf, tokenSystemInputs } from "../../core/description";
+import { exastroTokenDescription } from "./token.description";
 import { SERVICE_ACCOUNT_TYPES } from "./client.description";
 import { exastroEnvelopeOf, problemOf } from "../../wire/dialects";
 import { clip, jwtClaims, send, validate } from "../../wire/kit";
@@ -58,10 +58,8 @@ const SUCCESS = "000-00000";
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-export { exastroInputShape };
-
 /** Validated Exastro inputs. */
-export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
+export type ExastroInputs = InputsOf<typeof exastroTokenDescription>;
 
 /**
  * Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can.
@@ -601,7 +599,7 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
   // revoke() decides: the revoke-all only with revokeAllSessionsOnDelete, else a note.
   decidesRevocationOnDelete: true,
   displayName: SYSTEM,
-  ...tokenSystemInputs(exastroTokenDescription, exastroTokenInputs),
+  ...tokenSystemInputs(exastroTokenDescription),
   crossFieldIssues: exastroCrossFieldIssues,
 
   inputWarnings(inputs) {

@@ -26,9 +26,9 @@ import {
   strictEndpointProblem,
 } from "../../http/transport";
 import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
+import { type InputsOf, tokenSystemInputs } from "../../core/description";
 import { exactlyOne } from "../../core/rules";
-import { HOSTNAME, misskeyInputShape, misskeyTokenDescription, misskeyTokenInputs } from "./token.description";
+import { HOSTNAME, misskeyTokenDescription } from "./token.description";
 import { type MisskeyError, misskeyErrorObjectOf } from "../../wire/dialects";
 import { clip, keepSecrets, parseJson, send, validate } from "../../wire/kit";
 
@@ -153,10 +153,8 @@ export function misskeyOrigin(hostOrBaseUrl: string): string {
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-export { misskeyInputShape };
-
 /** Validated Misskey inputs. */
-export type MisskeyInputs = z.infer<z.ZodObject<typeof misskeyInputShape>>;
+export type MisskeyInputs = InputsOf<typeof misskeyTokenDescription>;
 
 /** The rules of the server inputs (`host` xor `baseUrl`), shared by every Misskey resource. */
 export function misskeyHostIssues(v: Record<string, unknown>): InputIssue[] {
@@ -380,7 +378,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 /** The Misskey system. */
 export const misskeySystem: TokenSystem<MisskeyInputs> = {
   displayName: SYSTEM,
-  ...tokenSystemInputs(misskeyTokenDescription, misskeyTokenInputs),
+  ...tokenSystemInputs(misskeyTokenDescription),
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 
