@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
+import { type TypedDescription, type TypedInput, clientSystemInputs } from "./description";
 import type { InputIssue } from "./token-system";
 
 /** Everything a client system needs during one call. */
@@ -111,6 +112,26 @@ export interface ClientSystem<I = Record<string, unknown>> {
    * changed at the server appears here and the next preview shows the drift.
    */
   driftedInputs?(inputs: I, record: ClientRecord): Record<string, unknown>;
+}
+
+/** What a client system writes itself: everything its description does not decide. */
+export type ClientBehaviour<I> = Omit<ClientSystem<I>, "displayName" | keyof ReturnType<typeof clientSystemInputs>>;
+
+/**
+ * A client system: what its description decides (id, input shape, replacing, updating,
+ * defaulted, secret and renamed inputs, secret outputs) and what it does.
+ *
+ * @param description - the ApiClient's description
+ * @param displayName - its name in messages, e.g. "OAuth 2.0"
+ * @param behaviour - its cross-field rules, its calls and capabilities
+ * @returns the system; `I` is its validated inputs, `InputsOf<typeof description>`
+ */
+export function clientSystem<I>(
+  description: TypedDescription<Readonly<Record<string, TypedInput<z.ZodType>>>>,
+  displayName: string,
+  behaviour: ClientBehaviour<I>,
+): ClientSystem<I> {
+  return { displayName, ...clientSystemInputs(description), ...behaviour };
 }
 
 const STALE_OWNER = Symbol.for("pulumi-access-tokens.StaleOwnerCredential");

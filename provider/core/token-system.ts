@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ConfigSlot } from "../config";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
+import { type TypedDescription, type TypedInput, tokenSystemInputs } from "./description";
 
 /** Everything a system needs from its environment during one call. */
 export interface SystemContext {
@@ -144,4 +145,24 @@ export function requiredString() {
   return z
     .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
     .min(1, "must not be empty");
+}
+
+/** What a token system writes itself: everything its description does not decide. */
+export type TokenBehaviour<I> = Omit<TokenSystem<I>, "displayName" | keyof ReturnType<typeof tokenSystemInputs>>;
+
+/**
+ * A token system: what its description decides (id, input shape, replacing and secret
+ * inputs) and what it does.
+ *
+ * @param description - the AccessToken's description
+ * @param displayName - its name in messages, e.g. "OAuth 2.0"
+ * @param behaviour - its cross-field rules, its calls and capabilities
+ * @returns the system; `I` is its validated inputs, `InputsOf<typeof description>`
+ */
+export function tokenSystem<I>(
+  description: TypedDescription<Readonly<Record<string, TypedInput<z.ZodType>>>>,
+  displayName: string,
+  behaviour: TokenBehaviour<I>,
+): TokenSystem<I> {
+  return { displayName, ...tokenSystemInputs(description), ...behaviour };
 }

@@ -35,11 +35,11 @@ import { isoAt } from "../../time";
 import {
   type ClientContext,
   type ClientRecord,
-  type ClientSystem,
+  clientSystem,
   incompleteRegistration,
   staleOwnerCredential,
 } from "../../core/client-system";
-import { type InputsOf, clientSystemInputs } from "../../core/description";
+import type { InputsOf } from "../../core/description";
 import { alphausClientDescription } from "./client.description";
 import { type SendOptions, jwtClaims, keepSecrets, send } from "../../wire/kit";
 
@@ -287,9 +287,7 @@ function stateBase(inputs: AlphausClientInputs, state: Record<string, unknown>):
 // The system
 
 /** The Alphaus API client system (Blue API). */
-export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
-  displayName: alphaus.SYSTEM,
-  ...clientSystemInputs(alphausClientDescription),
+export const alphausClientSystem = clientSystem<AlphausClientInputs>(alphausClientDescription, alphaus.SYSTEM, {
   // Blue has no update: a new name is a new client; another API is another client.
   crossFieldIssues,
 
@@ -367,4 +365,4 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
     );
     return { removed: true };
   },
-};
+});

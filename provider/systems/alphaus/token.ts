@@ -39,8 +39,8 @@ import {
   validate,
 } from "../../wire/kit";
 import * as oauth2 from "../oauth2/wire";
-import type { InputIssue, Issued, TokenSystem } from "../../core/token-system";
-import { type InputsOf, tokenSystemInputs } from "../../core/description";
+import { type InputIssue, type Issued, tokenSystem } from "../../core/token-system";
+import type { InputsOf } from "../../core/description";
 import { onlyWithGrants } from "../../core/rules";
 import { alphausTokenDescription } from "./token.description";
 
@@ -432,9 +432,7 @@ function expiryNote(token: string): string {
 // The system
 
 /** The Alphaus system. */
-export const alphausSystem: TokenSystem<AlphausInputs> = {
-  displayName: SYSTEM,
-  ...tokenSystemInputs(alphausTokenDescription),
+export const alphausSystem = tokenSystem<AlphausInputs>(alphausTokenDescription, SYSTEM, {
   crossFieldIssues: alphausCrossFieldIssues,
 
   // The provider host runs with the environment of the `pulumi` command, so check can see
@@ -488,7 +486,7 @@ export const alphausSystem: TokenSystem<AlphausInputs> = {
   async revoke(_inputs, _state, token) {
     return { revoked: false, note: expiryNote(token) };
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------
 // Blue API: API clients (grpc-gateway in front of gRPC; errors are google.rpc.Status)

@@ -24,10 +24,10 @@ import {
 import type { HttpResponse } from "../../http/transport";
 import * as exastro from "./token";
 import type { InputIssue } from "../../core/token-system";
-import { incompleteRegistration, staleOwnerCredential } from "../../core/client-system";
-import { type InputsOf, clientSystemInputs } from "../../core/description";
+import { clientSystem, incompleteRegistration, staleOwnerCredential } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
 import { exastroClientDescription } from "./client.description";
-import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
+import type { ClientContext, ClientRecord } from "../../core/client-system";
 import { send } from "../../wire/kit";
 
 /** Validated inputs of an Exastro service-account user. */
@@ -207,9 +207,7 @@ function refreshTokenMissing(state: Record<string, unknown>, inputs: Record<stri
 }
 
 /** Exastro service-account users. */
-export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
-  displayName: exastro.SYSTEM,
-  ...clientSystemInputs(exastroClientDescription),
+export const exastroClientSystem = clientSystem<ExastroClientInputs>(exastroClientDescription, exastro.SYSTEM, {
   cannotRotate:
     "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
   crossFieldIssues: exastroClientCrossFieldIssues,
@@ -366,4 +364,4 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
     if (inputs.description === undefined || !server || !("description" in server)) return {};
     return server.description === inputs.description ? {} : { description: server.description };
   },
-};
+});

@@ -28,15 +28,15 @@ import { type HttpRequest, type HttpResponse, endpointProblem } from "../../http
 import { epochSeconds, isoAt } from "../../time";
 import { runGrant } from "../oauth2/token";
 import * as oauth2 from "../oauth2/wire";
-import type {
-  InputIssue,
-  Issued,
-  RevokeOutcome,
-  SystemContext,
-  TokenState,
-  TokenSystem,
+import {
+  type InputIssue,
+  type Issued,
+  type RevokeOutcome,
+  type SystemContext,
+  type TokenState,
+  tokenSystem,
 } from "../../core/token-system";
-import { type InputsOf, tokenSystemInputs } from "../../core/description";
+import type { InputsOf } from "../../core/description";
 import { exastroTokenDescription } from "./token.description";
 import { SERVICE_ACCOUNT_TYPES } from "./client.description";
 import { exastroEnvelopeOf, problemOf } from "../../wire/dialects";
@@ -595,11 +595,9 @@ async function revokeAll(
 // The system
 
 /** The Exastro system. */
-export const exastroSystem: TokenSystem<ExastroInputs> = {
+export const exastroSystem = tokenSystem<ExastroInputs>(exastroTokenDescription, SYSTEM, {
   // revoke() decides: the revoke-all only with revokeAllSessionsOnDelete, else a note.
   decidesRevocationOnDelete: true,
-  displayName: SYSTEM,
-  ...tokenSystemInputs(exastroTokenDescription),
   crossFieldIssues: exastroCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -689,4 +687,4 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
     if (typeof at !== "string" || (inputs.password !== undefined && inputs.totp === undefined)) return [];
     return [{ what: `the Exastro refresh token (session ${String(state.sessionId ?? "unknown")})`, at }];
   },
-};
+});

@@ -8,8 +8,8 @@
 import { AccessTokenError, ErrorCode, type HintRule } from "../../errors";
 import * as misskey from "./token";
 import type { InputIssue } from "../../core/token-system";
-import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
-import { type InputsOf, clientSystemInputs } from "../../core/description";
+import { type ClientContext, type ClientRecord, clientSystem } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
 import { misskeyAppDescription } from "./client.description";
 import { keepSecrets } from "../../wire/kit";
 
@@ -81,9 +81,7 @@ function refusedTokenAdvice(inputs: MisskeyAppInputs, operation: string): HintRu
 }
 
 /** The Misskey app system. */
-export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
-  displayName: misskey.SYSTEM,
-  ...clientSystemInputs(misskeyAppDescription),
+export const misskeyAppSystem = clientSystem<MisskeyAppInputs>(misskeyAppDescription, misskey.SYSTEM, {
   // No app/update: every change is another app.
   cannotRotate:
     "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",
@@ -171,4 +169,4 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
     }
     return out;
   },
-};
+});

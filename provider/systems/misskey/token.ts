@@ -25,8 +25,8 @@ import {
   createTransport,
   strictEndpointProblem,
 } from "../../http/transport";
-import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "../../core/token-system";
-import { type InputsOf, tokenSystemInputs } from "../../core/description";
+import { type InputIssue, type Issued, type Liveness, type SystemContext, tokenSystem } from "../../core/token-system";
+import type { InputsOf } from "../../core/description";
 import { exactlyOne } from "../../core/rules";
 import { HOSTNAME, misskeyTokenDescription } from "./token.description";
 import { type MisskeyError, misskeyErrorObjectOf } from "../../wire/dialects";
@@ -376,9 +376,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 // The system
 
 /** The Misskey system. */
-export const misskeySystem: TokenSystem<MisskeyInputs> = {
-  displayName: SYSTEM,
-  ...tokenSystemInputs(misskeyTokenDescription),
+export const misskeySystem = tokenSystem<MisskeyInputs>(misskeyTokenDescription, SYSTEM, {
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 
@@ -455,7 +453,7 @@ export const misskeySystem: TokenSystem<MisskeyInputs> = {
     }
     return { revoked: true };
   },
-};
+});
 
 // -----------------------------------------------------------------------------------------
 // The legacy app calls (for the misskey.App client and the interactive CLI)

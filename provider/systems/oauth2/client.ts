@@ -10,8 +10,8 @@ import * as oauth2 from "./wire";
 import * as registration from "./registration-wire";
 import type { InputIssue } from "../../core/token-system";
 import { isoAt } from "../../time";
-import { type ClientRecord, type ClientSystem, incompleteRegistration } from "../../core/client-system";
-import { type InputsOf, clientSystemInputs } from "../../core/description";
+import { type ClientRecord, clientSystem, incompleteRegistration } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
 import { METADATA_FIELDS, oauth2ClientDescription } from "./client.description";
 import { keepSecrets, send } from "../../wire/kit";
 
@@ -193,9 +193,7 @@ const NO_MANAGEMENT_NOTE =
   "the server offered no client management (RFC 7592: no registration_client_uri and registration_access_token) when it registered this client";
 
 /** The generic OAuth 2.0 client system: RFC 7591 registration, RFC 7592 management. */
-export const oauth2ClientSystem: ClientSystem<OAuth2ClientInputs> = {
-  displayName: registration.SYSTEM,
-  ...clientSystemInputs(oauth2ClientDescription),
+export const oauth2ClientSystem = clientSystem<OAuth2ClientInputs>(oauth2ClientDescription, registration.SYSTEM, {
   crossFieldIssues: oauth2ClientCrossFieldIssues,
 
   async register(inputs, ctx) {
@@ -396,4 +394,4 @@ export const oauth2ClientSystem: ClientSystem<OAuth2ClientInputs> = {
     }
     return out;
   },
-};
+});

@@ -14,9 +14,9 @@ import {
   type Introspected,
   type Issued,
   type SystemContext,
-  type TokenSystem,
+  tokenSystem,
 } from "../../core/token-system";
-import { type InputsOf, tokenSystemInputs } from "../../core/description";
+import type { InputsOf } from "../../core/description";
 import * as rules from "../../core/rules";
 import { oauth2TokenDescription } from "./token.description";
 
@@ -226,9 +226,7 @@ function commonParams(inputs: OAuth2TokenInputs): Record<string, string | string
 }
 
 /** The generic OAuth 2.0 system. */
-export const oauth2TokenSystem: TokenSystem<OAuth2TokenInputs> = {
-  displayName: oauth2.SYSTEM,
-  ...tokenSystemInputs(oauth2TokenDescription),
+export const oauth2TokenSystem = tokenSystem<OAuth2TokenInputs>(oauth2TokenDescription, oauth2.SYSTEM, {
   crossFieldIssues: oauth2TokenCrossFieldIssues,
 
   async issue(inputs, ctx) {
@@ -289,4 +287,4 @@ export const oauth2TokenSystem: TokenSystem<OAuth2TokenInputs> = {
     }
     return { revoked: true };
   },
-};
+});

@@ -11,8 +11,8 @@ import { AccessTokenError, ErrorCode, hintRules } from "../../errors";
 import type { HttpResponse } from "../../http/transport";
 import type { InputIssue } from "../../core/token-system";
 import * as vantage from "./token";
-import { type ClientRecord, type ClientSystem, incompleteRegistration } from "../../core/client-system";
-import { type InputsOf, clientSystemInputs } from "../../core/description";
+import { type ClientRecord, clientSystem, incompleteRegistration } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
 import {
   DEFAULT_GRANTS,
   VANTAGE_CLIENT_DEFAULT_SCOPES,
@@ -114,9 +114,7 @@ function baseOf(props: Record<string, unknown>): string {
 }
 
 /** The ABBYY Vantage API client system: create-only. */
-export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
-  displayName: vantage.SYSTEM,
-  ...clientSystemInputs(vantageClientDescription),
+export const vantageClientSystem = clientSystem<VantageClientInputs>(vantageClientDescription, vantage.SYSTEM, {
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
   cannotRotate:
@@ -221,4 +219,4 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
       `${String(state.tenantId)} at ${baseOf(state)} with a valid secret until you ${DELETE_IN_VANTAGE}${reuse}`
     );
   },
-};
+});

@@ -30,8 +30,14 @@ import { epochMsOfClaim } from "../../time";
 import * as kit from "../../wire/kit";
 import { type OAuth2TokenInputs, authOf, introspectToken, runGrant } from "../oauth2/token";
 import * as oauth2 from "../oauth2/wire";
-import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "../../core/token-system";
-import { type InputsOf, tokenSystemInputs } from "../../core/description";
+import {
+  type InputIssue,
+  type Issued,
+  type SystemContext,
+  type TokenState,
+  tokenSystem,
+} from "../../core/token-system";
+import type { InputsOf } from "../../core/description";
 import * as rules from "../../core/rules";
 import { vantageTenantId, vantageTokenDescription } from "./token.description";
 
@@ -275,9 +281,7 @@ function notRevocableNote(token: string): string {
 // The system
 
 /** The ABBYY Vantage system. */
-export const vantageSystem: TokenSystem<VantageInputs> = {
-  displayName: SYSTEM,
-  ...tokenSystemInputs(vantageTokenDescription),
+export const vantageSystem = tokenSystem<VantageInputs>(vantageTokenDescription, SYSTEM, {
   crossFieldIssues: vantageCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -320,15 +324,14 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
   },
 
   async renew(inputs, state, ctx) {
-    if (!state.refreshToken) return vantageSystem.issue(inputs, ctx);
+    if (!state.refreshToken) return this.issue(inputs, ctx);
     const endpoints = state.endpoints ?? (await vantageEndpoints(inputs, ctx));
     const end =
       (typeof state.refreshTokenExpiresAt === "string" ? state.refreshTokenExpiresAt : undefined) ??
       declaredRefreshEnd(inputs);
     const password = inputs.grantType === "password";
     // With the password in hand, a refresh token at its absolute end is replaced by a new sign-in.
-    if (password && end !== undefined && Date.parse(end) <= ctx.now().getTime())
-      return vantageSystem.issue(inputs, ctx);
+    if (password && end !== undefined && Date.parse(end) <= ctx.now().getTime()) return this.issue(inputs, ctx);
     let tokens: oauth2.TokenSet;
     try {
       tokens = await refreshGrant(endpoints.token as string, state.refreshToken, inputs, ctx);
@@ -337,7 +340,7 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
         await ctx.diagnostics.info(
           `${SYSTEM}: the stored refresh token was rejected; signing in again with the password grant`,
         );
-        return vantageSystem.issue(inputs, ctx);
+        return this.issue(inputs, ctx);
       }
       throw error;
     }
@@ -386,7 +389,7 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
       declaredRefreshEnd(inputs);
     return at ? [{ what: "the Vantage refresh token (30 days from the original sign-in, not extendable)", at }] : [];
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------
 // Admin API: API clients (create only)
