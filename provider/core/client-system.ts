@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
-import { type TypedDescription, type TypedInput, clientSystemInputs } from "./description";
+import { type TypedDescription, defaultsOf, namesWhere, replacingNames, secretNames, shapeOf } from "./description";
 import type { InputIssue } from "./token-system";
 
 /** Everything a client system needs during one call. */
@@ -115,11 +115,21 @@ export interface ClientSystem<I = Record<string, unknown>> {
 }
 
 /** What a client system writes itself: everything its description does not decide. */
-export type ClientBehaviour<I> = Omit<ClientSystem<I>, "displayName" | keyof ReturnType<typeof clientSystemInputs>>;
+export type ClientBehaviour<I> = Omit<ClientSystem<I>, "id" | "displayName" | DescribedClientField>;
+
+type DescribedClientField =
+  | "inputShape"
+  | "replaceInputs"
+  | "updateInputs"
+  | "inputDefaults"
+  | "secretInputs"
+  | "secretOutputs"
+  | "argumentNames";
 
 /**
- * A client system: what its description decides (id, input shape, replacing, updating,
- * defaulted, secret and renamed inputs, secret outputs) and what it does.
+ * A client system: what its description decides (its id, the zod shape of its own inputs,
+ * which replace the client and which an update applies at the server, their defaults, the
+ * secret inputs and outputs, the SDK's names of renamed inputs) and what it does.
  *
  * @param description - the ApiClient's description
  * @param displayName - its name in messages, e.g. "OAuth 2.0"
@@ -127,11 +137,26 @@ export type ClientBehaviour<I> = Omit<ClientSystem<I>, "displayName" | keyof Ret
  * @returns the system; `I` is its validated inputs, `InputsOf<typeof description>`
  */
 export function clientSystem<I>(
-  description: TypedDescription<Readonly<Record<string, TypedInput<z.ZodType>>>>,
+  description: TypedDescription,
   displayName: string,
   behaviour: ClientBehaviour<I>,
 ): ClientSystem<I> {
-  return { displayName, ...clientSystemInputs(description), ...behaviour };
+  const { ownInputs: inputs, outputs } = description;
+  const renamed = Object.entries(inputs).flatMap(([name, d]) =>
+    d.argumentName !== undefined ? [[name, d.argumentName] as const] : [],
+  );
+  return {
+    id: description.system,
+    displayName,
+    inputShape: shapeOf(inputs),
+    replaceInputs: replacingNames(inputs),
+    updateInputs: namesWhere(inputs, (d) => d.updatesAtServer === true),
+    inputDefaults: defaultsOf(inputs),
+    secretInputs: secretNames(inputs),
+    secretOutputs: secretNames(outputs),
+    ...(renamed.length ? { argumentNames: Object.fromEntries(renamed) } : {}),
+    ...behaviour,
+  };
 }
 
 const STALE_OWNER = Symbol.for("pulumi-access-tokens.StaleOwnerCredential");

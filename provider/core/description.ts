@@ -189,59 +189,13 @@ export function secretNames(properties: Readonly<Record<string, PropertyDescript
 }
 
 /** A description whose own inputs keep their zod types. */
-export interface TypedDescription<T extends Readonly<Record<string, TypedInput<z.ZodType>>>> {
+export interface TypedDescription<
+  T extends Readonly<Record<string, TypedInput<z.ZodType>>> = Readonly<Record<string, TypedInput<z.ZodType>>>,
+> {
   readonly system: string;
   readonly outputs: Readonly<Record<string, PropertyDescription>>;
   readonly ownInputs: T;
 }
 
 /** The validated own inputs of a system, as its description types them. */
-export type InputsOf<D extends TypedDescription<Readonly<Record<string, TypedInput<z.ZodType>>>>> = z.infer<
-  z.ZodObject<ShapeOf<D["ownInputs"]>>
->;
-
-/**
- * What a token system derives from its description: its id, the zod shape of its own
- * inputs, the inputs whose change replaces the token, and the secret ones.
- *
- * @param description - the resource's description
- * @returns `id`, `inputShape`, `materialInputs` and `secretInputs`
- */
-export function tokenSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
-  description: TypedDescription<T>,
-) {
-  const inputs = description.ownInputs;
-  return {
-    id: description.system,
-    inputShape: shapeOf(inputs),
-    materialInputs: replacingNames(inputs),
-    secretInputs: secretNames(inputs),
-  };
-}
-
-/**
- * What a client system derives from its description: its id, the zod shape of its own
- * inputs, which replace the client and which an update applies at the server, their
- * defaults, the secret inputs and outputs, and the SDK's names of renamed inputs.
- *
- * @param description - the resource's description
- * @returns the fields of a client system that its description decides
- */
-export function clientSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
-  description: TypedDescription<T>,
-) {
-  const { ownInputs: inputs, outputs } = description;
-  const renamed = Object.entries(inputs).flatMap(([name, d]) =>
-    d.argumentName !== undefined ? [[name, d.argumentName] as const] : [],
-  );
-  return {
-    id: description.system,
-    inputShape: shapeOf(inputs),
-    replaceInputs: replacingNames(inputs),
-    updateInputs: namesWhere(inputs, (d) => d.updatesAtServer === true),
-    inputDefaults: defaultsOf(inputs),
-    secretInputs: secretNames(inputs),
-    secretOutputs: secretNames(outputs),
-    ...(renamed.length ? { argumentNames: Object.fromEntries(renamed) } : {}),
-  };
-}
+export type InputsOf<D extends TypedDescription> = z.infer<z.ZodObject<ShapeOf<D["ownInputs"]>>>;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { ConfigSlot } from "../config";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
-import { type TypedDescription, type TypedInput, tokenSystemInputs } from "./description";
+import { type TypedDescription, replacingNames, secretNames, shapeOf } from "./description";
 
 /** Everything a system needs from its environment during one call. */
 export interface SystemContext {
@@ -148,11 +148,14 @@ export function requiredString() {
 }
 
 /** What a token system writes itself: everything its description does not decide. */
-export type TokenBehaviour<I> = Omit<TokenSystem<I>, "displayName" | keyof ReturnType<typeof tokenSystemInputs>>;
+export type TokenBehaviour<I> = Omit<
+  TokenSystem<I>,
+  "id" | "displayName" | "inputShape" | "materialInputs" | "secretInputs"
+>;
 
 /**
- * A token system: what its description decides (id, input shape, replacing and secret
- * inputs) and what it does.
+ * A token system: what its description decides (its id, the zod shape of its own inputs,
+ * the inputs whose change replaces the token, the secret ones) and what it does.
  *
  * @param description - the AccessToken's description
  * @param displayName - its name in messages, e.g. "OAuth 2.0"
@@ -160,9 +163,17 @@ export type TokenBehaviour<I> = Omit<TokenSystem<I>, "displayName" | keyof Retur
  * @returns the system; `I` is its validated inputs, `InputsOf<typeof description>`
  */
 export function tokenSystem<I>(
-  description: TypedDescription<Readonly<Record<string, TypedInput<z.ZodType>>>>,
+  description: TypedDescription,
   displayName: string,
   behaviour: TokenBehaviour<I>,
 ): TokenSystem<I> {
-  return { displayName, ...tokenSystemInputs(description), ...behaviour };
+  const inputs = description.ownInputs;
+  return {
+    id: description.system,
+    displayName,
+    inputShape: shapeOf(inputs),
+    materialInputs: replacingNames(inputs),
+    secretInputs: secretNames(inputs),
+    ...behaviour,
+  };
 }
