@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import { clientDescription } from "../../core/common";
-import { input, output } from "../../core/description";
+import { input, output, redocumented } from "../../core/description";
+import { exastroTokenDescription } from "./token.description";
 
 /** The service-account user types Exastro offers. */
 export const SERVICE_ACCOUNT_TYPES = ["ansible-execution-agent", "oase-agent"] as const;
@@ -22,11 +23,10 @@ export const exastroClientDescription = clientDescription({
   token: "access-tokens:exastro:ServiceAccount",
   doc: "An Exastro workspace service-account user (the API client of a workspace), with a refresh token issued for it.",
   inputs: {
-    baseUrl: input(
-      z.string({ error: "is required" }).min(1, "must not be empty"),
-      "The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.",
-      { replaces: true },
-    ),
+    ...redocumented(exastroTokenDescription.inputs, {
+      baseUrl:
+        "The Exastro URL (`{EXTERNAL_URL}`), e.g. `https://ita.example.com`. HTTPS is required except on loopback (see `allowInsecureHttp`). Changing it replaces the user.",
+    }),
     organizationId: input(pathSegment, "The organization id (the Keycloak realm). Changing it replaces the user.", {
       replaces: true,
     }),
