@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ConfigSlot } from "../config";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
+import type { LifecycleSystem } from "./lifecycle";
 import { type TypedDescription, replacingNames, secretNames, shapeOf } from "./description";
 
 /** Everything a system needs from its environment during one call. */
@@ -82,19 +83,9 @@ export type TokenState = Record<string, unknown> & {
 };
 
 /** A token system. `I` is its validated inputs. */
-export interface TokenSystem<I = Record<string, unknown>> {
-  /** The value of the `system` input that selects it. */
-  readonly id: string;
-  /** Its name in messages, e.g. "OAuth 2.0". */
-  readonly displayName: string;
-  /** Field-level input schema (strict object shape); rotation inputs are added by the core. */
-  readonly inputShape: z.ZodRawShape;
+export interface TokenSystem<I = Record<string, unknown>> extends LifecycleSystem {
   /** Inputs whose change means a different token (replace). Others update in place. */
   readonly materialInputs: readonly string[];
-  /** Inputs that hold secrets (made secret outputs and redacted from every message). */
-  readonly secretInputs: readonly string[];
-  /** Cross-field rules, run on raw inputs even when fields fail. */
-  crossFieldIssues(raw: Record<string, unknown>): InputIssue[];
   /** Warnings about valid but suspicious inputs (shown at preview). */
   inputWarnings?(inputs: I): string[];
   /** Issues a token from the inputs alone. */
