@@ -2,10 +2,10 @@
  * What every API client system implements: the contract between the ApiClient lifecycle
  * (`provider/core/api-client.ts`) and one system's wire calls (`provider/systems/<name>/client.ts`).
  */
-import type { z } from "zod";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
-import type { InputIssue } from "./token-system";
+import { type TypedDescription, defaultsOf, namesWhere, replacingNames, secretNames, shapeOf } from "./description";
+import type { LifecycleSystem } from "./lifecycle";
 
 /** Everything a client system needs during one call. */
 export interface ClientContext {
@@ -48,13 +48,7 @@ export interface RemoveOutcome {
 }
 
 /** A client system. `I` is its validated inputs. */
-export interface ClientSystem<I = Record<string, unknown>> {
-  /** The value of the `system` input that selects it. */
-  readonly id: string;
-  /** Its name in messages, e.g. "OAuth 2.0". */
-  readonly displayName: string;
-  /** Field-level input schema (strict object shape). */
-  readonly inputShape: z.ZodRawShape;
+export interface ClientSystem<I = Record<string, unknown>> extends LifecycleSystem {
   /** Inputs whose change means another client (replace). */
   readonly replaceInputs: readonly string[];
   /** Inputs whose change {@link update} applies at the server. Other inputs are cosmetic: no network call. */
@@ -76,12 +70,8 @@ export interface ClientSystem<I = Record<string, unknown>> {
    * removing an input that held it) is no change, so it never replaces the client.
    */
   readonly inputDefaults?: Readonly<Record<string, unknown>>;
-  /** Inputs that hold secrets (secret outputs, redacted from every message). */
-  readonly secretInputs: readonly string[];
   /** Outputs that hold secrets besides `clientSecret`. */
   readonly secretOutputs: readonly string[];
-  /** Cross-field rules, run on raw inputs even when fields fail. */
-  crossFieldIssues(raw: Record<string, unknown>): InputIssue[];
   /**
    * Registers a client. When the system registered one but a later step failed, throw
    * {@link incompleteRegistration} so the client is recorded and later deleted.
@@ -111,6 +101,51 @@ export interface ClientSystem<I = Record<string, unknown>> {
    * changed at the server appears here and the next preview shows the drift.
    */
   driftedInputs?(inputs: I, record: ClientRecord): Record<string, unknown>;
+}
+
+/** What a client system writes itself: everything its description does not decide. */
+export type ClientBehaviour<I> = Omit<ClientSystem<I>, "id" | "displayName" | DescribedClientField>;
+
+type DescribedClientField =
+  | "inputShape"
+  | "replaceInputs"
+  | "updateInputs"
+  | "inputDefaults"
+  | "secretInputs"
+  | "secretOutputs"
+  | "argumentNames";
+
+/**
+ * A client system: what its description decides (its id, the zod shape of its own inputs,
+ * which replace the client and which an update applies at the server, their defaults, the
+ * secret inputs and outputs, the SDK's names of renamed inputs) and what it does.
+ *
+ * @param description - the ApiClient's description
+ * @param displayName - its name in messages, e.g. "OAuth 2.0"
+ * @param behaviour - its cross-field rules, its calls and capabilities
+ * @returns the system; `I` is its validated inputs, `InputsOf<typeof description>`
+ */
+export function clientSystem<I>(
+  description: TypedDescription,
+  displayName: string,
+  behaviour: ClientBehaviour<I>,
+): ClientSystem<I> {
+  const { ownInputs: inputs, outputs } = description;
+  const renamed = Object.entries(inputs).flatMap(([name, d]) =>
+    d.argumentName !== undefined ? [[name, d.argumentName] as const] : [],
+  );
+  return {
+    id: description.system,
+    displayName,
+    inputShape: shapeOf(inputs),
+    replaceInputs: replacingNames(inputs),
+    updateInputs: namesWhere(inputs, (d) => d.updatesAtServer === true),
+    inputDefaults: defaultsOf(inputs),
+    secretInputs: secretNames(inputs),
+    secretOutputs: secretNames(outputs),
+    ...(renamed.length ? { argumentNames: Object.fromEntries(renamed) } : {}),
+    ...behaviour,
+  };
 }
 
 const STALE_OWNER = Symbol.for("pulumi-access-tokens.StaleOwnerCredential");

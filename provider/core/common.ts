@@ -12,6 +12,7 @@ import {
   type InputDescription,
   type PropertyDescription,
   type ResourceDescription,
+  type ResourceKind,
   input,
   output,
 } from "./description";
@@ -155,52 +156,82 @@ export const CLIENT_COMMON_OUTPUTS = {
   ),
 };
 
-/** What a resource's description says of itself, besides its properties. */
-interface Identity {
-  /** The value of the `system` input that selects it. */
-  readonly system: string;
-  /** The native provider's type token. */
+/** What a system declares of one resource: the rest of its description is derived. */
+export interface Declaration<
+  I extends Record<string, InputDescription>,
+  O extends Record<string, PropertyDescription>,
+> {
+  /** The native provider's type token; its module names the system (see {@link systemOfToken}). */
   readonly token: `access-tokens:${string}:${string}`;
   /** Markdown documentation of the resource. */
   readonly doc: string;
+  /** The system's own inputs, which follow the kind's common ones. */
+  readonly inputs: I;
+  /** Its outputs besides the kind's common ones. */
+  readonly outputs: O;
 }
 
 /**
- * An AccessToken's description: its own inputs and outputs after the common ones.
+ * The system id a type token names: its module, except `index` (the package's root module),
+ * which holds the generic OAuth 2.0 resources.
  *
- * @param identity - system, type token and documentation
- * @param inputs - the system's own inputs
- * @param outputs - its outputs besides the common ones
+ * @param token - a native type token, e.g. `access-tokens:alphaus:AccessToken`
+ * @returns the value of the `system` input that selects it, e.g. `alphaus`
+ */
+export function systemOfToken(token: `access-tokens:${string}:${string}`): string {
+  const module = token.split(":")[1]!;
+  return module === "index" ? "oauth2" : module;
+}
+
+/**
+ * A resource's description from its system's declaration and the kind's common properties.
+ *
+ * @param kind - the resource kind
+ * @param common - the inputs and outputs every resource of the kind has
+ * @param declared - the system's declaration
+ * @returns the description, with the own inputs kept apart as `ownInputs`
+ */
+function describe<
+  K extends ResourceKind,
+  CI extends Record<string, InputDescription>,
+  CO extends Record<string, PropertyDescription>,
+  I extends Record<string, InputDescription>,
+  O extends Record<string, PropertyDescription>,
+>(kind: K, common: { inputs: CI; outputs: CO }, declared: Declaration<I, O>) {
+  const { token, doc, inputs, outputs } = declared;
+  return {
+    kind,
+    system: systemOfToken(token),
+    token,
+    doc,
+    inputs: { ...common.inputs, ...inputs },
+    outputs: { ...common.outputs, ...outputs },
+    ownInputs: inputs,
+  } as const satisfies ResourceDescription;
+}
+
+/**
+ * An AccessToken's description: the common inputs and outputs, then the system's own.
+ *
+ * @param declared - type token, documentation, own inputs and outputs
  * @returns the description
  */
 export function tokenDescription<
   I extends Record<string, InputDescription>,
   O extends Record<string, PropertyDescription>,
->(identity: Identity, inputs: I, outputs: O) {
-  return {
-    kind: "AccessToken",
-    ...identity,
-    inputs: { ...TOKEN_COMMON_INPUTS, ...inputs },
-    outputs: { ...TOKEN_COMMON_OUTPUTS, ...outputs },
-  } as const satisfies ResourceDescription;
+>(declared: Declaration<I, O>) {
+  return describe("AccessToken", { inputs: TOKEN_COMMON_INPUTS, outputs: TOKEN_COMMON_OUTPUTS }, declared);
 }
 
 /**
- * An ApiClient's description: its own inputs and outputs after the common ones.
+ * An ApiClient's description: the common inputs and outputs, then the system's own.
  *
- * @param identity - system, type token and documentation
- * @param inputs - the system's own inputs
- * @param outputs - its outputs besides the common ones
+ * @param declared - type token, documentation, own inputs and outputs
  * @returns the description
  */
 export function clientDescription<
   I extends Record<string, InputDescription>,
   O extends Record<string, PropertyDescription>,
->(identity: Identity, inputs: I, outputs: O) {
-  return {
-    kind: "ApiClient",
-    ...identity,
-    inputs: { ...CLIENT_COMMON_INPUTS, ...inputs },
-    outputs: { ...CLIENT_COMMON_OUTPUTS, ...outputs },
-  } as const satisfies ResourceDescription;
+>(declared: Declaration<I, O>) {
+  return describe("ApiClient", { inputs: CLIENT_COMMON_INPUTS, outputs: CLIENT_COMMON_OUTPUTS }, declared);
 }

@@ -50,6 +50,8 @@ export interface ResourceDescription {
   readonly doc: string;
   readonly inputs: Readonly<Record<string, InputDescription>>;
   readonly outputs: Readonly<Record<string, PropertyDescription>>;
+  /** The system's own inputs: `inputs` less the ones every resource of the kind has. */
+  readonly ownInputs: Readonly<Record<string, InputDescription>>;
 }
 
 /** The change flags and default of an input, as {@link input} takes them. */
@@ -89,6 +91,23 @@ export function input<S extends z.ZodType>(schema: S, doc: string, flags: InputF
     ...(flags.updatesAtServer ? { updatesAtServer: true } : {}),
     ...(flags.argumentName !== undefined ? { argumentName: flags.argumentName } : {}),
     ...("default" in flags ? { default: flags.default } : {}),
+  };
+}
+
+/**
+ * Inputs taken from another description (schema, flags and default), each with its own
+ * documentation: e.g. a client's location inputs, which are its token's.
+ *
+ * @param inputs - the inputs to take them from
+ * @param docs - the documentation of each input taken, by name, in declaration order
+ * @returns the inputs taken, documented anew
+ */
+export function redocumented<I extends Readonly<Record<string, InputDescription>>, K extends keyof I & string>(
+  inputs: I,
+  docs: { readonly [N in K]: string },
+): { [N in K]: I[N] } {
+  return Object.fromEntries(Object.entries(docs).map(([name, doc]) => [name, { ...inputs[name], doc }])) as {
+    [N in K]: I[N];
   };
 }
 
@@ -169,51 +188,14 @@ export function secretNames(properties: Readonly<Record<string, PropertyDescript
   return namesWhere(properties, (d) => d.secret);
 }
 
-/**
- * What a token system derives from its description: its id (the description's `system`),
- * its zod shape, the inputs whose change replaces the token, and the secret ones.
- *
- * @param description - the resource's description (for its system id)
- * @param inputs - the system's own inputs
- * @returns `id`, `inputShape`, `materialInputs` and `secretInputs`
- */
-export function tokenSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
-  description: Pick<ResourceDescription, "system">,
-  inputs: T,
-) {
-  return {
-    id: description.system,
-    inputShape: shapeOf(inputs),
-    materialInputs: replacingNames(inputs),
-    secretInputs: secretNames(inputs),
-  };
+/** A description whose own inputs keep their zod types. */
+export interface TypedDescription<
+  T extends Readonly<Record<string, TypedInput<z.ZodType>>> = Readonly<Record<string, TypedInput<z.ZodType>>>,
+> {
+  readonly system: string;
+  readonly outputs: Readonly<Record<string, PropertyDescription>>;
+  readonly ownInputs: T;
 }
 
-/**
- * What a client system derives from its description: its zod shape, which inputs replace
- * the client and which an update applies at the server, their defaults, the secret inputs
- * and outputs, and the SDK's names of renamed inputs.
- *
- * @param description - the resource's description (its system id and outputs)
- * @param inputs - the system's own inputs
- * @returns the fields of a client system that its description decides
- */
-export function clientSystemInputs<T extends Readonly<Record<string, TypedInput<z.ZodType>>>>(
-  description: Pick<ResourceDescription, "system" | "outputs">,
-  inputs: T,
-) {
-  const { outputs } = description;
-  const renamed = Object.entries(inputs).flatMap(([name, d]) =>
-    d.argumentName !== undefined ? [[name, d.argumentName] as const] : [],
-  );
-  return {
-    id: description.system,
-    inputShape: shapeOf(inputs),
-    replaceInputs: replacingNames(inputs),
-    updateInputs: namesWhere(inputs, (d) => d.updatesAtServer === true),
-    inputDefaults: defaultsOf(inputs),
-    secretInputs: secretNames(inputs),
-    secretOutputs: secretNames(outputs),
-    ...(renamed.length ? { argumentNames: Object.fromEntries(renamed) } : {}),
-  };
-}
+/** The validated own inputs of a system, as its description types them. */
+export type InputsOf<D extends TypedDescription> = z.infer<z.ZodObject<ShapeOf<D["ownInputs"]>>>;

@@ -17,10 +17,15 @@ import { UNKNOWN, isUnknown } from "./inputs";
 
 /** What the core needs of a system, token or client. */
 export interface LifecycleSystem {
+  /** The value of the `system` input that selects it. */
   readonly id: string;
+  /** Its name in messages, e.g. "OAuth 2.0". */
   readonly displayName: string;
+  /** Field-level schema of its own inputs (strict object shape); the kind's common inputs are added by the core. */
   readonly inputShape: z.ZodRawShape;
+  /** Inputs that hold secrets (made secret outputs and redacted from every message). */
   readonly secretInputs: readonly string[];
+  /** Cross-field rules, run on raw inputs even when fields fail. */
   crossFieldIssues(raw: Record<string, unknown>): InputIssue[];
 }
 

@@ -8,6 +8,8 @@ import { z } from "zod";
 import type { ConfigSlot } from "../config";
 import type { Diagnostics } from "../diagnostics";
 import type { Transport } from "../http/transport";
+import type { LifecycleSystem } from "./lifecycle";
+import { type TypedDescription, replacingNames, secretNames, shapeOf } from "./description";
 
 /** Everything a system needs from its environment during one call. */
 export interface SystemContext {
@@ -81,19 +83,9 @@ export type TokenState = Record<string, unknown> & {
 };
 
 /** A token system. `I` is its validated inputs. */
-export interface TokenSystem<I = Record<string, unknown>> {
-  /** The value of the `system` input that selects it. */
-  readonly id: string;
-  /** Its name in messages, e.g. "OAuth 2.0". */
-  readonly displayName: string;
-  /** Field-level input schema (strict object shape); rotation inputs are added by the core. */
-  readonly inputShape: z.ZodRawShape;
+export interface TokenSystem<I = Record<string, unknown>> extends LifecycleSystem {
   /** Inputs whose change means a different token (replace). Others update in place. */
   readonly materialInputs: readonly string[];
-  /** Inputs that hold secrets (made secret outputs and redacted from every message). */
-  readonly secretInputs: readonly string[];
-  /** Cross-field rules, run on raw inputs even when fields fail. */
-  crossFieldIssues(raw: Record<string, unknown>): InputIssue[];
   /** Warnings about valid but suspicious inputs (shown at preview). */
   inputWarnings?(inputs: I): string[];
   /** Issues a token from the inputs alone. */
@@ -144,4 +136,35 @@ export function requiredString() {
   return z
     .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
     .min(1, "must not be empty");
+}
+
+/** What a token system writes itself: everything its description does not decide. */
+export type TokenBehaviour<I> = Omit<
+  TokenSystem<I>,
+  "id" | "displayName" | "inputShape" | "materialInputs" | "secretInputs"
+>;
+
+/**
+ * A token system: what its description decides (its id, the zod shape of its own inputs,
+ * the inputs whose change replaces the token, the secret ones) and what it does.
+ *
+ * @param description - the AccessToken's description
+ * @param displayName - its name in messages, e.g. "OAuth 2.0"
+ * @param behaviour - its cross-field rules, its calls and capabilities
+ * @returns the system; `I` is its validated inputs, `InputsOf<typeof description>`
+ */
+export function tokenSystem<I>(
+  description: TypedDescription,
+  displayName: string,
+  behaviour: TokenBehaviour<I>,
+): TokenSystem<I> {
+  const inputs = description.ownInputs;
+  return {
+    id: description.system,
+    displayName,
+    inputShape: shapeOf(inputs),
+    materialInputs: replacingNames(inputs),
+    secretInputs: secretNames(inputs),
+    ...behaviour,
+  };
 }

@@ -7,70 +7,61 @@
  */
 import { z } from "zod";
 import { clientDescription, nonEmpty } from "../../core/common";
-import { input, output, shapeOf } from "../../core/description";
-
-/** The Alphaus ApiClient's own inputs (the common ones are added by the lifecycle). */
-export const alphausClientInputs = {
-  name: input(
-    z
-      .string({
-        error: (issue) => (issue.input === undefined ? "is required (the API client's name)" : "must be a string"),
-      })
-      .refine((v) => v.trim() !== "", "must not be blank"),
-    "The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.",
-    { replaces: true },
-  ),
-  environment: input(
-    z.enum(["production", "beta"], { error: 'must be "production" or "beta"' }).optional(),
-    "`production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client.",
-    { replaces: true, default: "production" },
-  ),
-  apiUrl: input(
-    z.string().optional(),
-    "The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.",
-    { replaces: true },
-  ),
-  accessToken: input(
-    nonEmpty.optional(),
-    "The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.",
-    { secret: true },
-  ),
-  ownerClientId: input(
-    nonEmpty.optional(),
-    "The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.",
-  ),
-  ownerClientSecret: input(
-    nonEmpty.optional(),
-    "The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.",
-    { secret: true },
-  ),
-  ownerUsername: input(
-    nonEmpty.optional(),
-    "The owner's user name, for the password grant. Default: from the environment.",
-  ),
-  ownerPassword: input(
-    nonEmpty.optional(),
-    "The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.",
-    { secret: true },
-  ),
-  ownerAuthUrl: input(
-    z.string().optional(),
-    "The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).",
-  ),
-};
-
-/** The zod shape of {@link alphausClientInputs}. */
-export const alphausClientInputShape = shapeOf(alphausClientInputs);
+import { input, output } from "../../core/description";
 
 /** The Alphaus ApiClient. */
-export const alphausClientDescription = clientDescription(
-  {
-    system: "alphaus",
-    token: "access-tokens:alphaus:ApiClient",
-    doc: "An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.",
+export const alphausClientDescription = clientDescription({
+  token: "access-tokens:alphaus:ApiClient",
+  doc: "An Alphaus Blue API client (`POST /iam/v1/apiclients`). Alphaus cannot change a client: every change replaces it; tokens already issued stay valid until they expire.",
+  inputs: {
+    name: input(
+      z
+        .string({
+          error: (issue) => (issue.input === undefined ? "is required (the API client's name)" : "must be a string"),
+        })
+        .refine((v) => v.trim() !== "", "must not be blank"),
+      "The client's name at Alphaus. Required. Alphaus cannot rename a client: changing it replaces the client.",
+      { replaces: true },
+    ),
+    environment: input(
+      z.enum(["production", "beta"], { error: 'must be "production" or "beta"' }).optional(),
+      "`production` (default, `api.alphaus.cloud`) or `beta` (`apinext.alphaus.cloud`); also picks the owner's token endpoint when the provider issues the owner's token. Changing it replaces the client.",
+      { replaces: true, default: "production" },
+    ),
+    apiUrl: input(
+      z.string().optional(),
+      "The Blue API base URL, replacing the documented one (e.g. a proxy, or a local test server); `/iam/v1/apiclients` is appended. HTTPS is required except on loopback. Changing it replaces the client.",
+      { replaces: true },
+    ),
+    accessToken: input(
+      nonEmpty.optional(),
+      "The owner's bearer token, typically `owner.accessToken` of an `alphaus.AccessToken` that rotates within its 24 h life. Secret. Once its JWT has expired (a `pulumi destroy` days later), the provider issues the owner's token from the owner credentials instead, if there are any. Changing it makes no call.",
+      { secret: true },
+    ),
+    ownerClientId: input(
+      nonEmpty.optional(),
+      "The owner's API client id, when no `accessToken`. Default: from the environment, as for an `alphaus.AccessToken`.",
+    ),
+    ownerClientSecret: input(
+      nonEmpty.optional(),
+      "The owner's API client secret. Secret; stored encrypted in state. Default: from the environment.",
+      { secret: true },
+    ),
+    ownerUsername: input(
+      nonEmpty.optional(),
+      "The owner's user name, for the password grant. Default: from the environment.",
+    ),
+    ownerPassword: input(
+      nonEmpty.optional(),
+      "The owner's password, for the password grant. Secret; stored encrypted in state. Default: from the environment.",
+      { secret: true },
+    ),
+    ownerAuthUrl: input(
+      z.string().optional(),
+      "The token endpoint that issues the owner's token, replacing the documented one of `environment` (HTTPS except on loopback). Default: `ALPHAUS_AUTH_URL` when `environment` is not set, else the documented Ripple endpoint (or Wave's, for `ALPHAUS_WAVE_*` credentials).",
+    ),
   },
-  alphausClientInputs,
-  {
+  outputs: {
     name: output(z.string(), "The client's name at Alphaus."),
     environment: output(z.enum(["production", "beta"]).optional(), "The environment, when given."),
     grantType: output(z.string(), "The grant its tokens use: `client_credentials`."),
@@ -81,4 +72,4 @@ export const alphausClientDescription = clientDescription(
     ),
     blueApiUrl: output(z.string(), "The Blue API base the client was created at."),
   },
-);
+});

@@ -19,7 +19,6 @@
  * read from the environment are never written to state.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import {
   AccessTokenError,
   ErrorCode,
@@ -36,18 +35,16 @@ import { isoAt } from "../../time";
 import {
   type ClientContext,
   type ClientRecord,
-  type ClientSystem,
+  clientSystem,
   incompleteRegistration,
   staleOwnerCredential,
 } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
-import { alphausClientDescription, alphausClientInputShape, alphausClientInputs } from "./client.description";
+import type { InputsOf } from "../../core/description";
+import { alphausClientDescription } from "./client.description";
 import { type SendOptions, jwtClaims, keepSecrets, send } from "../../wire/kit";
 
-export { alphausClientInputShape };
-
 /** Validated Alphaus API client inputs. */
-export type AlphausClientInputs = z.infer<z.ZodObject<typeof alphausClientInputShape>>;
+export type AlphausClientInputs = InputsOf<typeof alphausClientDescription>;
 
 /** How the owner's credential inputs are named in messages. */
 const OWNER_INPUT_NAMES: alphaus.CredentialInputNames = {
@@ -290,9 +287,7 @@ function stateBase(inputs: AlphausClientInputs, state: Record<string, unknown>):
 // The system
 
 /** The Alphaus API client system (Blue API). */
-export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
-  displayName: alphaus.SYSTEM,
-  ...clientSystemInputs(alphausClientDescription, alphausClientInputs),
+export const alphausClientSystem = clientSystem<AlphausClientInputs>(alphausClientDescription, alphaus.SYSTEM, {
   // Blue has no update: a new name is a new client; another API is another client.
   crossFieldIssues,
 
@@ -370,4 +365,4 @@ export const alphausClientSystem: ClientSystem<AlphausClientInputs> = {
     );
     return { removed: true };
   },
-};
+});

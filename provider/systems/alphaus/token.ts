@@ -39,10 +39,10 @@ import {
   validate,
 } from "../../wire/kit";
 import * as oauth2 from "../oauth2/wire";
-import type { InputIssue, Issued, TokenSystem } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
+import { type InputIssue, type Issued, tokenSystem } from "../../core/token-system";
+import type { InputsOf } from "../../core/description";
 import { onlyWithGrants } from "../../core/rules";
-import { alphausInputShape, alphausTokenDescription, alphausTokenInputs } from "./token.description";
+import { alphausTokenDescription } from "./token.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 export const urlProblem = strictEndpointProblem;
@@ -93,10 +93,8 @@ const NOTE_NO_REVOCATION = "Alphaus has no token revocation API; the token stays
 // ---------------------------------------------------------------------------------------
 // Inputs
 
-export { alphausInputShape };
-
 /** Validated Alphaus inputs. */
-export type AlphausInputs = z.infer<z.ZodObject<typeof alphausInputShape>>;
+export type AlphausInputs = InputsOf<typeof alphausTokenDescription>;
 
 function alphausCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
   const issues: InputIssue[] = [];
@@ -434,9 +432,7 @@ function expiryNote(token: string): string {
 // The system
 
 /** The Alphaus system. */
-export const alphausSystem: TokenSystem<AlphausInputs> = {
-  displayName: SYSTEM,
-  ...tokenSystemInputs(alphausTokenDescription, alphausTokenInputs),
+export const alphausSystem = tokenSystem<AlphausInputs>(alphausTokenDescription, SYSTEM, {
   crossFieldIssues: alphausCrossFieldIssues,
 
   // The provider host runs with the environment of the `pulumi` command, so check can see
@@ -490,7 +486,7 @@ export const alphausSystem: TokenSystem<AlphausInputs> = {
   async revoke(_inputs, _state, token) {
     return { revoked: false, note: expiryNote(token) };
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------
 // Blue API: API clients (grpc-gateway in front of gRPC; errors are google.rpc.Status)

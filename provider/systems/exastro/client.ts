@@ -12,7 +12,6 @@
  *   `refreshToken` (an `exastro.AccessToken` turns it into access tokens).
  * - Deleting the user ends its sessions: its refresh and access tokens stop working at once.
  */
-import { z } from "zod";
 import {
   AccessTokenError,
   ErrorCode,
@@ -25,16 +24,14 @@ import {
 import type { HttpResponse } from "../../http/transport";
 import * as exastro from "./token";
 import type { InputIssue } from "../../core/token-system";
-import { incompleteRegistration, staleOwnerCredential } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
-import { exastroClientDescription, exastroClientInputShape, exastroClientInputs } from "./client.description";
-import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
+import { clientSystem, incompleteRegistration, staleOwnerCredential } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
+import { exastroClientDescription } from "./client.description";
+import type { ClientContext, ClientRecord } from "../../core/client-system";
 import { send } from "../../wire/kit";
 
-export { exastroClientInputShape };
-
 /** Validated inputs of an Exastro service-account user. */
-export type ExastroClientInputs = z.infer<z.ZodObject<typeof exastroClientInputShape>>;
+export type ExastroClientInputs = InputsOf<typeof exastroClientDescription>;
 
 const DEFAULT_TYPE = "ansible-execution-agent";
 
@@ -210,9 +207,7 @@ function refreshTokenMissing(state: Record<string, unknown>, inputs: Record<stri
 }
 
 /** Exastro service-account users. */
-export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
-  displayName: exastro.SYSTEM,
-  ...clientSystemInputs(exastroClientDescription, exastroClientInputs),
+export const exastroClientSystem = clientSystem<ExastroClientInputs>(exastroClientDescription, exastro.SYSTEM, {
   cannotRotate:
     "a service-account user is replaced by deleting it first (user names are unique), which would end its tokens before their users switch; rotate the exastro.AccessToken issued from it instead",
   crossFieldIssues: exastroClientCrossFieldIssues,
@@ -369,4 +364,4 @@ export const exastroClientSystem: ClientSystem<ExastroClientInputs> = {
     if (inputs.description === undefined || !server || !("description" in server)) return {};
     return server.description === inputs.description ? {} : { description: server.description };
   },
-};
+});

@@ -28,16 +28,16 @@ import { type HttpRequest, type HttpResponse, endpointProblem } from "../../http
 import { epochSeconds, isoAt } from "../../time";
 import { runGrant } from "../oauth2/token";
 import * as oauth2 from "../oauth2/wire";
-import type {
-  InputIssue,
-  Issued,
-  RevokeOutcome,
-  SystemContext,
-  TokenState,
-  TokenSystem,
+import {
+  type InputIssue,
+  type Issued,
+  type RevokeOutcome,
+  type SystemContext,
+  type TokenState,
+  tokenSystem,
 } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
-import { exastroInputShape, exastroTokenDescription, exastroTokenInputs } from "./token.description";
+import type { InputsOf } from "../../core/description";
+import { exastroTokenDescription } from "./token.description";
 import { SERVICE_ACCOUNT_TYPES } from "./client.description";
 import { exastroEnvelopeOf, problemOf } from "../../wire/dialects";
 import { clip, jwtClaims, send, validate } from "../../wire/kit";
@@ -58,10 +58,8 @@ const SUCCESS = "000-00000";
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-export { exastroInputShape };
-
 /** Validated Exastro inputs. */
-export type ExastroInputs = z.infer<z.ZodObject<typeof exastroInputShape>>;
+export type ExastroInputs = InputsOf<typeof exastroTokenDescription>;
 
 /**
  * Why `baseUrl` (an Exastro `{EXTERNAL_URL}`) cannot be used, or undefined when it can.
@@ -597,11 +595,9 @@ async function revokeAll(
 // The system
 
 /** The Exastro system. */
-export const exastroSystem: TokenSystem<ExastroInputs> = {
+export const exastroSystem = tokenSystem<ExastroInputs>(exastroTokenDescription, SYSTEM, {
   // revoke() decides: the revoke-all only with revokeAllSessionsOnDelete, else a note.
   decidesRevocationOnDelete: true,
-  displayName: SYSTEM,
-  ...tokenSystemInputs(exastroTokenDescription, exastroTokenInputs),
   crossFieldIssues: exastroCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -691,4 +687,4 @@ export const exastroSystem: TokenSystem<ExastroInputs> = {
     if (typeof at !== "string" || (inputs.password !== undefined && inputs.totp === undefined)) return [];
     return [{ what: `the Exastro refresh token (session ${String(state.sessionId ?? "unknown")})`, at }];
   },
-};
+});

@@ -5,19 +5,16 @@
  * delete (or a replacement) leaves the old app registered, with a warning saying how to get
  * rid of it. Wire calls are in `token.ts` beside it.
  */
-import { z } from "zod";
 import { AccessTokenError, ErrorCode, type HintRule } from "../../errors";
 import * as misskey from "./token";
 import type { InputIssue } from "../../core/token-system";
-import type { ClientContext, ClientRecord, ClientSystem } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
-import { misskeyAppDescription, misskeyAppInputShape, misskeyAppInputs } from "./client.description";
+import { type ClientContext, type ClientRecord, clientSystem } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
+import { misskeyAppDescription } from "./client.description";
 import { keepSecrets } from "../../wire/kit";
 
-export { misskeyAppInputShape };
-
 /** Validated Misskey app inputs. */
-export type MisskeyAppInputs = z.infer<z.ZodObject<typeof misskeyAppInputShape>>;
+export type MisskeyAppInputs = InputsOf<typeof misskeyAppDescription>;
 
 /** Cross-field rules of a Misskey app. */
 export function misskeyAppCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
@@ -84,9 +81,7 @@ function refusedTokenAdvice(inputs: MisskeyAppInputs, operation: string): HintRu
 }
 
 /** The Misskey app system. */
-export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
-  displayName: misskey.SYSTEM,
-  ...clientSystemInputs(misskeyAppDescription, misskeyAppInputs),
+export const misskeyAppSystem = clientSystem<MisskeyAppInputs>(misskeyAppDescription, misskey.SYSTEM, {
   // No app/update: every change is another app.
   cannotRotate:
     "Misskey has no API to delete apps, so every rotation would leave the old app registered with a valid secret",
@@ -174,4 +169,4 @@ export const misskeyAppSystem: ClientSystem<MisskeyAppInputs> = {
     }
     return out;
   },
-};
+});

@@ -25,10 +25,10 @@ import {
   createTransport,
   strictEndpointProblem,
 } from "../../http/transport";
-import type { InputIssue, Issued, Liveness, SystemContext, TokenSystem } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
+import { type InputIssue, type Issued, type Liveness, type SystemContext, tokenSystem } from "../../core/token-system";
+import type { InputsOf } from "../../core/description";
 import { exactlyOne } from "../../core/rules";
-import { HOSTNAME, misskeyInputShape, misskeyTokenDescription, misskeyTokenInputs } from "./token.description";
+import { HOSTNAME, misskeyTokenDescription } from "./token.description";
 import { type MisskeyError, misskeyErrorObjectOf } from "../../wire/dialects";
 import { clip, keepSecrets, parseJson, send, validate } from "../../wire/kit";
 
@@ -153,10 +153,8 @@ export function misskeyOrigin(hostOrBaseUrl: string): string {
 // -----------------------------------------------------------------------------------------
 // Inputs
 
-export { misskeyInputShape };
-
 /** Validated Misskey inputs. */
-export type MisskeyInputs = z.infer<z.ZodObject<typeof misskeyInputShape>>;
+export type MisskeyInputs = InputsOf<typeof misskeyTokenDescription>;
 
 /** The rules of the server inputs (`host` xor `baseUrl`), shared by every Misskey resource. */
 export function misskeyHostIssues(v: Record<string, unknown>): InputIssue[] {
@@ -378,9 +376,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 // The system
 
 /** The Misskey system. */
-export const misskeySystem: TokenSystem<MisskeyInputs> = {
-  displayName: SYSTEM,
-  ...tokenSystemInputs(misskeyTokenDescription, misskeyTokenInputs),
+export const misskeySystem = tokenSystem<MisskeyInputs>(misskeyTokenDescription, SYSTEM, {
   crossFieldIssues: misskeyCrossFieldIssues,
   inputWarnings: misskeyInputWarnings,
 
@@ -457,7 +453,7 @@ export const misskeySystem: TokenSystem<MisskeyInputs> = {
     }
     return { revoked: true };
   },
-};
+});
 
 // -----------------------------------------------------------------------------------------
 // The legacy app calls (for the misskey.App client and the interactive CLI)

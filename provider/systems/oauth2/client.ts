@@ -4,27 +4,21 @@
  * `registration-wire.ts` beside it; this module maps inputs to metadata and judges what
  * the server registered.
  */
-import { z } from "zod";
 import { AccessTokenError, ErrorCode } from "../../errors";
 import { credentialTargetProblem, endpointProblem, printableUrl } from "../../http/transport";
 import * as oauth2 from "./wire";
 import * as registration from "./registration-wire";
 import type { InputIssue } from "../../core/token-system";
 import { isoAt } from "../../time";
-import { type ClientRecord, type ClientSystem, incompleteRegistration } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
-import {
-  METADATA_FIELDS,
-  oauth2ClientDescription,
-  oauth2ClientInputs,
-  oauth2ClientInputShape,
-} from "./client.description";
+import { type ClientRecord, clientSystem, incompleteRegistration } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
+import { METADATA_FIELDS, oauth2ClientDescription } from "./client.description";
 import { keepSecrets, send } from "../../wire/kit";
 
-export { METADATA_FIELDS, oauth2ClientInputShape };
+export { METADATA_FIELDS };
 
 /** Validated generic inputs. */
-export type OAuth2ClientInputs = z.infer<z.ZodObject<typeof oauth2ClientInputShape>>;
+export type OAuth2ClientInputs = InputsOf<typeof oauth2ClientDescription>;
 
 const SECRET_AUTH_METHODS = new Set(["client_secret_basic", "client_secret_post", "client_secret_jwt"]);
 
@@ -199,9 +193,7 @@ const NO_MANAGEMENT_NOTE =
   "the server offered no client management (RFC 7592: no registration_client_uri and registration_access_token) when it registered this client";
 
 /** The generic OAuth 2.0 client system: RFC 7591 registration, RFC 7592 management. */
-export const oauth2ClientSystem: ClientSystem<OAuth2ClientInputs> = {
-  displayName: registration.SYSTEM,
-  ...clientSystemInputs(oauth2ClientDescription, oauth2ClientInputs),
+export const oauth2ClientSystem = clientSystem<OAuth2ClientInputs>(oauth2ClientDescription, registration.SYSTEM, {
   crossFieldIssues: oauth2ClientCrossFieldIssues,
 
   async register(inputs, ctx) {
@@ -402,4 +394,4 @@ export const oauth2ClientSystem: ClientSystem<OAuth2ClientInputs> = {
     }
     return out;
   },
-};
+});

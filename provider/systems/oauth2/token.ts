@@ -4,7 +4,6 @@
  * Renewal uses the latest stored refresh token when there is one (a rotated refresh token
  * replaces it); read is RFC 7662 introspection; delete is RFC 7009 revocation.
  */
-import { z } from "zod";
 import { AccessTokenError, ErrorCode, type HintRule, hintRules, isAccessTokenError } from "../../errors";
 import { endpointProblem } from "../../http/transport";
 import { introspectedExpiry } from "../../time";
@@ -15,16 +14,14 @@ import {
   type Introspected,
   type Issued,
   type SystemContext,
-  type TokenSystem,
+  tokenSystem,
 } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
+import type { InputsOf } from "../../core/description";
 import * as rules from "../../core/rules";
-import { oauth2TokenInputShape, oauth2TokenDescription, oauth2TokenInputs } from "./token.description";
-
-export { oauth2TokenInputShape };
+import { oauth2TokenDescription } from "./token.description";
 
 /** Validated generic inputs. */
-export type OAuth2TokenInputs = z.infer<z.ZodObject<typeof oauth2TokenInputShape>>;
+export type OAuth2TokenInputs = InputsOf<typeof oauth2TokenDescription>;
 
 /** Cross-field rules of the generic system. */
 export function oauth2TokenCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
@@ -229,9 +226,7 @@ function commonParams(inputs: OAuth2TokenInputs): Record<string, string | string
 }
 
 /** The generic OAuth 2.0 system. */
-export const oauth2TokenSystem: TokenSystem<OAuth2TokenInputs> = {
-  displayName: oauth2.SYSTEM,
-  ...tokenSystemInputs(oauth2TokenDescription, oauth2TokenInputs),
+export const oauth2TokenSystem = tokenSystem<OAuth2TokenInputs>(oauth2TokenDescription, oauth2.SYSTEM, {
   crossFieldIssues: oauth2TokenCrossFieldIssues,
 
   async issue(inputs, ctx) {
@@ -292,4 +287,4 @@ export const oauth2TokenSystem: TokenSystem<OAuth2TokenInputs> = {
     }
     return { revoked: true };
   },
-};
+});

@@ -7,27 +7,24 @@
  * delete nor a replacement removes the old client, with a warning that says where to delete
  * it. Wire calls are in `token.ts` beside it.
  */
-import { z } from "zod";
 import { AccessTokenError, ErrorCode, hintRules } from "../../errors";
 import type { HttpResponse } from "../../http/transport";
 import type { InputIssue } from "../../core/token-system";
 import * as vantage from "./token";
-import { type ClientRecord, type ClientSystem, incompleteRegistration } from "../../core/client-system";
-import { clientSystemInputs } from "../../core/description";
+import { type ClientRecord, clientSystem, incompleteRegistration } from "../../core/client-system";
+import type { InputsOf } from "../../core/description";
 import {
   DEFAULT_GRANTS,
   VANTAGE_CLIENT_DEFAULT_SCOPES,
   VANTAGE_CLIENT_FIELDS,
   vantageClientDescription,
-  vantageClientInputShape,
-  vantageClientInputs,
 } from "./client.description";
 import { keepSecrets, send } from "../../wire/kit";
 
-export { VANTAGE_CLIENT_FIELDS, vantageClientInputShape };
+export { VANTAGE_CLIENT_FIELDS };
 
 /** Validated Vantage API client inputs (with the resource's name, which names the client by default). */
-export type VantageClientInputs = z.infer<z.ZodObject<typeof vantageClientInputShape>> & { resourceName?: string };
+export type VantageClientInputs = InputsOf<typeof vantageClientDescription> & { resourceName?: string };
 
 /** Cross-field rules of a Vantage API client. */
 export function vantageClientCrossFieldIssues(v: Record<string, unknown>): InputIssue[] {
@@ -117,9 +114,7 @@ function baseOf(props: Record<string, unknown>): string {
 }
 
 /** The ABBYY Vantage API client system: create-only. */
-export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
-  displayName: vantage.SYSTEM,
-  ...clientSystemInputs(vantageClientDescription, vantageClientInputs),
+export const vantageClientSystem = clientSystem<VantageClientInputs>(vantageClientDescription, vantage.SYSTEM, {
   // No update API: every change of where or what the client is creates another one.
   // `accessToken` (only used to create) and `apiVersion` (the route it was created by) are cosmetic.
   cannotRotate:
@@ -224,4 +219,4 @@ export const vantageClientSystem: ClientSystem<VantageClientInputs> = {
       `${String(state.tenantId)} at ${baseOf(state)} with a valid secret until you ${DELETE_IN_VANTAGE}${reuse}`
     );
   },
-};
+});

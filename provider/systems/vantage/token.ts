@@ -27,21 +27,19 @@ import { nowMs } from "../../clock";
 import { AccessTokenError, ErrorCode, type RemoteContext, isAccessTokenError, remoteError } from "../../errors";
 import { type HttpRequest, type HttpResponse, strictEndpointProblem } from "../../http/transport";
 import { epochMsOfClaim } from "../../time";
-import {
-  clip as clipText,
-  jwtClaims,
-  parseJson,
-  parseJsonObject,
-  send,
-  successStrings,
-  validate,
-} from "../../wire/kit";
+import * as kit from "../../wire/kit";
 import { type OAuth2TokenInputs, authOf, introspectToken, runGrant } from "../oauth2/token";
 import * as oauth2 from "../oauth2/wire";
-import type { InputIssue, Issued, SystemContext, TokenState, TokenSystem } from "../../core/token-system";
-import { tokenSystemInputs } from "../../core/description";
+import {
+  type InputIssue,
+  type Issued,
+  type SystemContext,
+  type TokenState,
+  tokenSystem,
+} from "../../core/token-system";
+import type { InputsOf } from "../../core/description";
 import * as rules from "../../core/rules";
-import { vantageInputShape, vantageTenantId, vantageTokenDescription, vantageTokenInputs } from "./token.description";
+import { vantageTenantId, vantageTokenDescription } from "./token.description";
 
 /** Why `url` is not an acceptable endpoint: HTTPS, except on loopback (this system has no opt-out). */
 const urlProblem = strictEndpointProblem;
@@ -75,10 +73,10 @@ export const VANTAGE_REAUTHORIZE_HINT =
 // ---------------------------------------------------------------------------------------
 // Inputs
 
-export { vantageInputShape, vantageTenantId };
+export { vantageTenantId };
 
 /** Validated Vantage inputs. */
-export type VantageInputs = z.infer<z.ZodObject<typeof vantageInputShape>>;
+export type VantageInputs = InputsOf<typeof vantageTokenDescription>;
 
 /** The rules of the host inputs (`region` xor `baseUrl`), shared by every Vantage resource. */
 export function vantageHostIssues(v: Record<string, unknown>): InputIssue[] {
@@ -152,7 +150,7 @@ export async function vantageEndpoints(inputs: VantageInputs, ctx: SystemContext
   if (!inputs.tenantId) return { token: `${issuer}/connect/token` };
   const url = `${issuer}/.well-known/openid-configuration`;
   const rctx = { system: SYSTEM, operation: "discovery", endpoint: url };
-  const metadata = await send(
+  const metadata = await kit.send(
     ctx,
     rctx,
     { method: "GET", url, headers: { accept: "application/json" } },
@@ -271,7 +269,7 @@ function issuedFrom(
 
 /** The `exp` of a JWT in milliseconds, read without verification; undefined if not a JWT with one. */
 function jwtExpiryMs(token: string): number | undefined {
-  return epochMsOfClaim(jwtClaims(token)?.exp);
+  return epochMsOfClaim(kit.jwtClaims(token)?.exp);
 }
 
 function notRevocableNote(token: string): string {
@@ -283,9 +281,7 @@ function notRevocableNote(token: string): string {
 // The system
 
 /** The ABBYY Vantage system. */
-export const vantageSystem: TokenSystem<VantageInputs> = {
-  displayName: SYSTEM,
-  ...tokenSystemInputs(vantageTokenDescription, vantageTokenInputs),
+export const vantageSystem = tokenSystem<VantageInputs>(vantageTokenDescription, SYSTEM, {
   crossFieldIssues: vantageCrossFieldIssues,
 
   inputWarnings(inputs) {
@@ -328,15 +324,14 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
   },
 
   async renew(inputs, state, ctx) {
-    if (!state.refreshToken) return vantageSystem.issue(inputs, ctx);
+    if (!state.refreshToken) return this.issue(inputs, ctx);
     const endpoints = state.endpoints ?? (await vantageEndpoints(inputs, ctx));
     const end =
       (typeof state.refreshTokenExpiresAt === "string" ? state.refreshTokenExpiresAt : undefined) ??
       declaredRefreshEnd(inputs);
     const password = inputs.grantType === "password";
     // With the password in hand, a refresh token at its absolute end is replaced by a new sign-in.
-    if (password && end !== undefined && Date.parse(end) <= ctx.now().getTime())
-      return vantageSystem.issue(inputs, ctx);
+    if (password && end !== undefined && Date.parse(end) <= ctx.now().getTime()) return this.issue(inputs, ctx);
     let tokens: oauth2.TokenSet;
     try {
       tokens = await refreshGrant(endpoints.token as string, state.refreshToken, inputs, ctx);
@@ -345,7 +340,7 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
         await ctx.diagnostics.info(
           `${SYSTEM}: the stored refresh token was rejected; signing in again with the password grant`,
         );
-        return vantageSystem.issue(inputs, ctx);
+        return this.issue(inputs, ctx);
       }
       throw error;
     }
@@ -379,7 +374,7 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
     }
     const rctx = { system: SYSTEM, operation: "revocation", endpoint };
     const request = oauth2.revocationRequest(endpoint, token, await authFor(inputs, ctx), "refresh_token");
-    await send(ctx, rctx, request, oauth2.processRevocationResponse);
+    await kit.send(ctx, rctx, request, oauth2.processRevocationResponse);
     await ctx.diagnostics.info(
       `${SYSTEM}: the refresh token was revoked, so no new token can be issued from it; ${notRevocableNote(state.accessToken)}`,
     );
@@ -394,7 +389,7 @@ export const vantageSystem: TokenSystem<VantageInputs> = {
       declaredRefreshEnd(inputs);
     return at ? [{ what: "the Vantage refresh token (30 days from the original sign-in, not extendable)", at }] : [];
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------
 // Admin API: API clients (create only)
@@ -500,8 +495,8 @@ function createClientHint(status: number, facts: CreateClientFacts): string | un
 
 /** The error for a non-2xx answer: the ProblemDetails (or whatever came), with what to do. */
 function adminApiError(res: HttpResponse, ctx: RemoteContext, hint: string | undefined): AccessTokenError {
-  const problem = ProblemDetails.safeParse(parseJson(res.body));
-  const clip = (text: string) => clipText(text, 300, ctx.secrets);
+  const problem = ProblemDetails.safeParse(kit.parseJson(res.body));
+  const clip = (text: string) => kit.clip(text, 300, ctx.secrets);
   let what: string;
   if (problem.success && (problem.data.title !== undefined || problem.data.detail !== undefined)) {
     const { title, detail, errors } = problem.data;
@@ -537,7 +532,7 @@ export function processCreateClientResponse(
   facts: CreateClientFacts,
 ): VantageCreatedClient {
   if (res.status !== 200 && res.status !== 201) throw adminApiError(res, ctx, createClientHint(res.status, facts));
-  const body = validate(CreatedClientBody, parseJsonObject(res, ctx), res, ctx);
+  const body = kit.validate(CreatedClientBody, kit.parseJsonObject(res, ctx), res, ctx);
   const { clientId, clientSecret, ...client } = body;
   return { clientId, ...(typeof clientSecret === "string" ? { clientSecret } : {}), client };
 }
@@ -551,6 +546,6 @@ export function processCreateClientResponse(
  * @see https://docs.abbyy.com/vantage/documentation/tenant-admin/tenant-management/create-client-using-api
  */
 export function createdClientHandles(res: HttpResponse): { clientId: string; clientSecret?: string } | undefined {
-  const { clientId, clientSecret } = successStrings(res) ?? {};
+  const { clientId, clientSecret } = kit.successStrings(res) ?? {};
   return clientId ? { clientId, ...(clientSecret ? { clientSecret } : {}) } : undefined;
 }
