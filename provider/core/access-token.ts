@@ -17,6 +17,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as clock from "../clock";
 import type { ConfigSlot } from "../config";
 import { type Diagnostics, recordingDiagnostics } from "../diagnostics";
+import { isAccessTokenError, withHints } from "../errors";
 import { HttpPolicyInput, toHttpPolicy } from "../http/policy-inputs";
 import { keepSecrets, redact, redactError } from "../http/redact";
 import type { Transport } from "../http/transport";
@@ -117,6 +118,28 @@ export interface AccessTokenDeps {
   now?: () => Date;
 }
 
+/**
+ * What one operation (create, update, read, delete) hands the helpers that call its token
+ * system: the system, the inputs its calls send, and the call context (transport, secrets,
+ * diagnostics, clock). The three travel together to every system call; the token state a
+ * helper works on is passed beside it, since one operation works on more than one (the old
+ * and the next state of an update).
+ *
+ * @typeParam Inputs - the inputs: parsed, or (read) how to parse them when first needed
+ */
+interface TokenCall<Inputs = Record<string, unknown>> {
+  system: TokenSystem;
+  inputs: Inputs;
+  ctx: SystemContext;
+}
+
+/**
+ * A read's {@link TokenCall}: its inputs are recovered from state and parsed only when a
+ * system call needs them, so a token whose stored inputs no longer parse can still be judged
+ * expired, and leave state.
+ */
+type ReadCall = TokenCall<() => Record<string, unknown>>;
+
 // -----------------------------------------------------------------------------------------
 // Inputs
 
@@ -211,7 +234,8 @@ export async function diffAccessToken(
       ),
     );
   }
-  await warnUpstreamExpiries(system, olds, news, now, diagnostics);
+  const expiries = system.upstreamExpiries?.(pickInputs(system, news), olds as TokenState) ?? [];
+  for (const warning of upstreamWarnings(expiries, now)) await diagnostics.warn(`${label(news, system)}: ${warning}`);
   const changes =
     replaces.length > 0 ||
     updates.length > 0 ||
@@ -220,22 +244,18 @@ export async function diffAccessToken(
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
-async function warnUpstreamExpiries(
-  system: TokenSystem,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-  now: Date,
-  diagnostics: Diagnostics,
-): Promise<void> {
-  if (!system.upstreamExpiries) return;
-  for (const { what, at } of system.upstreamExpiries(pickInputs(system, news), olds as TokenState)) {
+/** What to warn about upstream credentials that end within {@link UPSTREAM_WARNING_WINDOW_MS}, or have ended. */
+function upstreamWarnings(expiries: readonly { what: string; at: string }[], now: Date): string[] {
+  const warnings: string[] = [];
+  for (const { what, at } of expiries) {
     const left = Date.parse(at) - now.getTime();
     if (left <= UPSTREAM_WARNING_WINDOW_MS) {
-      await diagnostics.warn(
-        `${label(news, system)}: ${what} ${left <= 0 ? "expired" : "expires"} at ${at}${left > 0 ? ` (in ${Math.ceil(left / 86_400_000)} day(s))` : ""}; re-authorize before then`,
+      warnings.push(
+        `${what} ${left <= 0 ? "expired" : "expires"} at ${at}${left > 0 ? ` (in ${Math.ceil(left / 86_400_000)} day(s))` : ""}; re-authorize before then`,
       );
     }
   }
+  return warnings;
 }
 
 // -----------------------------------------------------------------------------------------
@@ -296,6 +316,7 @@ export async function createAccessToken(
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, props);
     const ctx = contextFor(deps, secrets, props);
+    const call: TokenCall = { system, inputs, ctx };
     const issuedAt = ctx.now();
     const id = randomUUID();
     const grantInputs = withCarriedRefreshToken(system, inputs);
@@ -308,10 +329,11 @@ export async function createAccessToken(
     try {
       issued = await system.issue(grantInputs, ctx);
     } catch (error) {
-      throw await strayAfterCreate(error, id, system, props, grantInputs, ctx);
+      throw await strayAfterCreate(error, { ...call, inputs: grantInputs }, id, props);
     }
     try {
-      const outs = await withLiveness(system, inputs, stateAfterCreate(system, props, inputs, issued, issuedAt), ctx);
+      const state = { ...baseState(system, props), ...tokenFields(issued, inputs, issuedAt) };
+      const outs = await withLiveness(call, state);
       const carried = REFRESH_TOKEN_INPUTS.map((k) => grantInputs[k]).find((v) => typeof v === "string");
       if (typeof carried === "string" && grantInputs !== inputs) usedByReplacement.set(carried, issued.accessToken);
       return { id, outs };
@@ -365,15 +387,14 @@ function baseState(system: TokenSystem, props: Record<string, unknown>): Record<
  */
 async function strayAfterCreate(
   error: unknown,
+  call: TokenCall,
   id: string,
-  system: TokenSystem,
   props: Record<string, unknown>,
-  inputs: Record<string, unknown>,
-  ctx: SystemContext,
 ): Promise<unknown> {
+  const { system, inputs, ctx } = call;
   // The refresh token sent (the newest known): still the authorization's newest unless rotated.
   const sent = REFRESH_TOKEN_INPUTS.map((k) => inputs[k]).find((v): v is string => typeof v === "string");
-  return settleStray(error, system, inputs, ctx, sent !== undefined, (target, stray) =>
+  return settleStray(error, call, sent !== undefined, (target, stray) =>
     recordedFailure(
       target,
       id,
@@ -397,15 +418,14 @@ async function strayAfterCreate(
  */
 async function strayAfterRenewal(
   error: unknown,
+  call: TokenCall,
   id: string,
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
   next: Record<string, unknown>,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
-  ctx: SystemContext,
 ): Promise<unknown> {
-  return settleStray(error, system, inputs, ctx, isGrantChain(olds), (target, stray) => {
+  const { ctx } = call;
+  return settleStray(error, call, isGrantChain(olds), (target, stray) => {
     const state: Record<string, unknown> = { ...next, stateVersion: STATE_VERSION };
     if (stray.refreshToken) state.refreshToken = stray.refreshToken;
     if (stray.accessToken && !isGrantChain(olds)) {
@@ -433,20 +453,16 @@ async function strayAfterRenewal(
  */
 async function settleStray(
   error: unknown,
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
-  ctx: SystemContext,
+  call: TokenCall,
   chain: boolean,
   record: (target: Error, stray: StrayTokens) => Error,
 ): Promise<unknown> {
+  const { system, inputs, ctx } = call;
   const stray = strayTokensOf(error);
   if (!stray) return error;
   keepSecrets(ctx, stray.accessToken, stray.refreshToken);
   const target = redactError(error instanceof Error ? error : new Error(String(error)), ctx.secrets);
-  const note = (text: string) => {
-    target.message = `${target.message}; ${text}`;
-    return target;
-  };
+  const note = (text: string) => withNote(target, text);
   if (stray.refreshToken || chain) {
     return record(
       note(
@@ -479,19 +495,20 @@ async function settleStray(
   }
 }
 
+/**
+ * `error` with `note` closing its message (after "; "): a new error, built once with the
+ * note (an {@link AccessTokenError} keeps its code, status, endpoint and cause, and gets the
+ * note as a hint); `error` itself is left as it is.
+ */
+function withNote(error: Error, note: string): Error {
+  return isAccessTokenError(error)
+    ? withHints(error, { text: note, separator: "; " })
+    : new Error(`${error.message}; ${note}`, { cause: error });
+}
+
 /** The `__provider` shim text of an update's inputs, else of its old outputs. */
 function providerOf(news: Record<string, unknown>, olds: Record<string, unknown>): unknown {
   return news.__provider ?? olds.__provider;
-}
-
-function stateAfterCreate(
-  system: TokenSystem,
-  props: Record<string, unknown>,
-  inputs: Record<string, unknown>,
-  issued: Issued,
-  issuedAt: Date,
-): Record<string, unknown> {
-  return { ...baseState(system, props), ...tokenFields(issued, inputs, issuedAt) };
 }
 
 /**
@@ -510,6 +527,7 @@ export async function updateAccessToken(
   return guarded(secrets, async () => {
     const inputs = parseInputs(system, news);
     const ctx = contextFor(deps, secrets, news);
+    const call: TokenCall = { system, inputs, ctx };
     const now = ctx.now();
     const next: Record<string, unknown> = { ...stripProvider(olds) };
     for (const key of inputKeysOf(system)) {
@@ -521,13 +539,13 @@ export async function updateAccessToken(
 
     if (decision.revokePrevious && typeof olds.previousAccessToken === "string") {
       // A failed revocation keeps the previous token in state: the next up retries.
-      if (await retirePrevious(system, inputs, olds, olds.previousAccessToken, ctx)) clearPrevious(next);
+      if (await retirePrevious(call, olds, olds.previousAccessToken)) clearPrevious(next);
     }
     if (decision.rotate) {
       // A previous token still in its grace period cannot be kept beside two newer ones: it
       // is retired first, and when that fails nothing is issued (state keeps both as they are).
       if (typeof next.previousAccessToken === "string") {
-        if (!(await retirePrevious(system, inputs, olds, next.previousAccessToken, ctx))) {
+        if (!(await retirePrevious(call, olds, next.previousAccessToken))) {
           await ctx.diagnostics.warn(
             `${label(news, system)} was not rotated: the previous token could not be revoked, and state holds one previous token at most; nothing was issued, and the next pulumi up retries`,
           );
@@ -540,14 +558,14 @@ export async function updateAccessToken(
       try {
         issued = system.renew ? await system.renew(inputs, olds as TokenState, ctx) : await system.issue(inputs, ctx);
       } catch (error) {
-        throw await strayAfterRenewal(error, id, system, inputs, next, olds, news, ctx);
+        throw await strayAfterRenewal(error, call, id, next, olds, news);
       }
       // From here on the new token exists: whatever fails, it reaches state.
       try {
         for (const key of TOKEN_FIELDS) delete next[key];
-        Object.assign(next, await previousFields(system, inputs, olds, now, ctx), tokenFields(issued, inputs, now));
+        Object.assign(next, await previousFields(call, olds, now), tokenFields(issued, inputs, now));
         // Calibrated again with each new token: the server's policy for this client may have changed.
-        const liveness = await calibratedLiveness(system, inputs, next, ctx, olds.liveness);
+        const liveness = await calibratedLiveness(call, next, olds.liveness);
         if (liveness) next.liveness = liveness;
       } catch (error) {
         for (const key of TOKEN_FIELDS) delete next[key];
@@ -576,21 +594,19 @@ export async function updateAccessToken(
  * - otherwise: revoked now, in the same update.
  */
 async function previousFields(
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
+  call: TokenCall,
   olds: Record<string, unknown>,
   now: Date,
-  ctx: SystemContext,
 ): Promise<Record<string, unknown>> {
   const kept = {
     previousAccessToken: olds.accessToken,
     ...(typeof olds.expiresAt === "string" ? { previousExpiresAt: olds.expiresAt } : {}),
   };
   if (isGrantChain(olds)) return kept;
-  const grace = typeof inputs.gracePeriod === "string" ? parseDuration(inputs.gracePeriod) : undefined;
+  const grace = typeof call.inputs.gracePeriod === "string" ? parseDuration(call.inputs.gracePeriod) : undefined;
   if (grace === undefined) {
     if (typeof olds.accessToken !== "string") return {};
-    if (await revokeQuietly(system, inputs, olds, olds.accessToken, ctx, "previous token")) return {};
+    if (await revokeQuietly(call, olds, olds.accessToken, "previous token")) return {};
     // Revocation failed: kept, due now, so the next up retries.
     return { ...kept, previousRevokeAt: now.toISOString() };
   }
@@ -614,21 +630,15 @@ function isGrantChain(state: Record<string, unknown>): boolean {
 }
 
 /** Ends a previous token after its grace: revoked, or (grant chains) left to expire. */
-async function retirePrevious(
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
-  state: Record<string, unknown>,
-  token: string,
-  ctx: SystemContext,
-): Promise<boolean> {
+async function retirePrevious(call: TokenCall, state: Record<string, unknown>, token: string): Promise<boolean> {
   if (isGrantChain(state)) {
     const expiresAt = state.previousExpiresAt;
-    await ctx.diagnostics.info(
-      `${label(state, system)}: the previous token was not revoked (it shares its grant with the refresh token; revoking it could end the authorization); it ${typeof expiresAt === "string" ? `expires at ${expiresAt}` : "expires on its own"}`,
+    await call.ctx.diagnostics.info(
+      `${label(state, call.system)}: the previous token was not revoked (it shares its grant with the refresh token; revoking it could end the authorization); it ${typeof expiresAt === "string" ? `expires at ${expiresAt}` : "expires on its own"}`,
     );
     return true;
   }
-  return revokeQuietly(system, inputs, state, token, ctx, "previous token");
+  return revokeQuietly(call, state, token, "previous token");
 }
 
 /**
@@ -638,11 +648,9 @@ async function retirePrevious(
  * succeed later (the caller keeps the token in state).
  */
 async function revokeQuietly(
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
+  { system, inputs, ctx }: TokenCall,
   state: Record<string, unknown>,
   token: string,
-  ctx: SystemContext,
   what: string,
 ): Promise<boolean> {
   try {
@@ -691,11 +699,9 @@ export type LivenessBasis = "introspection" | "expiry";
  * introspection turns out unusable for this client, once (not when state already says so).
  */
 async function calibratedLiveness(
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
+  { system, inputs, ctx }: TokenCall,
   state: Record<string, unknown>,
-  ctx: SystemContext,
-  recorded: unknown,
+  recorded?: unknown,
 ): Promise<LivenessBasis | undefined> {
   if (!system.introspect) return undefined;
   let answer: Introspected | undefined;
@@ -721,14 +727,8 @@ async function calibratedLiveness(
 }
 
 /** `state` with the `liveness` calibrated for its (freshly issued) token, when it can be told. */
-async function withLiveness(
-  system: TokenSystem,
-  inputs: Record<string, unknown>,
-  state: Record<string, unknown>,
-  ctx: SystemContext,
-  recorded?: unknown,
-): Promise<Record<string, unknown>> {
-  const liveness = await calibratedLiveness(system, inputs, state, ctx, recorded);
+async function withLiveness(call: TokenCall, state: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const liveness = await calibratedLiveness(call, state);
   return liveness ? { ...state, liveness } : state;
 }
 
@@ -745,12 +745,7 @@ type Verdict = { dead: string; certain: boolean } | { dead?: undefined; updates:
  * evidence (expiry in the token, a call made with it) decides. Ambiguous evidence never
  * drops a token: it is kept, with a warning.
  */
-async function judge(
-  system: TokenSystem,
-  inputsOf: () => Record<string, unknown>,
-  state: Record<string, unknown>,
-  ctx: SystemContext,
-): Promise<Verdict> {
+async function judge({ system, inputs: inputsOf, ctx }: ReadCall, state: Record<string, unknown>): Promise<Verdict> {
   if (isExpired(state.expiresAt, ctx.now())) {
     // A refresh-token chain's state holds the grant's newest refresh token, and only here:
     // dropping the expired access token would strand it, and the next up could only send the
@@ -809,11 +804,9 @@ async function judge(
  * is false, nor tokens of a grant chain (that could end the authorization).
  */
 async function retireLeaving(
-  system: TokenSystem,
-  inputsOf: () => Record<string, unknown>,
+  { system, inputs: inputsOf, ctx }: ReadCall,
   state: Record<string, unknown>,
   verdict: { dead: string; certain: boolean },
-  ctx: SystemContext,
 ): Promise<void> {
   await ctx.diagnostics.warn(
     `${label(state, system)} leaves state: ${verdict.dead}; the next pulumi up issues a new one`,
@@ -841,7 +834,7 @@ async function retireLeaving(
       );
       continue;
     }
-    await revokeQuietly(system, inputs, state, token, ctx, what);
+    await revokeQuietly({ system, inputs, ctx }, state, token, what);
   }
 }
 
@@ -863,8 +856,8 @@ export async function readAccessToken(
     const state = stripProvider(props);
     // A recorded failure holds tokens the server issued: kept until the next up replaces it.
     if (state.issueIncomplete === true) return { id, props: state };
-    const inputs = () => parseInputs(system, inputsFromState(state));
-    const verdict = await judge(system, inputs, state, ctx);
+    const call: ReadCall = { system, inputs: () => parseInputs(system, inputsFromState(state)), ctx };
+    const verdict = await judge(call, state);
     if (verdict.dead !== undefined) {
       if (state.recreateIfInvalid === false) {
         await ctx.diagnostics.warn(
@@ -872,7 +865,7 @@ export async function readAccessToken(
         );
         return { id, props: state };
       }
-      await retireLeaving(system, inputs, state, verdict, ctx);
+      await retireLeaving(call, state, verdict);
       return { id: "", props: {} };
     }
     return { id, props: { ...state, ...verdict.updates } };
